@@ -1,0 +1,63 @@
+# memregion: the quick start.
+#   make run     build, then run the main job (for now: the example programs)
+#   make check   build and run every test: plain (with valgrind), then under
+#                AddressSanitizer + UndefinedBehaviorSanitizer, then the
+#                threaded tests under ThreadSanitizer
+#   make bench   build and run the benchmarks (figures as ratios to baselines)
+#   make install install headers, libraries, pkg-config file and CMake package
+#                (PREFIX=/usr/local, DESTDIR= honoured)
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+PREFIX     ?= /usr/local
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+CMAKE_ARGS ?=
+
+.PHONY: all build run check check-plain check-asan check-tsan bench install deps clean
+
+all: build
+
+define configure
+	@test -f $(1)/CMakeCache.txt || cmake -S . -B $(1) $(GENERATOR) $(2) $(CMAKE_ARGS) >/dev/null
+	cmake --build $(1) -j $(JOBS)
+endef
+
+build:
+	$(call configure,$(BUILD),-DMR_WERROR=ON -DMR_VALGRIND=ON)
+
+run: build
+	@for e in $(BUILD)/examples/example_*; do \
+	  echo "== $$e"; "$$e" || exit 1; \
+	done
+
+check: deps check-plain check-asan check-tsan
+	@echo "make check: all suites passed"
+
+check-plain: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check-asan:
+	$(call configure,$(ASAN_BUILD),-DMR_WERROR=ON -DCMAKE_BUILD_TYPE=Debug "-DMR_SANITIZE=address,undefined" -DMR_BUILD_BENCH=OFF)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+check-tsan:
+	$(call configure,$(TSAN_BUILD),-DMR_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DMR_SANITIZE=thread -DMR_BUILD_BENCH=OFF -DMR_BUILD_EXAMPLES=OFF)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -L threads
+
+bench: build
+	sh bench/run.sh $(BUILD)
+
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# What the tests need beyond a compiler: pkg-config, for the install test.
+deps:
+	@command -v pkg-config >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config >/dev/null; \
+	  else echo "note: pkg-config is missing; the install test will be skipped"; fi; }
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

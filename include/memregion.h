@@ -1,0 +1,12 @@
+/* memregion.h: the umbrella header. It includes every public header of
+ * memregion and nothing else; see memregion/<layer>.h for each layer. */
+#ifndef MEMREGION_H
+#define MEMREGION_H
+
+#include <memregion/version.h>
+#include <memregion/base.h>
+#include <memregion/sap.h>
+#include <memregion/region.h>
+#include <memregion/alloc.h>
+
+#endif

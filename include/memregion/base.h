@@ -1,0 +1,59 @@
+/* memregion/base.h: what every layer shares: the export macro, the version,
+ * and the error convention.
+ *
+ * Errors are values. Every function that can fail returns an int or ssize_t:
+ * >= 0 is success (a count where it means one), a negative errno value is
+ * failure. No public function leaves its result in errno. The codes used with
+ * a library-wide meaning are:
+ *   -EINVAL  an argument is malformed (unknown flag bit, bad alignment, ...)
+ *   -ERANGE  an offset or length reaches outside its region (also on overflow)
+ *   -EACCES  a write to a read-only region (or a permission the OS refused)
+ *   -ENOMEM  the allocator is out of memory right now
+ *   -E2BIG   the request is larger than the allocator can ever satisfy
+ *   -ETIMEDOUT  a deadline passed
+ *   -EPROTO  another process broke the shared-memory protocol
+ */
+#ifndef MEMREGION_BASE_H
+#define MEMREGION_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <errno.h>
+
+#include <memregion/version.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MR_API __attribute__((visibility("default")))
+#define MR_INLINE static inline __attribute__((always_inline))
+#define MR_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MR_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MR_NODISCARD __attribute__((warn_unused_result))
+#else
+#define MR_API
+#define MR_INLINE static inline
+#define MR_LIKELY(x) (x)
+#define MR_UNLIKELY(x) (x)
+#define MR_NODISCARD
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version as "MAJOR.MINOR.PATCH", from the library actually
+ * loaded (which may differ from MR_VERSION_STRING the caller compiled with).
+ * The string is static. Thread-safe. */
+MR_API const char *mr_version(void);
+
+/* Text for an error code, negative (-ERANGE) or positive (ERANGE); 0 is
+ * "Success". Codes the library gives a specific meaning (see above) read as
+ * that meaning; others as the C library's text; unknown codes as
+ * "Unknown error". The string is static and never NULL. Thread-safe. */
+MR_API const char *mr_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,118 @@
+/* test/helpers.h: assertions for the test programs.
+ *
+ * A test program exits 0 when it passes, 1 when an assertion fails (the
+ * assertion prints both sides and the line), 77 when it must be skipped. */
+#ifndef MEMREGION_TEST_HELPERS_H
+#define MEMREGION_TEST_HELPERS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <memregion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MR_TEST_SKIP 77
+
+__attribute__((noreturn)) void mr_test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+__attribute__((noreturn)) void mr_test_skip(const char *why);
+
+#define ASSERT_TRUE(c)                                                          \
+    do {                                                                        \
+        if (!(c))                                                               \
+            mr_test_fail(__FILE__, __LINE__, "expected true: %s", #c);          \
+    } while (0)
+
+#define ASSERT_FALSE(c)                                                         \
+    do {                                                                        \
+        if (c)                                                                  \
+            mr_test_fail(__FILE__, __LINE__, "expected false: %s", #c);         \
+    } while (0)
+
+/* Integers of any type: compared in their own types, printed as signed and hex. */
+#define MR__ASSERT_CMP(a, op, b)                                                \
+    do {                                                                        \
+        __typeof__(a) a_ = (a);                                                 \
+        __typeof__(b) b_ = (b);                                                 \
+        if (!(a_ op b_))                                                        \
+            mr_test_fail(__FILE__, __LINE__,                                    \
+                         "expected %s " #op " %s\n    left:  %lld (0x%llx)\n    right: %lld (0x%llx)", \
+                         #a, #b, (long long)a_, (unsigned long long)a_,         \
+                         (long long)b_, (unsigned long long)b_);                \
+    } while (0)
+#define ASSERT_EQ(a, b) MR__ASSERT_CMP(a, ==, b)
+#define ASSERT_NE(a, b) MR__ASSERT_CMP(a, !=, b)
+#define ASSERT_LT(a, b) MR__ASSERT_CMP(a, <, b)
+#define ASSERT_LE(a, b) MR__ASSERT_CMP(a, <=, b)
+#define ASSERT_GT(a, b) MR__ASSERT_CMP(a, >, b)
+#define ASSERT_GE(a, b) MR__ASSERT_CMP(a, >=, b)
+
+/* Floating point, compared exactly (bit patterns are tested separately). */
+#define ASSERT_FEQ(a, b)                                                        \
+    do {                                                                        \
+        double a_ = (a), b_ = (b);                                              \
+        if (!(a_ == b_))                                                        \
+            mr_test_fail(__FILE__, __LINE__, "expected %s == %s\n    left:  %.17g\n    right: %.17g", \
+                         #a, #b, a_, b_);                                       \
+    } while (0)
+
+#define ASSERT_PTR_EQ(a, b)                                                     \
+    do {                                                                        \
+        const void *a_ = (a), *b_ = (b);                                        \
+        if (a_ != b_)                                                           \
+            mr_test_fail(__FILE__, __LINE__, "expected %s == %s\n    left:  %p\n    right: %p", \
+                         #a, #b, a_, b_);                                       \
+    } while (0)
+
+/* A memregion call succeeded (returned >= 0). */
+#define ASSERT_OK(expr)                                                         \
+    do {                                                                        \
+        long long rc_ = (long long)(expr);                                      \
+        if (rc_ < 0)                                                            \
+            mr_test_fail(__FILE__, __LINE__, "expected success: %s\n    got: %lld (%s)", \
+                         #expr, rc_, mr_strerror((int)rc_));                    \
+    } while (0)
+
+/* A memregion call failed with exactly this code (negative errno). */
+#define ASSERT_ERR(expr, code)                                                  \
+    do {                                                                        \
+        long long rc_ = (long long)(expr);                                      \
+        long long want_ = (long long)(code);                                    \
+        if (rc_ != want_)                                                       \
+            mr_test_fail(__FILE__, __LINE__, "expected %s to fail with %lld (%s)\n    got: %lld (%s)", \
+                         #expr, want_, mr_strerror((int)want_), rc_,            \
+                         rc_ < 0 ? mr_strerror((int)rc_) : "success");          \
+    } while (0)
+
+#define ASSERT_STR_EQ(a, b)                                                     \
+    do {                                                                        \
+        const char *a_ = (a), *b_ = (b);                                        \
+        if (strcmp(a_, b_) != 0)                                                \
+            mr_test_fail(__FILE__, __LINE__, "expected %s == %s\n    left:  \"%s\"\n    right: \"%s\"", \
+                         #a, #b, a_, b_);                                       \
+    } while (0)
+
+#define ASSERT_MEM_EQ(a, b, n)                                                  \
+    do {                                                                        \
+        size_t n_ = (n);                                                        \
+        if (n_ && memcmp((a), (b), n_) != 0)                                    \
+            mr_test_fail(__FILE__, __LINE__, "expected %zu bytes of %s == %s (first difference at %zu)", \
+                         n_, #a, #b, mr_test_first_diff((a), (b), n_));         \
+    } while (0)
+
+size_t mr_test_first_diff(const void *a, const void *b, size_t n);
+
+/* A name for a temporary object that includes the pid, so that tests run in
+ * parallel never collide: "<prefix>-<pid>-<tag>", written into buf. */
+const char *mr_test_name(char *buf, size_t size, const char *prefix, const char *tag);
+
+/* Run fn in a forked child and return how it ended: the exit status if it
+ * exited (0..255), or 1000 + the signal number if a signal killed it. The
+ * child's default handler for sig is restored first (sanitizers install their
+ * own), so a fault kills it as it would kill a plain program. */
+int mr_test_in_child(void (*fn)(void *), void *arg, int sig);
+
+#endif
