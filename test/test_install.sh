@@ -1,0 +1,113 @@
+#!/bin/sh
+# test_install: `make install` into a temporary PREFIX, and into a DESTDIR,
+# then build a separate program against the installed library with
+# pkg-config and with CMake's find_package(memregion), linked to the shared
+# and to the static library, and run each one.
+# Arguments: the source tree and the build tree. Exit 0 pass, 1 fail, 77 skip.
+set -eu
+src=$1
+build=$2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-install-$$-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+prefix=$tmp/prefix
+make -s -C "$src" install BUILD="$build" PREFIX="$prefix" >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log" >&2; fail "make install PREFIX=$prefix"; }
+
+for f in include/memregion.h include/memregion/version.h include/memregion/sap.h \
+         include/memregion/region.h include/memregion/alloc.h; do
+    test -f "$prefix/$f" || fail "missing $f"
+done
+pc=$(find "$prefix" -name memregion.pc)
+test -n "$pc" || fail "no memregion.pc installed"
+libdir=$(dirname "$(dirname "$pc")")
+for f in libmemregion.a libmemregion.so; do
+    test -e "$libdir/$f" || fail "missing $libdir/$f"
+done
+test -f "$libdir/cmake/memregion/memregionConfig.cmake" || fail "no CMake package"
+
+# The shared library exports the mr_ API and nothing else.
+others=$(nm -D --defined-only "$libdir/libmemregion.so" | awk '{print $3}' | grep -v '^mr_' || true)
+test -z "$others" || fail "symbols outside the mr_ namespace are exported: $others"
+
+# DESTDIR: files land under it, while memregion.pc names the real prefix.
+make -s -C "$src" install BUILD="$build" PREFIX=/opt/memregion DESTDIR="$tmp/dest" \
+    >"$tmp/install2.log" 2>&1 || { cat "$tmp/install2.log" >&2; fail "make install DESTDIR"; }
+test -f "$tmp/dest/opt/memregion/include/memregion.h" || fail "DESTDIR not honoured"
+dpc=$(find "$tmp/dest" -name memregion.pc)
+grep -q '^prefix=/opt/memregion$' "$dpc" || fail "memregion.pc under DESTDIR does not name /opt/memregion"
+
+cat >"$tmp/consumer.c" <<'C'
+#include <memregion.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    unsigned char buf[8] = { 0 };
+    struct mr_region r = MR_REGION_OF_ARRAY(buf);
+    struct mr_arena *a;
+    struct mr_region block;
+    uint32_t v = 0;
+    if (strcmp(mr_version(), MR_VERSION_STRING) != 0)
+        return 2;
+    if (mr_region_set_u32be(r, 4, 0x01020304) != 0 || buf[4] != 1 || buf[7] != 4)
+        return 3;
+    if (mr_region_get_u32le(r, 6, &v) != -ERANGE)
+        return 4;
+    if (mr_arena_create(NULL, &a) != 0)
+        return 5;
+    if (mr_arena_alloc(a, 100, 64, &block) != 0 || (uintptr_t)block.ptr % 64)
+        return 6;
+    mr_arena_destroy(a);
+    puts("consumer ok");
+    return 0;
+}
+C
+
+check_run() { # program, "shared"|"static"
+    out=$("$1") || fail "$1 exited with $?"
+    test "$out" = "consumer ok" || fail "$1 printed: $out"
+    if ldd "$1" | grep -q libmemregion; then linked=shared; else linked=static; fi
+    test "$linked" = "$2" || fail "$1 is linked $linked, expected $2"
+}
+
+cc=${CC:-cc}
+# CMake's find_package, both targets and the default one.
+mkdir "$tmp/cmake"
+cat >"$tmp/cmake/CMakeLists.txt" <<EOF2
+cmake_minimum_required(VERSION 3.20)
+project(consumer C)
+find_package(memregion 0.1 REQUIRED)
+add_executable(consumer_shared "$tmp/consumer.c")
+target_link_libraries(consumer_shared PRIVATE memregion::shared)
+add_executable(consumer_static "$tmp/consumer.c")
+target_link_libraries(consumer_static PRIVATE memregion::static)
+add_executable(consumer_default "$tmp/consumer.c")
+target_link_libraries(consumer_default PRIVATE memregion::memregion)
+EOF2
+cmake -S "$tmp/cmake" -B "$tmp/cmake/build" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_COMPILER="$cc" >"$tmp/cmake.log" 2>&1 || { cat "$tmp/cmake.log" >&2; fail "find_package(memregion)"; }
+cmake --build "$tmp/cmake/build" >"$tmp/cmake-build.log" 2>&1 || { cat "$tmp/cmake-build.log" >&2; fail "building against the CMake package"; }
+check_run "$tmp/cmake/build/consumer_shared" shared
+check_run "$tmp/cmake/build/consumer_static" static
+check_run "$tmp/cmake/build/consumer_default" shared
+echo "find_package: shared, static and default targets build and run"
+
+if ! command -v pkg-config >/dev/null 2>&1; then
+    echo "SKIP: pkg-config is not installed (make deps installs it)" >&2
+    exit 77
+fi
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+test "$(pkg-config --modversion memregion)" = "$(sed -n 's/^#define MR_VERSION_STRING "\(.*\)"/\1/p' "$prefix/include/memregion/version.h")" ||
+    fail "pkg-config --modversion disagrees with version.h"
+# shellcheck disable=SC2046
+"$cc" -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags memregion) "$tmp/consumer.c" \
+    -o "$tmp/pc_shared" $(pkg-config --libs memregion) -Wl,-rpath,"$libdir" || fail "pkg-config shared build"
+check_run "$tmp/pc_shared" shared
+# shellcheck disable=SC2046
+"$cc" -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags memregion) "$tmp/consumer.c" \
+    -o "$tmp/pc_static" -L"$libdir" -Wl,-Bstatic -lmemregion -Wl,-Bdynamic || fail "pkg-config static build"
+check_run "$tmp/pc_static" static
+echo "pkg-config: shared and static builds run"
