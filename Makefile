@@ -13,6 +13,8 @@ PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 CMAKE_ARGS ?=
+# Passed through variables: a literal comma would split $(call) arguments.
+ASAN_FLAGS := -DMR_SANITIZE=address,undefined
 
 .PHONY: all build run check check-plain check-asan check-tsan bench install deps clean
 
@@ -38,7 +40,7 @@ check-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 check-asan:
-	$(call configure,$(ASAN_BUILD),-DMR_WERROR=ON -DCMAKE_BUILD_TYPE=Debug "-DMR_SANITIZE=address,undefined" -DMR_BUILD_BENCH=OFF)
+	$(call configure,$(ASAN_BUILD),-DMR_WERROR=ON -DCMAKE_BUILD_TYPE=Debug $(ASAN_FLAGS) -DMR_BUILD_BENCH=OFF)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 

@@ -283,18 +283,20 @@ static int arena_resize(struct mr_allocator *base, void *ptr, size_t old_size, s
     struct mr_region r;
     int rc;
 
-    if (p == a->last && p + old_size == a->cur && new_size <= a->end - p) {
+    /* In place only if the block already has the alignment asked for now. */
+    bool aligned = (p & (align - 1)) == 0;
+    if (aligned && p == a->last && p + old_size == a->cur && new_size <= a->end - p) {
         a->cur = p + new_size;
         *out = ptr;
         return 0;
     }
-    if (new_size <= old_size) {
+    if (aligned && new_size <= old_size) {
         *out = ptr;
         return 0;
     }
     if ((rc = mr_arena_alloc(a, new_size, align, &r)) < 0)
         return rc;
-    memcpy(r.ptr, ptr, old_size);
+    memcpy(r.ptr, ptr, min_size(old_size, new_size));
     *out = r.ptr;
     return 0;
 }

@@ -190,6 +190,30 @@ static void test_zeroed(enum kind k)
     close_subject(&s);
 }
 
+/* A realloc that asks for a larger alignment than the block has moves it to
+ * an aligned place (the old alignment was only what the block happened to get). */
+static void test_realloc_realign(enum kind k)
+{
+    struct subject s;
+    struct mr_region one, r;
+    open_subject(k, &s);
+    ASSERT_OK(mr_alloc(s.a, 1, 1, &one));
+    ASSERT_OK(mr_alloc(s.a, 30, 1, &r)); /* at an odd address in an arena */
+    fill_pattern(r, 5);
+    for (size_t align = 2; align <= 256; align *= 2) {
+        size_t n = r.len;
+        ASSERT_OK(mr_realloc(s.a, &r, k == POOL ? n : n + 1, align));
+        ASSERT_EQ((uintptr_t)r.ptr % align, (uintptr_t)0);
+        check_pattern(r, 30, 5);
+    }
+    ASSERT_OK(mr_realloc(s.a, &r, 20, 512));
+    ASSERT_EQ((uintptr_t)r.ptr % 512, (uintptr_t)0);
+    check_pattern(r, 20, 5);
+    mr_free(s.a, r);
+    mr_free(s.a, one);
+    close_subject(&s);
+}
+
 static void test_names(void)
 {
     const char *const want[NKINDS] = { "heap", "arena", "pool", "pages", "pages", "failing" };
@@ -286,6 +310,7 @@ int main(void)
         test_sizes((enum kind)k);
         test_realloc((enum kind)k);
         test_zeroed((enum kind)k);
+        test_realloc_realign((enum kind)k);
     }
     test_names();
     test_null_arguments();
