@@ -101,7 +101,9 @@ MR_INLINE int mr_region_sub(struct mr_region r, size_t off, size_t len, struct m
 {
     if (!mr_region_fits(r, off, len))
         return -ERANGE;
-    out->ptr = len ? (unsigned char *)r.ptr + off : r.ptr;
+    /* r.ptr is NULL only in an empty region, where off is 0: NULL + 0 is
+     * still undefined in C, so it is kept apart. */
+    out->ptr = r.ptr ? (unsigned char *)r.ptr + off : NULL;
     out->len = len;
     out->flags = r.flags;
     return 0;
