@@ -319,8 +319,10 @@ static void arena_stats(struct mr_allocator *base, struct mr_alloc_stats *st)
     size_t fresh;
 
     if (a->limit) {
+        /* A new chunk is never smaller than chunk_size: with less room than
+         * that under the limit, none can be taken. */
         size_t room = a->limit - a->held;
-        fresh = room > hdr ? room - hdr : 0;
+        fresh = room >= a->chunk_size && room > hdr ? room - hdr : 0;
     } else {
         struct mr_alloc_stats b;
         mr_alloc_stats(a->backing, &b);
@@ -392,6 +394,9 @@ struct mr_allocator *mr_arena_allocator(struct mr_arena *a)
 struct mr_arena_mark mr_arena_save(struct mr_arena *a)
 {
     struct mr_arena_mark m = { a->chunk, a->chunk->seq, a->cur };
+    /* A block from before the mark must not grow in place across it (a
+     * rewind would then hand its tail out again), nor shrink below it. */
+    a->last = 0;
     return m;
 }
 

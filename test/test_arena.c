@@ -795,6 +795,38 @@ static void test_marks_nested(void)
     ASSERT_EQ(f.live_blocks, (size_t)0);
 }
 
+/* A block from before a mark cannot grow in place across the mark (after a
+ * rewind its tail would be handed out again) nor be freed below it: it moves,
+ * and the mark stays good. */
+static void test_mark_fences_earlier_block(void)
+{
+    struct mr_failing f;
+    mr_failing_init(&f, NULL, -1);
+    struct mr_arena *a = make_arena(&f.base, 8192, 0);
+    struct mr_allocator *g = mr_arena_allocator(a);
+
+    struct mr_region before = must_alloc(a, 100, 1);
+    fill(before, 4);
+    struct mr_arena_mark m = mr_arena_save(a);
+    void *old = before.ptr;
+    ASSERT_OK(mr_realloc(g, &before, 200, 1));
+    ASSERT_TRUE(before.ptr != old);
+    ASSERT_FILLED_N(before, 4, 100);
+    ASSERT_OK(mr_arena_rewind(a, m));
+    struct mr_region next = must_alloc(a, 100, 1);
+    ASSERT_PTR_EQ(next.ptr, (char *)old + 100);
+
+    /* Freeing it is a no-op now: the mark is still live. */
+    struct mr_region first = must_alloc(a, 10, 1);
+    struct mr_arena_mark m2 = mr_arena_save(a);
+    mr_free(g, first);
+    ASSERT_OK(mr_arena_rewind(a, m2));
+    ASSERT_PTR_EQ(must_alloc(a, 1, 1).ptr, (char *)first.ptr + 10);
+
+    mr_arena_destroy(a);
+    ASSERT_EQ(f.live_blocks, (size_t)0);
+}
+
 static void test_marks_chunks(void)
 {
     struct tracker t;
@@ -1152,6 +1184,7 @@ int main(void)
     test_realloc_oom();
     test_big_block();
     test_marks_nested();
+    test_mark_fences_earlier_block();
     test_marks_chunks();
     test_mark_reused_address();
     test_mark_other_arena();

@@ -170,12 +170,17 @@ MR_INLINE int mr_arena_alloc(struct mr_arena *a, size_t size, size_t align, stru
 }
 
 /* The current position. Marks nest: rewinding to a mark frees everything
- * allocated since it, including inner marks, which become invalid. */
+ * allocated since it, including inner marks, which become invalid. Blocks
+ * allocated before the mark no longer grow, shrink or free in place (they
+ * would cross it); a realloc moves them instead. */
 MR_API struct mr_arena_mark mr_arena_save(struct mr_arena *a);
 
 /* Free every block allocated since m, returning chunks taken since then.
- * 0, or -EINVAL if m is not a live position of this arena (from another
- * arena, or already rewound past), and then nothing changes. */
+ * 0, or -EINVAL if m is not a live position of this arena, and then nothing
+ * changes. Refused: a mark from another arena, one whose chunk was returned
+ * (even if its address was reused), one ahead of the current position. A mark
+ * rewound past and then overtaken by new allocations in the same chunk cannot
+ * be told from a live one: rewinding to it frees what came after it. */
 MR_API int mr_arena_rewind(struct mr_arena *a, struct mr_arena_mark m);
 
 /* Free every block: keep the first chunk, return the others. */
@@ -255,10 +260,10 @@ MR_INLINE void mr_pool_free(struct mr_pool *p, struct mr_region r)
  * Every block is its own anonymous mapping, rounded up to whole pages. With
  * MR_PAGES_GUARD, an inaccessible page follows each block and the block ends
  * as close to it as its alignment allows (with align 1, exactly at it), so an
- * overrun faults on its first byte. A 32-byte header in front of each block
- * (in its mapping) lets free check that the block is one of this allocator's
- * and lets destroy find live blocks. Blocks are zeroed (fresh pages). Not
- * thread-safe. */
+ * overrun faults on its first byte. A header of five words (40 bytes on
+ * 64-bit systems) in front of each block (in its mapping) lets free check that
+ * the block is one of this allocator's and lets destroy find live blocks.
+ * Blocks are zeroed (fresh pages). Not thread-safe. */
 #define MR_PAGES_GUARD 0x1u
 
 struct mr_pages;
