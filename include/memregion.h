@@ -8,5 +8,6 @@
 #include <memregion/sap.h>
 #include <memregion/region.h>
 #include <memregion/alloc.h>
+#include <memregion/cursor.h>
 
 #endif

@@ -34,6 +34,14 @@ extern "C" {
 #endif
 #define MR_HOST_LITTLE_ENDIAN (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 
+/* A byte order, for the layers that choose one at run time (views, I/O
+ * buffers). MR_ORDER_HOST is whichever of the other two this machine uses. */
+enum mr_order {
+    MR_ORDER_HOST = 0,
+    MR_ORDER_LE = 1,
+    MR_ORDER_BE = 2,
+};
+
 /* ---- address arithmetic ---------------------------------------------------
  * Done on integers, so that pointers may point anywhere (not only inside one
  * C object) without undefined behaviour. */
