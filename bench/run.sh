@@ -1,0 +1,37 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR: every benchmark, as `make bench` runs them.
+#
+# First the wall-clock runs, pinned to one CPU so that the scheduler does not
+# move them between cores mid-measurement; then the instruction counts
+# (bench/callgrind.sh). Figures are ratios to baselines measured in the same
+# run: on a machine whose clock drifts, only those mean anything.
+set -eu
+
+build=${1:?usage: sh bench/run.sh BUILD_DIR}
+here=$(dirname "$0")
+
+pin=
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+    pin="taskset -c 0"
+else
+    echo "run.sh: taskset unavailable; running unpinned"
+fi
+
+echo "== $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(uname -m), $(nproc) CPUs, Linux $(uname -r)"
+if [ -r /proc/loadavg ]; then
+    echo "== load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" \
+         "(other work on the machine shares its CPUs with the wall-clock runs)"
+fi
+cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
+echo "== compiler: $("${cc:-cc}" --version 2>/dev/null | head -n 1)," \
+     "build type $(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)"
+echo
+for bench in bench_region bench_alloc; do
+    exe=$build/bench/$bench
+    if [ ! -x "$exe" ]; then
+        echo "run.sh: $exe not found (build first)" >&2
+        exit 1
+    fi
+    $pin "$exe"
+done
+sh "$here/callgrind.sh" "$build"
