@@ -58,14 +58,30 @@ static BENCH_NOINLINE int sum_checked(struct mr_region r, size_t n, uint64_t *ou
     return 0;
 }
 
-/* Checked gets in a loop bounded by the region's own length: the case the
- * header promises is nearly free, because the compiler can see the bound. */
+/* Checked gets in a loop bounded by the region's length, as an index: the
+ * compiler does not connect i < r.len / 4 with the get's check. */
 static BENCH_NOINLINE int sum_checked_len(struct mr_region r, uint64_t *out)
 {
     uint64_t s = 0;
     for (size_t i = 0; i < r.len / 4; i++) {
         uint32_t v;
         int rc = mr_region_get_u32le(r, i * 4, &v);
+        if (rc < 0)
+            return rc;
+        s += v;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Checked gets in the loop region.h recommends: bounded by mr_region_fits
+ * itself, so that the compiler sees every get succeed and drops its check. */
+static BENCH_NOINLINE int sum_checked_fits(struct mr_region r, uint64_t *out)
+{
+    uint64_t s = 0;
+    for (size_t off = 0; mr_region_fits(r, off, 4); off += 4) {
+        uint32_t v;
+        int rc = mr_region_get_u32le(r, off, &v);
         if (rc < 0)
             return rc;
         s += v;
@@ -100,6 +116,21 @@ static BENCH_NOINLINE int store_checked(struct mr_region r, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int rc = mr_region_set_u32le(r, i * 4, (uint32_t)i);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Checked sets in the same loop, after one read-only test (region.h's
+ * advice: with it, the compiler drops the flag test inside the loop). */
+static BENCH_NOINLINE int store_checked_fits(struct mr_region r)
+{
+    if (mr_region_is_ro(r))
+        return -EACCES;
+    uint32_t i = 0;
+    for (size_t off = 0; mr_region_fits(r, off, 4); off += 4) {
+        int rc = mr_region_set_u32le(r, off, i++);
         if (rc < 0)
             return rc;
     }
@@ -205,17 +236,48 @@ static void run_store_checked(void *p)
         fail("store_checked on a read-only region");
 }
 
+static void run_checked_fits(void *p)
+{
+    struct ctx *c = p;
+    struct mr_region r = mr_region_make(c->buf, c->n * 4);
+    for (size_t k = 0; k < c->passes; k++) {
+        uint64_t s = 0;
+        if (sum_checked_fits(r, &s) != 0 || s != c->expect)
+            fail("sum_checked_fits");
+        bench_clobber();
+    }
+}
+
+static void run_store_checked_fits(void *p)
+{
+    struct ctx *c = p;
+    struct mr_region r = mr_region_make(c->buf, c->n * 4);
+    for (size_t k = 0; k < c->passes; k++) {
+        if (store_checked_fits(r) != 0)
+            fail("store_checked_fits");
+        bench_clobber();
+    }
+    if (c->buf[c->n - 1] != (uint32_t)(c->n - 1))
+        fail("store_checked_fits");
+    if (store_checked_fits(mr_region_ro(r)) != -EACCES)
+        fail("store_checked_fits on a read-only region");
+}
+
 static const struct bench_variant variants[] = {
     { "raw", "sum_raw", "s += p[i], uint32_t *p", run_raw, "raw" },
     { "sap", "sum_sap", "s += mr_load_u32le(base, i*4)", run_sap, "raw" },
     { "checked", "sum_checked", "mr_region_get_u32le(r, i*4), i < n (n given)", run_checked, "raw" },
     { "checked_len", "sum_checked_len", "mr_region_get_u32le(r, i*4), i < r.len/4", run_checked_len,
       "raw" },
+    { "checked_fits", "sum_checked_fits", "mr_region_get_u32le(r, off), while mr_region_fits(r, off, 4)",
+      run_checked_fits, "raw" },
     { "checked_once", "sum_checked_once", "mr_region_sub once, then mr_load_u32le", run_checked_once,
       "raw" },
     { "raw_store", "store_raw", "p[i] = i", run_store_raw, "raw_store" },
     { "checked_store", "store_checked", "mr_region_set_u32le(r, i*4, i)", run_store_checked,
       "raw_store" },
+    { "checked_store_fits", "store_checked_fits", "is_ro once; mr_region_set_u32le while mr_region_fits",
+      run_store_checked_fits, "raw_store" },
 };
 #define NVARIANTS (sizeof variants / sizeof variants[0])
 

@@ -3,13 +3,18 @@
 #include "internal.h"
 
 #include <memregion/alloc.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
 
 /* ==== front end ============================================================ */
 
+/* Alignments up to 4096 are below every page size: only larger ones need
+ * the page size, which is not a constant. */
 static int check_align(size_t align)
 {
+    if (MR_LIKELY(align - 1 < 4096))
+        return (align & (align - 1)) ? -EINVAL : 0;
     return mr__is_pow2(align) && align <= mr__page_size() ? 0 : -EINVAL;
 }
 
@@ -79,13 +84,6 @@ int mr_realloc(struct mr_allocator *a, struct mr_region *r, size_t new_size, siz
     return 0;
 }
 
-void mr_free(struct mr_allocator *a, struct mr_region r)
-{
-    if (a == NULL || r.len == 0)
-        return;
-    a->ops->free(a, r.ptr, r.len);
-}
-
 void mr_alloc_stats(struct mr_allocator *a, struct mr_alloc_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -101,9 +99,6 @@ static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
 /* ==== heap ================================================================= */
 
-/* Counters shared by all threads; relaxed atomics, they are only figures. */
-static size_t heap_used, heap_blocks;
-
 static int heap_alloc(struct mr_allocator *a, size_t size, size_t align, void **out)
 {
     void *p;
@@ -117,8 +112,6 @@ static int heap_alloc(struct mr_allocator *a, size_t size, size_t align, void **
         if (e != 0)
             return -e;
     }
-    __atomic_add_fetch(&heap_used, size, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&heap_blocks, 1, __ATOMIC_RELAXED);
     *out = p;
     return 0;
 }
@@ -140,7 +133,6 @@ static int heap_resize(struct mr_allocator *a, void *ptr, size_t old_size, size_
         memcpy(p, ptr, min_size(old_size, new_size));
         free(ptr);
     }
-    __atomic_add_fetch(&heap_used, new_size - old_size, __ATOMIC_RELAXED); /* wraps: a signed delta */
     *out = p;
     return 0;
 }
@@ -148,19 +140,24 @@ static int heap_resize(struct mr_allocator *a, void *ptr, size_t old_size, size_
 static void heap_free(struct mr_allocator *a, void *ptr, size_t size)
 {
     (void)a;
+    (void)size;
     free(ptr);
-    __atomic_sub_fetch(&heap_used, size, __ATOMIC_RELAXED);
-    __atomic_sub_fetch(&heap_blocks, 1, __ATOMIC_RELAXED);
 }
 
+/* Counting here would cost every malloc an atomic add or two (four times the
+ * price of malloc itself, measured in bench_alloc); the C library keeps the
+ * figures anyway. */
 static void heap_stats(struct mr_allocator *a, struct mr_alloc_stats *st)
 {
     (void)a;
-    st->used = __atomic_load_n(&heap_used, __ATOMIC_RELAXED);
-    st->total = st->used;
-    st->free = 0;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    st->used = mi.uordblks + mi.hblkhd;
+    st->free = mi.fordblks;
+    st->total = st->used + st->free;
+#endif
     st->largest = PTRDIFF_MAX;
-    st->blocks = __atomic_load_n(&heap_blocks, __ATOMIC_RELAXED);
+    st->blocks = 0;
 }
 
 static const struct mr_allocator_ops heap_ops = {
@@ -189,36 +186,78 @@ static struct mr_arena *arena_of(struct mr_allocator *a) { return (struct mr_are
 static uintptr_t chunk_data(const struct mr__arena_chunk *c) { return (uintptr_t)(c + 1); }
 static uintptr_t chunk_end(const struct mr__arena_chunk *c) { return (uintptr_t)c + c->size; }
 
+/* Make c the current chunk with its free space starting at cur. Blocks
+ * below cur (an earlier scope's) must not free or grow in place. */
 static void arena_enter(struct mr_arena *a, struct mr__arena_chunk *c, uintptr_t cur)
 {
     a->chunk = c;
     a->cur = cur;
     a->end = chunk_end(c);
-    a->last = 0;
+    a->floor = cur;
 }
 
+static void arena_free_chunk(struct mr_arena *a, struct mr__arena_chunk *c)
+{
+    a->held -= c->size;
+    mr_free(a->backing, mr_region_make(c, c->size));
+}
+
+void mr_arena_trim(struct mr_arena *a)
+{
+    while (a->spare) {
+        struct mr__arena_chunk *c = a->spare;
+        a->spare = c->prev;
+        a->spare_bytes -= c->size;
+        arena_free_chunk(a, c);
+    }
+}
+
+/* A new current chunk of size bytes: a spare when it is of the standard
+ * size, else from the backing allocator. A fresh sequence number either way,
+ * so that marks into the chunk's earlier life are refused. */
 static int arena_new_chunk(struct mr_arena *a, size_t size)
 {
+    struct mr__arena_chunk *c;
     struct mr_region r;
     int rc;
 
-    if (a->limit && size > a->limit - a->held)
-        return -ENOMEM;
-    if ((rc = mr_alloc(a->backing, size, MR_ALIGN_DEFAULT, &r)) < 0)
-        return rc;
-    struct mr__arena_chunk *c = r.ptr;
+    if (size == a->chunk_size && a->spare) {
+        c = a->spare;
+        a->spare = c->prev;
+        a->spare_bytes -= c->size;
+    } else {
+        if (a->limit && size > a->limit - a->held)
+            mr_arena_trim(a);
+        if (a->limit && size > a->limit - a->held)
+            return -ENOMEM;
+        if ((rc = mr_alloc(a->backing, size, MR_ALIGN_DEFAULT, &r)) < 0)
+            return rc;
+        c = r.ptr;
+        c->size = size;
+        a->held += size;
+    }
     c->prev = a->chunk;
-    c->size = size;
     c->seq = a->next_seq++;
-    a->held += size;
     arena_enter(a, c, chunk_data(c));
     return 0;
 }
 
+/* A chunk a rewind or reset no longer needs: standard ones are kept. */
 static void arena_drop_chunk(struct mr_arena *a, struct mr__arena_chunk *c)
 {
-    a->held -= c->size;
-    mr_free(a->backing, mr_region_make(c, c->size));
+    if (c->size != a->chunk_size) {
+        arena_free_chunk(a, c);
+        return;
+    }
+    c->prev = a->spare;
+    a->spare = c;
+    a->spare_bytes += c->size;
+}
+
+/* The block at p of size bytes is the most recent one of this scope. */
+static bool arena_is_top(const struct mr_arena *a, uintptr_t p, size_t size)
+{
+    return p >= a->floor && p + size == a->cur;
 }
 
 /* The largest block of alignment align an arena could ever give: in a fresh
@@ -233,7 +272,7 @@ static size_t arena_max_block(const struct mr_arena *a, size_t align)
     return in_new > in_first ? in_new : in_first;
 }
 
-int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align, struct mr_region *out)
+int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align, void **out)
 {
     size_t need;
     int rc;
@@ -241,7 +280,7 @@ int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align, struct m
     if ((rc = check_align(align)) < 0)
         return rc;
     if (size == 0) {
-        *out = empty_region;
+        *out = NULL;
         return 0;
     }
     if (size > PTRDIFF_MAX)
@@ -259,9 +298,8 @@ int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align, struct m
             return rc;
         p = (a->cur + (align - 1)) & ~(uintptr_t)(align - 1);
     }
-    a->last = p;
     a->cur = p + size;
-    *out = mr_region_make((void *)p, size);
+    *out = (void *)p;
     return 0;
 }
 
@@ -285,7 +323,7 @@ static int arena_resize(struct mr_allocator *base, void *ptr, size_t old_size, s
 
     /* In place only if the block already has the alignment asked for now. */
     bool aligned = (p & (align - 1)) == 0;
-    if (aligned && p == a->last && p + old_size == a->cur && new_size <= a->end - p) {
+    if (aligned && arena_is_top(a, p, old_size) && new_size <= a->end - p) {
         a->cur = p + new_size;
         *out = ptr;
         return 0;
@@ -305,10 +343,8 @@ static void arena_free(struct mr_allocator *base, void *ptr, size_t size)
 {
     struct mr_arena *a = arena_of(base);
     uintptr_t p = (uintptr_t)ptr;
-    if (p == a->last && p + size == a->cur) {
+    if (arena_is_top(a, p, size))
         a->cur = p;
-        a->last = 0;
-    }
 }
 
 static void arena_stats(struct mr_allocator *base, struct mr_alloc_stats *st)
@@ -316,12 +352,14 @@ static void arena_stats(struct mr_allocator *base, struct mr_alloc_stats *st)
     struct mr_arena *a = arena_of(base);
     size_t here = a->end - a->cur;
     size_t hdr = sizeof(struct mr__arena_chunk);
+    size_t spare_free = a->spare_bytes - (a->spare_bytes / a->chunk_size) * hdr;
     size_t fresh;
 
     if (a->limit) {
         /* A new chunk is never smaller than chunk_size: with less room than
-         * that under the limit, none can be taken. */
-        size_t room = a->limit - a->held;
+         * that under the limit, none can be taken. Spares are returned to
+         * make room when needed, so their bytes count as room. */
+        size_t room = a->limit - a->held + a->spare_bytes;
         fresh = room >= a->chunk_size && room > hdr ? room - hdr : 0;
     } else {
         struct mr_alloc_stats b;
@@ -329,9 +367,11 @@ static void arena_stats(struct mr_allocator *base, struct mr_alloc_stats *st)
         fresh = b.largest > hdr ? b.largest - hdr : 0;
     }
     st->total = a->held;
-    st->free = here;
-    st->used = a->held - here;
+    st->free = here + spare_free;
+    st->used = a->held - st->free;
     st->largest = fresh > here ? fresh : here;
+    if (a->spare && a->chunk_size - hdr > st->largest)
+        st->largest = a->chunk_size - hdr;
     st->blocks = 0;
 }
 
@@ -379,9 +419,10 @@ void mr_arena_destroy(struct mr_arena *a)
 {
     if (a == NULL)
         return;
+    mr_arena_trim(a);
     for (struct mr__arena_chunk *c = a->chunk, *prev; c; c = prev) {
         prev = c->prev;
-        arena_drop_chunk(a, c);
+        arena_free_chunk(a, c);
     }
     mr_free(a->backing, mr_region_make(a, sizeof *a));
 }
@@ -395,8 +436,8 @@ struct mr_arena_mark mr_arena_save(struct mr_arena *a)
 {
     struct mr_arena_mark m = { a->chunk, a->chunk->seq, a->cur };
     /* A block from before the mark must not grow in place across it (a
-     * rewind would then hand its tail out again), nor shrink below it. */
-    a->last = 0;
+     * rewind would then hand its tail out again), nor be freed below it. */
+    a->floor = a->cur;
     return m;
 }
 

@@ -235,28 +235,41 @@ static void test_null_arguments(void)
     mr_free(NULL, r);
 }
 
-/* The heap's figures move by exactly what this thread allocates. */
+/* The heap's figures are the C library's for the whole process: they rise by
+ * at least what is allocated (malloc adds its own overhead), fall when it is
+ * freed, and add up. A 1 MiB block is mmapped by malloc: counted too. */
 static void test_heap_stats(void)
 {
     struct mr_alloc_stats before, during, after;
     struct mr_region a, b;
     mr_alloc_stats(mr_heap(), &before);
+#if defined(__GLIBC__)
     ASSERT_OK(mr_alloc(mr_heap(), 1000, 8, &a));
-    ASSERT_OK(mr_alloc(mr_heap(), 24, 256, &b));
+    ASSERT_OK(mr_alloc(mr_heap(), (size_t)1 << 20, 256, &b));
     mr_alloc_stats(mr_heap(), &during);
-    ASSERT_EQ(during.used - before.used, (size_t)1024);
-    ASSERT_EQ(during.blocks - before.blocks, (size_t)2);
-    ASSERT_EQ(during.total, during.used);
+    ASSERT_EQ(during.total, during.used + during.free);
     ASSERT_EQ(during.largest, (size_t)PTRDIFF_MAX);
-    ASSERT_OK(mr_realloc(mr_heap(), &b, 48, 256));
-    ASSERT_OK(mr_realloc(mr_heap(), &a, 500, 8));
-    mr_alloc_stats(mr_heap(), &during);
-    ASSERT_EQ(during.used - before.used, (size_t)548);
-    mr_free(mr_heap(), a);
+    /* valgrind and the sanitizers replace malloc, and glibc's figures then
+     * describe a heap nobody uses. */
+    if (getenv("MR_UNDER_VALGRIND") || during.used == 0) {
+        mr_free(mr_heap(), b);
+        mr_free(mr_heap(), a);
+        fprintf(stderr, "heap figures: malloc is replaced here, not checked\n");
+        return;
+    }
+    ASSERT_GE(during.used, before.used + 1000 + ((size_t)1 << 20));
+    ASSERT_EQ(during.blocks, (size_t)0);
     mr_free(mr_heap(), b);
+    mr_free(mr_heap(), a);
     mr_alloc_stats(mr_heap(), &after);
-    ASSERT_EQ(after.used, before.used);
-    ASSERT_EQ(after.blocks, before.blocks);
+    ASSERT_LE(after.used + ((size_t)1 << 20), during.used);
+#else
+    (void)during;
+    (void)after;
+    (void)a;
+    (void)b;
+    ASSERT_EQ(before.largest, (size_t)PTRDIFF_MAX);
+#endif
 }
 
 /* The failing allocator: exactly N successes, then -ENOMEM for allocations

@@ -241,6 +241,23 @@ static struct mr_region must_alloc(struct mr_arena *a, size_t size, size_t align
     return r;
 }
 
+/* Rewind or reset, then return the spare chunks, so that the arena's figures
+ * and its backing allocator's counts are as they were at the mark. (The
+ * spares themselves are tested in test_spares.) */
+static int rewind_trim(struct mr_arena *a, struct mr_arena_mark m)
+{
+    int rc = mr_arena_rewind(a, m);
+    if (rc == 0)
+        mr_arena_trim(a);
+    return rc;
+}
+
+static void reset_trim(struct mr_arena *a)
+{
+    mr_arena_reset(a);
+    mr_arena_trim(a);
+}
+
 /* ---- creation ------------------------------------------------------------- */
 
 static void test_create(void)
@@ -493,7 +510,7 @@ static void test_same_placement(void)
         struct mr_region r1 = sentinel(), r2 = sentinel();
         ASSERT_OK(mr_arena_alloc(a, size, align, &r1));
         struct mr_alloc_stats s1 = stats_of(a);
-        ASSERT_OK(mr_arena_rewind(a, m));
+        ASSERT_OK(rewind_trim(a, m));
         ASSERT_STATS_EQ(stats_of(a), before);
         ASSERT_OK(mr_alloc(mr_arena_allocator(a), size, align, &r2));
         ASSERT_EQ(r1.len, r2.len);
@@ -548,15 +565,20 @@ static void test_last_block_free(void)
     ASSERT_TRUE(D.ptr != B.ptr);
     ASSERT_TRUE((uintptr_t)D.ptr >= (uintptr_t)C.ptr + C.len);
 
-    /* Only the most recent block is given back: after freeing it, the one
-     * before is not "last". Freeing D twice frees it once. */
+    /* Frees go back like a stack: after the most recent block, the one
+     * that ends where it began (C, right before D) is the top. Freeing D
+     * twice frees it once. */
+    ASSERT_PTR_EQ(D.ptr, (char *)C.ptr + C.len);
     struct mr_alloc_stats s2 = stats_of(a);
     mr_free(al, D);
-    struct mr_alloc_stats s3 = stats_of(a);
-    ASSERT_EQ(s3.free, s2.free + 100);
+    ASSERT_EQ(stats_of(a).free, s2.free + 100);
     mr_free(al, D);
+    ASSERT_EQ(stats_of(a).free, s2.free + 100);
     mr_free(al, C);
-    ASSERT_STATS_EQ(stats_of(a), s3);
+    struct mr_alloc_stats s3 = stats_of(a);
+    ASSERT_EQ(s3.free, s2.free + 150);
+    ASSERT_PTR_EQ(must_alloc(a, 1, 1).ptr, C.ptr);
+    mr_free(al, mr_region_make(C.ptr, 1));
 
     /* An empty region is a no-op. */
     mr_free(al, mr_region_make(NULL, 0));
@@ -757,17 +779,17 @@ static void test_marks_nested(void)
     must_alloc(a, 1, 1);
     ASSERT_LT(stats_of(a).free, s_m2.free);
 
-    ASSERT_OK(mr_arena_rewind(a, m2));
+    ASSERT_OK(rewind_trim(a, m2));
     ASSERT_STATS_EQ(stats_of(a), s_m2);
     struct mr_region again2 = must_alloc(a, 50, 1);
     ASSERT_PTR_EQ(again2.ptr, after2.ptr);
 
     /* A mark can be rewound to more than once while it is live. */
-    ASSERT_OK(mr_arena_rewind(a, m2));
-    ASSERT_OK(mr_arena_rewind(a, m2));
+    ASSERT_OK(rewind_trim(a, m2));
+    ASSERT_OK(rewind_trim(a, m2));
     ASSERT_STATS_EQ(stats_of(a), s_m2);
 
-    ASSERT_OK(mr_arena_rewind(a, m1));
+    ASSERT_OK(rewind_trim(a, m1));
     ASSERT_STATS_EQ(stats_of(a), s_m1);
     struct mr_region again1 = must_alloc(a, 10, 1);
     ASSERT_PTR_EQ(again1.ptr, after1.ptr);
@@ -780,13 +802,13 @@ static void test_marks_nested(void)
     ASSERT_PTR_EQ(next.ptr, (char *)again1.ptr + 10);
 
     /* A mark at the very start of the arena. */
-    mr_arena_reset(a);
+    reset_trim(a);
     struct mr_arena_mark m0 = mr_arena_save(a);
     struct mr_alloc_stats s0 = stats_of(a);
     struct mr_region z = must_alloc(a, 1, 1);
     must_alloc(a, 8000, 1);
     must_alloc(a, 8000, 1);
-    ASSERT_OK(mr_arena_rewind(a, m0));
+    ASSERT_OK(rewind_trim(a, m0));
     ASSERT_STATS_EQ(stats_of(a), s0);
     ASSERT_EQ(f.live_blocks, (size_t)2);
     ASSERT_PTR_EQ(must_alloc(a, 1, 1).ptr, z.ptr);
@@ -812,7 +834,7 @@ static void test_mark_fences_earlier_block(void)
     ASSERT_OK(mr_realloc(g, &before, 200, 1));
     ASSERT_TRUE(before.ptr != old);
     ASSERT_FILLED_N(before, 4, 100);
-    ASSERT_OK(mr_arena_rewind(a, m));
+    ASSERT_OK(rewind_trim(a, m));
     struct mr_region next = must_alloc(a, 100, 1);
     ASSERT_PTR_EQ(next.ptr, (char *)old + 100);
 
@@ -820,9 +842,83 @@ static void test_mark_fences_earlier_block(void)
     struct mr_region first = must_alloc(a, 10, 1);
     struct mr_arena_mark m2 = mr_arena_save(a);
     mr_free(g, first);
-    ASSERT_OK(mr_arena_rewind(a, m2));
+    ASSERT_OK(rewind_trim(a, m2));
     ASSERT_PTR_EQ(must_alloc(a, 1, 1).ptr, (char *)first.ptr + 10);
 
+    mr_arena_destroy(a);
+    ASSERT_EQ(f.live_blocks, (size_t)0);
+}
+
+/* Chunks that a rewind or reset frees stay with the arena: a loop of scopes
+ * that spill into new chunks asks the backing allocator only once, and
+ * mr_arena_trim returns them. A mark into a spare's earlier life is refused. */
+static void test_spares(void)
+{
+    struct mr_failing f;
+    mr_failing_init(&f, NULL, -1);
+    struct mr_arena *a = make_arena(&f.base, 256, 0);
+    struct mr_alloc_stats st;
+
+    size_t blocks_at_start = f.live_blocks;
+    struct mr_arena_mark m = mr_arena_save(a);
+    for (int i = 0; i < 10; i++)
+        must_alloc(a, 100, 8);
+    size_t blocks_full = f.live_blocks;
+    ASSERT_GT(blocks_full, blocks_at_start + 2);
+    struct mr_arena_mark inner = mr_arena_save(a);
+    ASSERT_OK(mr_arena_rewind(a, m));
+    ASSERT_EQ(f.live_blocks, blocks_full); /* kept as spares */
+    mr_alloc_stats(mr_arena_allocator(a), &st);
+    ASSERT_EQ(st.used + st.free, st.total);
+    ASSERT_GE(st.free, (size_t)(blocks_full - blocks_at_start) * 200);
+
+    for (int round = 0; round < 50; round++) {
+        struct mr_arena_mark s = mr_arena_save(a);
+        for (int i = 0; i < 10; i++)
+            must_alloc(a, 100, 8);
+        ASSERT_OK(mr_arena_rewind(a, s));
+    }
+    ASSERT_EQ(f.live_blocks, blocks_full); /* no new chunk was taken */
+    ASSERT_EQ(f.attempts, blocks_full);
+    ASSERT_ERR(mr_arena_rewind(a, inner), -EINVAL);
+
+    mr_arena_reset(a);
+    ASSERT_EQ(f.live_blocks, blocks_full);
+    mr_arena_trim(a);
+    ASSERT_EQ(f.live_blocks, (size_t)2); /* the arena and its first chunk */
+    mr_arena_trim(a);
+    ASSERT_EQ(f.live_blocks, (size_t)2);
+
+    /* Oversized chunks are not kept. */
+    struct mr_arena_mark big = mr_arena_save(a);
+    must_alloc(a, 5000, 8);
+    ASSERT_EQ(f.live_blocks, (size_t)3);
+    ASSERT_OK(mr_arena_rewind(a, big));
+    ASSERT_EQ(f.live_blocks, (size_t)2);
+
+    /* Destroy returns spares too. */
+    must_alloc(a, 200, 8);
+    must_alloc(a, 200, 8);
+    mr_arena_reset(a);
+    mr_arena_destroy(a);
+    ASSERT_EQ(f.live_blocks, (size_t)0);
+    ASSERT_EQ(f.live_bytes, (size_t)0);
+}
+
+/* With a limit, spares are returned when a bigger chunk needs their room. */
+static void test_spares_limit(void)
+{
+    struct mr_failing f;
+    mr_failing_init(&f, NULL, -1);
+    struct mr_arena *a = make_arena(&f.base, 1024, 4096);
+    struct mr_arena_mark m = mr_arena_save(a);
+    for (int i = 0; i < 3; i++)
+        must_alloc(a, 900, 1); /* three chunks */
+    ASSERT_OK(mr_arena_rewind(a, m)); /* two spares */
+    ASSERT_EQ(f.live_blocks, (size_t)4);
+    struct mr_region r;
+    ASSERT_OK(mr_arena_alloc(a, 2900, 1, &r)); /* needs the spares' room */
+    ASSERT_EQ(f.live_blocks, (size_t)3);
     mr_arena_destroy(a);
     ASSERT_EQ(f.live_blocks, (size_t)0);
 }
@@ -849,7 +945,7 @@ static void test_marks_chunks(void)
     for (int i = 0; i < 10; i++)
         must_alloc(a, 200, 1);
 
-    ASSERT_OK(mr_arena_rewind(a, m));
+    ASSERT_OK(rewind_trim(a, m));
     ASSERT_EQ(t.fail.live_blocks, blocks_m);
     ASSERT_EQ(t.fail.live_bytes, bytes_m);
     ASSERT_STATS_EQ(stats_of(a), s_m);
@@ -883,7 +979,7 @@ static void test_mark_reused_address(void)
     struct mr_arena_mark inner = mr_arena_save(a);
     must_alloc(a, 20, 1);
 
-    ASSERT_OK(mr_arena_rewind(a, outer));
+    ASSERT_OK(rewind_trim(a, outer));
     ASSERT_EQ(stats_of(a).total, (size_t)256);
     ASSERT_TRUE(t.kept.ptr == chunk2); /* held for reuse */
 
@@ -923,7 +1019,7 @@ static void test_mark_other_arena(void)
 
     /* After a reset, a mark past the start is stale. */
     struct mr_arena_mark ma = mr_arena_save(a);
-    mr_arena_reset(a);
+    reset_trim(a);
     struct mr_alloc_stats s = stats_of(a);
     ASSERT_ERR(mr_arena_rewind(a, ma), -EINVAL);
     ASSERT_STATS_EQ(stats_of(a), s);
@@ -951,7 +1047,7 @@ static void test_reset(void)
     ASSERT_GT(t.fail.live_blocks, (size_t)5);
 
     for (int round = 0; round < 2; round++) {
-        mr_arena_reset(a);
+        reset_trim(a);
         ASSERT_EQ(t.fail.live_blocks, (size_t)2); /* the arena and one chunk */
         ASSERT_EQ(t.fail.live_bytes, sizeof(struct mr_arena) + 256);
         ASSERT_PTR_EQ(only_chunk(&t, a), chunk1); /* the first chunk is the one kept */
@@ -1015,13 +1111,13 @@ static void test_limit(void)
     ASSERT_EQ(f.attempts, attempts);
 
     /* After a reset, allocations succeed again, up to the largest block. */
-    mr_arena_reset(a);
+    reset_trim(a);
     ASSERT_EQ(stats_of(a).total, (size_t)1024);
     struct mr_region m = must_alloc(a, max, 1);
     fill(m, 1);
     ASSERT_EQ(stats_of(a).total, (size_t)4096);
     ASSERT_FILLED(m, 1);
-    mr_arena_reset(a);
+    reset_trim(a);
     n = 0;
     while (mr_arena_alloc(a, 100, 1, &r) == 0)
         n++;
@@ -1046,7 +1142,7 @@ static void check_largest(struct mr_arena *a)
     if (rc != 0)
         mr_test_fail(__FILE__, __LINE__, "stats.largest = %zu (total %zu, free %zu) but allocating it: %s",
                      s.largest, s.total, s.free, mr_strerror(rc));
-    ASSERT_OK(mr_arena_rewind(a, m));
+    ASSERT_OK(rewind_trim(a, m));
     ASSERT_STATS_EQ(stats_of(a), s);
     rc = mr_arena_alloc(a, s.largest + 1, 1, &r);
     if (rc != -ENOMEM && rc != -E2BIG)
@@ -1117,7 +1213,7 @@ static void test_stats(void)
 
     /* Used counts alignment padding: a 1-byte block at 1024 alignment costs
      * up to 1024 bytes. */
-    mr_arena_reset(a);
+    reset_trim(a);
     struct mr_region q = must_alloc(a, 1, 1);
     struct mr_alloc_stats b = stats_of(a);
     struct mr_region p = must_alloc(a, 1, 1024);
@@ -1185,6 +1281,8 @@ int main(void)
     test_big_block();
     test_marks_nested();
     test_mark_fences_earlier_block();
+    test_spares();
+    test_spares_limit();
     test_marks_chunks();
     test_mark_reused_address();
     test_mark_other_arena();

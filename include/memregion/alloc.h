@@ -79,8 +79,13 @@ MR_API int mr_realloc(struct mr_allocator *a, struct mr_region *r, size_t new_si
 
 /* Return a block to the allocator it came from. An empty region is a no-op.
  * Freeing anything else (a block of another allocator, a sub-region) is
- * undefined; the allocators catch what they cheaply can and abort. */
-MR_API void mr_free(struct mr_allocator *a, struct mr_region r);
+ * undefined; the allocators catch what they cheaply can and abort. Inline,
+ * so that the region travels in registers, not through the stack. */
+MR_INLINE void mr_free(struct mr_allocator *a, struct mr_region r)
+{
+    if (a != NULL && r.len != 0)
+        a->ops->free(a, r.ptr, r.len);
+}
 
 /* Fill *out with a's usage figures. */
 MR_API void mr_alloc_stats(struct mr_allocator *a, struct mr_alloc_stats *out);
@@ -90,16 +95,22 @@ MR_API const char *mr_alloc_name(const struct mr_allocator *a);
 
 /* ---- heap ------------------------------------------------------------------
  * The process-wide heap allocator: malloc for alignments up to
- * MR_ALIGN_DEFAULT, posix_memalign above. Thread-safe. Stats: used and total
- * are the bytes of live blocks (as requested), blocks their count, free 0,
- * largest PTRDIFF_MAX. Never destroyed. */
+ * MR_ALIGN_DEFAULT, posix_memalign above. Thread-safe, and as fast as malloc:
+ * it counts nothing itself. Stats are the C library's figures for the whole
+ * process heap (glibc's mallinfo2; zeros elsewhere): used is the bytes in
+ * live allocations of anyone in the process, free the bytes malloc holds
+ * unused, total their sum, blocks 0 (not counted), largest PTRDIFF_MAX.
+ * Never destroyed. */
 MR_API struct mr_allocator *mr_heap(void);
 
 /* ---- arena -----------------------------------------------------------------
  * Bump allocation from chunks taken from a backing allocator. Freeing the most
- * recent block gives its space back, and the most recent block grows and
- * shrinks in place; other frees are no-ops until a rewind or reset reclaims
- * everything after a point. Not thread-safe. */
+ * recent block gives its space back (and then the one before it, if it ends
+ * where that one began), and the most recent block grows and shrinks in
+ * place; other frees are no-ops until a rewind or reset reclaims everything
+ * after a point. Chunks that a rewind or reset frees are kept for reuse (no
+ * trip to the backing allocator in a loop of scopes) until mr_arena_trim or
+ * mr_arena_destroy returns them. Not thread-safe. */
 struct mr_arena_opts {
     struct mr_allocator *backing; /* chunks come from here; NULL: mr_heap() */
     size_t chunk_size;            /* bytes per chunk; 0: 64 KiB. Larger blocks get a chunk of their own */
@@ -113,12 +124,14 @@ struct mr_arena {
     struct mr_allocator base;
     uintptr_t cur;                 /* next free byte of the current chunk */
     uintptr_t end;                 /* end of the current chunk */
-    uintptr_t last;                /* start of the most recent block, 0 if none */
+    uintptr_t floor;               /* blocks below this do not free or grow in place */
     struct mr__arena_chunk *chunk; /* current chunk; chunks link to older ones */
+    struct mr__arena_chunk *spare; /* freed standard chunks, kept for reuse */
     struct mr_allocator *backing;
     size_t chunk_size;
     size_t limit;
-    size_t held;                   /* bytes of all chunks */
+    size_t held;                   /* bytes of all chunks, spares included */
+    size_t spare_bytes;            /* bytes of the spare chunks */
     uint64_t next_seq;             /* sequence number of the next chunk */
 };
 
@@ -141,32 +154,45 @@ MR_API int mr_arena_create(const struct mr_arena_opts *opts, struct mr_arena **o
 MR_API void mr_arena_destroy(struct mr_arena *a);
 
 /* The arena as a generic allocator (mr_alloc, mr_free, ...). Stats: total is
- * the bytes of chunks held (headers included), free the bytes left in the
- * current chunk, used = total - free (blocks, alignment padding, out-of-order
- * frees and the unused ends of earlier chunks: the arena reclaims those only
- * on rewind or reset), largest what one allocation of alignment 1 can get
- * now without exceeding the limit, blocks 0 (not counted). */
+ * the bytes of chunks held (headers and spares included), free the bytes
+ * left in the current chunk and in the spares, used = total - free (blocks,
+ * alignment padding, out-of-order frees, headers and the unused ends of
+ * earlier chunks: the arena reclaims those only on rewind or reset), largest
+ * what one allocation of alignment 1 can get now without exceeding the limit,
+ * blocks 0 (not counted). */
 MR_API struct mr_allocator *mr_arena_allocator(struct mr_arena *a);
 
-MR_API int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align,
-                                struct mr_region *out);
+/* The slow path hands back a pointer, not the region: were the caller's
+ * region to escape into this call, the compiler would keep it in memory on
+ * the fast path too (four more instructions per allocation). */
+MR_API int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align, void **out);
 
 /* mr_alloc on an arena, inline: a handful of instructions while the current
- * chunk has room. Same results and errors as mr_alloc. */
+ * chunk has room (with a constant align, the alignment checks compile away).
+ * Same results and errors as mr_alloc. */
 MR_INLINE int mr_arena_alloc(struct mr_arena *a, size_t size, size_t align, struct mr_region *out)
 {
-    if (MR_LIKELY((align & (align - 1)) == 0 && align - 1 < 4096 && size != 0)) {
+    if (MR_LIKELY((align & (align - 1)) == 0 && align - 1 < 4096)) {
         uintptr_t p = (a->cur + (align - 1)) & ~(uintptr_t)(align - 1);
-        if (MR_LIKELY(p <= a->end && size <= a->end - p)) {
-            a->last = p;
-            a->cur = p + size;
+        uintptr_t q = p + size;
+        /* p < q: size is not 0 and p + size did not wrap; q <= end: it fits
+         * (and so p < end). One pair of compares for all three. */
+        if (MR_LIKELY(p < q && q <= a->end)) {
+            a->cur = q;
             out->ptr = (void *)p;
             out->len = size;
             out->flags = 0;
             return 0;
         }
     }
-    return mr__arena_alloc_slow(a, size, align, out);
+    void *ptr;
+    int rc = mr__arena_alloc_slow(a, size, align, &ptr);
+    if (rc < 0)
+        return rc;
+    out->ptr = ptr;
+    out->len = size;
+    out->flags = 0;
+    return 0;
 }
 
 /* The current position. Marks nest: rewinding to a mark frees everything
@@ -175,16 +201,20 @@ MR_INLINE int mr_arena_alloc(struct mr_arena *a, size_t size, size_t align, stru
  * would cross it); a realloc moves them instead. */
 MR_API struct mr_arena_mark mr_arena_save(struct mr_arena *a);
 
-/* Free every block allocated since m, returning chunks taken since then.
- * 0, or -EINVAL if m is not a live position of this arena, and then nothing
+/* Free every block allocated since m; the chunks taken since then become
+ * spares. 0, or -EINVAL if m is not a live position of this arena, and then nothing
  * changes. Refused: a mark from another arena, one whose chunk was returned
  * (even if its address was reused), one ahead of the current position. A mark
  * rewound past and then overtaken by new allocations in the same chunk cannot
  * be told from a live one: rewinding to it frees what came after it. */
 MR_API int mr_arena_rewind(struct mr_arena *a, struct mr_arena_mark m);
 
-/* Free every block: keep the first chunk, return the others. */
+/* Free every block. The chunks stay with the arena for reuse. */
 MR_API void mr_arena_reset(struct mr_arena *a);
+
+/* Return the spare chunks (those freed by rewind or reset) to the backing
+ * allocator. After mr_arena_reset, this leaves only the first chunk. */
+MR_API void mr_arena_trim(struct mr_arena *a);
 
 /* ---- pool ------------------------------------------------------------------
  * Fixed-size blocks on a free list, carved from chunks of a backing

@@ -17,8 +17,8 @@
  *   int mr_region_get_T(struct mr_region r, size_t off, type *out);
  *   int mr_region_set_T(struct mr_region r, size_t off, type v);
  * get returns 0 or -ERANGE; set returns 0, -ERANGE or -EACCES (read-only
- * wins). They are inline: in a loop whose bounds the compiler can see, the
- * check costs close to nothing (bench/bench_region measures it).
+ * wins). They are inline: the check is a compare or two, and nothing at all
+ * in a loop bounded by mr_region_fits (see there).
  *
  * Thread-safety: a region is a plain value; the memory behind it is shared as
  * the caller arranges.
@@ -34,7 +34,11 @@
 extern "C" {
 #endif
 
-/* The region is read-only: writes through region functions are refused. */
+/* The region is read-only: writes through region functions are refused.
+ * It is a flag beside the length, so reads cost nothing extra. A set tests
+ * it; GCC at -O2 does not move that test out of a loop by itself, so a
+ * writing loop that tests mr_region_is_ro once before it runs without it
+ * (bench/bench_region: 7 instructions per store without, 6 with, 4 raw). */
 #define MR_REGION_RDONLY 0x1u
 
 struct mr_region {
@@ -89,10 +93,16 @@ MR_INLINE struct mr_region mr_region_ro(struct mr_region r)
 
 MR_INLINE bool mr_region_is_ro(struct mr_region r) { return (r.flags & MR_REGION_RDONLY) != 0; }
 
-/* off and n lie inside r: off + n <= r.len, without overflow. */
+/* off and n lie inside r: off + n <= r.len, without overflow.
+ * Written so that n <= r.len is loop-invariant for a fixed n, and so that a
+ * loop bounded by this same test needs no check inside: the compiler sees
+ * that mr_region_get_u32le(r, off, &v) cannot fail in
+ *     for (size_t off = 0; mr_region_fits(r, off, 4); off += 4)
+ * and drops its check (bench/bench_region measures this: the loop costs what
+ * a raw-pointer loop costs). */
 MR_INLINE bool mr_region_fits(struct mr_region r, size_t off, size_t n)
 {
-    return off <= r.len && n <= r.len - off;
+    return n <= r.len && off <= r.len - n;
 }
 
 /* The len bytes at off, sharing r's memory and read-only flag. 0, or -ERANGE
