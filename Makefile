@@ -4,6 +4,7 @@
 #                AddressSanitizer + UndefinedBehaviorSanitizer, then the
 #                threaded tests under ThreadSanitizer
 #   make bench   build and run the benchmarks (figures as ratios to baselines)
+#   make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60) with clang
 #   make install install headers, libraries, pkg-config file and CMake package
 #                (PREFIX=/usr/local, DESTDIR= honoured)
 BUILD      ?= build
@@ -79,5 +80,29 @@ deps:
 	    else echo "note: missing$$missing (the install test is skipped, or TSan uses gcc)"; fi; \
 	  fi
 
+# Every fuzz/fuzz_<name>.c, built with clang's libFuzzer (plus ASan and
+# UBSan), for FUZZ_SECONDS each, with fuzz/<name>.dict as its dictionary if
+# there is one. They work on a copy of fuzz/corpus/<name> in the build tree,
+# which grows from run to run; the checked-in seeds stay as they are. A crash
+# leaves its input in $(FUZZ_BUILD)/artifacts/.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: fuzz
+fuzz:
+	@test -f $(FUZZ_BUILD)/CMakeCache.txt || CC=clang cmake -S . -B $(FUZZ_BUILD) $(GENERATOR) \
+	  -DMR_FUZZ=ON -DMR_WERROR=ON $(ASAN_FLAGS) -DMR_BUILD_BENCH=OFF -DMR_BUILD_EXAMPLES=OFF \
+	  $(CMAKE_ARGS) >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@for src in fuzz/fuzz_*.c; do \
+	  t=$$(basename $$src .c); c=$${t#fuzz_}; \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$c && cp fuzz/corpus/$$c/* $(FUZZ_BUILD)/corpus/$$c/ || exit 1; \
+	  dict=; test -f fuzz/$$c.dict && dict=-dict=fuzz/$$c.dict; \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t- $(FUZZ_BUILD)/corpus/$$c || exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

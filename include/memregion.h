@@ -9,5 +9,7 @@
 #include <memregion/region.h>
 #include <memregion/alloc.h>
 #include <memregion/cursor.h>
+#include <memregion/view.h>
+#include <memregion/iobuf.h>
 
 #endif
