@@ -35,3 +35,27 @@ for bench in bench_region bench_alloc; do
     $pin "$exe"
 done
 sh "$here/callgrind.sh" "$build"
+
+# bench_cursor (cursor issue: a cursor parser beats fread on fmemopen in wall
+# time): the same steps as the loop above; its instruction counts come from
+# callgrind.sh with the others.
+for bench in bench_cursor; do
+    exe=$build/bench/$bench
+    if [ ! -x "$exe" ]; then
+        echo "run.sh: $exe not found (build first)" >&2
+        exit 1
+    fi
+    $pin "$exe"
+done
+
+# bench_iobuf (issue 3: u32be to host order at >= 0.5x memcpy's bandwidth, in
+# wall time): the same steps as the loop above; its instruction counts come
+# from callgrind.sh with the others.
+for bench in bench_iobuf; do
+    exe=$build/bench/$bench
+    if [ ! -x "$exe" ]; then
+        echo "run.sh: $exe not found (build first)" >&2
+        exit 1
+    fi
+    $pin "$exe"
+done

@@ -12,6 +12,13 @@ static bool cursor_writable(const struct mr_cursor *c)
     return !(c->flags & MR_REGION_RDONLY);
 }
 
+/* The byte at the position. An empty region may have a NULL base, and NULL + 0
+ * is undefined in C, so it is kept apart (as in mr_region_sub). */
+static unsigned char *cursor_at(const struct mr_cursor *c)
+{
+    return c->base ? c->base + c->pos : NULL;
+}
+
 /* The bounds the fast paths test, from the state: both 0 while an error is
  * recorded, so every fast path falls through to the slow one. */
 static void cursor_set_ends(struct mr_cursor *c)
@@ -200,9 +207,11 @@ size_t mr_cursor_read_upto(struct mr_cursor *c, void *dst, size_t n)
 
 int mr_cursor_read_region(struct mr_cursor *c, size_t n, struct mr_region *out)
 {
+    if (c->error)
+        return c->error;
     if (!(n <= c->rend && c->pos <= c->rend - n))
         return mr__cursor_fail(c, -ERANGE);
-    *out = mr_region_make(c->base + c->pos, n);
+    *out = mr_region_make(cursor_at(c), n);
     out->flags = c->flags & MR_REGION_RDONLY;
     c->pos += n;
     return 0;
@@ -227,7 +236,7 @@ ssize_t mr_cursor_read_str(struct mr_cursor *c, size_t field_len, char *dst, siz
         return mr__cursor_fail(c, -EINVAL);
     if (!(field_len <= c->rend && c->pos <= c->rend - field_len))
         return mr__cursor_fail(c, -ERANGE);
-    const unsigned char *field = c->base + c->pos;
+    const unsigned char *field = cursor_at(c);
     const unsigned char *nul = field_len ? memchr(field, 0, field_len) : NULL;
     size_t len = nul ? (size_t)(nul - field) : field_len;
     if (len >= dst_size)
@@ -244,7 +253,7 @@ int mr_cursor_read_cstr_region(struct mr_cursor *c, struct mr_region *out)
     if (c->error)
         return c->error;
     size_t avail = c->rend - c->pos;
-    const unsigned char *start = c->base + c->pos;
+    const unsigned char *start = cursor_at(c);
     const unsigned char *nul = avail ? memchr(start, 0, avail) : NULL;
     if (nul == NULL)
         return mr__cursor_fail(c, -EBADMSG);
@@ -289,7 +298,8 @@ int mr_cursor_write_str(struct mr_cursor *c, const char *s, size_t field_len)
         return rc;
     if (len)
         memcpy(c->base + c->pos, s, len);
-    memset(c->base + c->pos + len, 0, field_len - len);
+    if (field_len > len)
+        memset(c->base + c->pos + len, 0, field_len - len);
     cursor_advance(c, field_len);
     return 0;
 }
@@ -516,9 +526,12 @@ static int stream_open(struct stream *init, const char *mode, FILE **out)
         mr_free(init->alloc, r);
         return -ENOMEM;
     }
-    /* Unbuffered when writable: the region must hold each byte when fwrite
-     * returns, and a write past the end must fail at that fwrite. */
-    if (cursor_writable(&s->c) && setvbuf(f, NULL, _IONBF, 0) != 0) {
+    /* Unbuffered: the region must hold each byte when fwrite returns, and a
+     * write past the end must fail at that fwrite. Read-only streams too:
+     * glibc splits a buffered stream's fseek into a seek to a block boundary,
+     * a read and a relative seek, so a seek past the end failed half done
+     * and left the stream at a position nobody asked for. */
+    if (setvbuf(f, NULL, _IONBF, 0) != 0) {
         s->block = NULL; /* the caller still owns a growable buffer */
         fclose(f);
         return -ENOMEM;

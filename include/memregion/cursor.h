@@ -144,7 +144,9 @@ MR_INLINE int mr_cursor_read_exact(struct mr_cursor *c, void *dst, size_t n)
         if (n)
             memcpy(dst, c->base + c->pos, n);
         c->pos += n;
-        return 0;
+        /* An empty read at position 0 passes the test with an error set
+         * (both ends are 0 then), and must still report it. */
+        return c->error;
     }
     return mr__cursor_fail(c, -ERANGE);
 }
@@ -161,9 +163,10 @@ MR_API int mr_cursor_read_region(struct mr_cursor *c, size_t n, struct mr_region
 /* Write n bytes from src: 0, or the error (recorded) with nothing written. */
 MR_INLINE int mr_cursor_write_bytes(struct mr_cursor *c, const void *src, size_t n)
 {
-    if (MR_LIKELY(n <= c->wend && c->pos <= c->wend - n)) {
-        if (n)
-            memcpy(c->base + c->pos, src, n);
+    /* n - 1 < wend: an empty write takes the slow path, which refuses it
+     * on a read-only region or while an error is set, as it refuses others. */
+    if (MR_LIKELY(n - 1 < c->wend && c->pos <= c->wend - n)) {
+        memcpy(c->base + c->pos, src, n);
         c->pos += n;
         if (MR_UNLIKELY(c->pos > c->limit))
             c->limit = c->rend = c->pos;
@@ -233,9 +236,9 @@ MR_API int mr_cursor_write_sleb128(struct mr_cursor *c, int64_t v);
  * from the start; the length is r's and "w" does not clear it); a "b" is
  * accepted and ignored. Reading at the end of r is end of file; a write that
  * would pass the end writes what fits and sets the stream's error indicator.
- * Writable streams are unbuffered, so r holds every byte as soon as fwrite
- * returns. Seeks outside [0, r.len] fail with EINVAL. 0 and *out set, or
- * -EINVAL (bad mode), -EACCES (a writing mode on a read-only region),
+ * Streams are unbuffered, so r holds every byte as soon as fwrite returns.
+ * Seeks outside [0, r.len] fail with EINVAL and move nothing. 0 and *out
+ * set, or -EINVAL (bad mode), -EACCES (a writing mode on a read-only region),
  * -ENOMEM. Close with fclose; the caller keeps r alive until then. */
 MR_API int mr_fopen(struct mr_region r, const char *mode, FILE **out);
 
