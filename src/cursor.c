@@ -5,8 +5,6 @@
 #include <memregion/cursor.h>
 #include <string.h>
 
-#define CURSOR_GROWABLE 0x100u
-
 static bool cursor_writable(const struct mr_cursor *c)
 {
     return !(c->flags & MR_REGION_RDONLY);
@@ -17,27 +15,6 @@ static bool cursor_writable(const struct mr_cursor *c)
 static unsigned char *cursor_at(const struct mr_cursor *c)
 {
     return c->base ? c->base + c->pos : NULL;
-}
-
-/* The bounds the fast paths test, from the state: both 0 while an error is
- * recorded, so every fast path falls through to the slow one. */
-static void cursor_set_ends(struct mr_cursor *c)
-{
-    if (c->error) {
-        c->rend = c->wend = 0;
-        return;
-    }
-    c->rend = c->limit;
-    c->wend = cursor_writable(c) ? c->cap : 0;
-}
-
-void mr_cursor_init(struct mr_cursor *c, struct mr_region r)
-{
-    memset(c, 0, sizeof *c);
-    c->base = r.ptr;
-    c->limit = c->cap = r.len;
-    c->flags = r.flags & MR_REGION_RDONLY;
-    cursor_set_ends(c);
 }
 
 int mr_cursor_init_growable(struct mr_cursor *c, struct mr_allocator *a, size_t initial_capacity)
@@ -54,19 +31,19 @@ int mr_cursor_init_growable(struct mr_cursor *c, struct mr_allocator *a, size_t 
     memset(c, 0, sizeof *c);
     c->base = r.ptr;
     c->cap = r.len;
-    c->flags = CURSOR_GROWABLE;
+    c->flags = MR__CURSOR_GROWABLE;
     c->alloc = a;
-    cursor_set_ends(c);
+    mr__cursor_set_ends(c);
     return 0;
 }
 
 void mr_cursor_fini(struct mr_cursor *c)
 {
-    if (c->flags & CURSOR_GROWABLE)
+    if (c->flags & MR__CURSOR_GROWABLE)
         mr_free(c->alloc, mr_region_make(c->base, c->cap));
     c->base = NULL;
     c->pos = c->limit = c->cap = 0;
-    cursor_set_ends(c);
+    mr__cursor_set_ends(c);
 }
 
 int mr_cursor_take(struct mr_cursor *c, struct mr_region *out)
@@ -74,7 +51,7 @@ int mr_cursor_take(struct mr_cursor *c, struct mr_region *out)
     struct mr_region r;
     int rc;
 
-    if (!(c->flags & CURSOR_GROWABLE))
+    if (!(c->flags & MR__CURSOR_GROWABLE))
         return -EINVAL;
     r = mr_region_make(c->base, c->cap);
     if ((rc = mr_realloc(c->alloc, &r, c->limit, 1)) < 0)
@@ -82,7 +59,7 @@ int mr_cursor_take(struct mr_cursor *c, struct mr_region *out)
     *out = r;
     c->base = NULL;
     c->pos = c->limit = c->cap = 0;
-    cursor_set_ends(c);
+    mr__cursor_set_ends(c);
     return 0;
 }
 
@@ -93,18 +70,10 @@ struct mr_region mr_cursor_data(const struct mr_cursor *c)
     return r;
 }
 
-int mr__cursor_fail(struct mr_cursor *c, int err)
-{
-    if (c->error == 0)
-        c->error = err;
-    cursor_set_ends(c);
-    return c->error;
-}
-
 void mr_cursor_clear_error(struct mr_cursor *c)
 {
     c->error = 0;
-    cursor_set_ends(c);
+    mr__cursor_set_ends(c);
 }
 
 int mr_cursor_seek(struct mr_cursor *c, int64_t offset, int whence)
@@ -131,6 +100,7 @@ int mr_cursor_seek(struct mr_cursor *c, int64_t offset, int whence)
     if (__builtin_add_overflow(from, offset, &to) || to < 0 || (uint64_t)to > c->limit)
         return mr__cursor_fail(c, -ERANGE);
     c->pos = (size_t)to;
+    mr__cursor_set_ends(c);
     return 0;
 }
 
@@ -166,7 +136,7 @@ static int cursor_reserve(struct mr_cursor *c, size_t n)
     if (!cursor_writable(c))
         return mr__cursor_fail(c, -EACCES);
     if (!(n <= c->cap && c->pos <= c->cap - n)) {
-        if (!(c->flags & CURSOR_GROWABLE))
+        if (!(c->flags & MR__CURSOR_GROWABLE))
             return mr__cursor_fail(c, -ERANGE);
         if ((rc = cursor_grow(c, n)) < 0)
             return mr__cursor_fail(c, rc);
@@ -180,7 +150,7 @@ static void cursor_advance(struct mr_cursor *c, size_t n)
     c->pos += n;
     if (c->pos > c->limit)
         c->limit = c->pos;
-    cursor_set_ends(c);
+    mr__cursor_set_ends(c);
 }
 
 int mr__cursor_write_slow(struct mr_cursor *c, const void *src, size_t n)
@@ -196,12 +166,12 @@ int mr__cursor_write_slow(struct mr_cursor *c, const void *src, size_t n)
 
 size_t mr_cursor_read_upto(struct mr_cursor *c, void *dst, size_t n)
 {
-    size_t avail = c->rend > c->pos ? c->rend - c->pos : 0;
-    if (n > avail)
-        n = avail;
+    if (n > c->left)
+        n = c->left;
     if (n)
         memcpy(dst, c->base + c->pos, n);
     c->pos += n;
+    c->left -= n;
     return n;
 }
 
@@ -209,11 +179,12 @@ int mr_cursor_read_region(struct mr_cursor *c, size_t n, struct mr_region *out)
 {
     if (c->error)
         return c->error;
-    if (!(n <= c->rend && c->pos <= c->rend - n))
+    if (n > c->left)
         return mr__cursor_fail(c, -ERANGE);
     *out = mr_region_make(cursor_at(c), n);
     out->flags = c->flags & MR_REGION_RDONLY;
     c->pos += n;
+    c->left -= n;
     return 0;
 }
 
@@ -234,7 +205,7 @@ ssize_t mr_cursor_read_str(struct mr_cursor *c, size_t field_len, char *dst, siz
         return c->error;
     if (dst == NULL || dst_size == 0)
         return mr__cursor_fail(c, -EINVAL);
-    if (!(field_len <= c->rend && c->pos <= c->rend - field_len))
+    if (field_len > c->left)
         return mr__cursor_fail(c, -ERANGE);
     const unsigned char *field = cursor_at(c);
     const unsigned char *nul = field_len ? memchr(field, 0, field_len) : NULL;
@@ -245,6 +216,7 @@ ssize_t mr_cursor_read_str(struct mr_cursor *c, size_t field_len, char *dst, siz
         memcpy(dst, field, len);
     dst[len] = '\0';
     c->pos += field_len;
+    c->left -= field_len;
     return (ssize_t)len;
 }
 
@@ -252,7 +224,7 @@ int mr_cursor_read_cstr_region(struct mr_cursor *c, struct mr_region *out)
 {
     if (c->error)
         return c->error;
-    size_t avail = c->rend - c->pos;
+    size_t avail = c->left;
     const unsigned char *start = cursor_at(c);
     const unsigned char *nul = avail ? memchr(start, 0, avail) : NULL;
     if (nul == NULL)
@@ -260,6 +232,7 @@ int mr_cursor_read_cstr_region(struct mr_cursor *c, struct mr_region *out)
     *out = mr_region_make((void *)start, (size_t)(nul - start));
     out->flags = c->flags & MR_REGION_RDONLY;
     c->pos += out->len + 1;
+    c->left -= out->len + 1;
     return 0;
 }
 
@@ -277,6 +250,7 @@ ssize_t mr_cursor_read_cstr(struct mr_cursor *c, char *dst, size_t dst_size)
         return rc;
     if (s.len >= dst_size) {
         c->pos = start;
+        mr__cursor_set_ends(c);
         return mr__cursor_fail(c, -EOVERFLOW);
     }
     if (s.len)
@@ -310,57 +284,51 @@ int mr_cursor_write_cstr(struct mr_cursor *c, const char *s)
 }
 
 /* LEB128: seven bits a byte, low groups first, the top bit set on every byte
- * but the last. Ten bytes hold 64 bits, the tenth contributing only bit 63. */
-uint64_t mr__cursor_read_uleb128_slow(struct mr_cursor *c)
+ * but the last. Ten bytes hold 64 bits, the tenth contributing only bit 63.
+ * The decoders see bytes, not a cursor (see mr__cursor_fail). */
+struct mr__varint mr__uleb128_decode(const unsigned char *p, size_t avail)
 {
-    uint64_t v = 0;
-    size_t i = c->pos;
+    struct mr__varint r = { 0, 0 };
+    size_t i = 0;
 
-    if (c->error)
-        return 0;
     for (unsigned shift = 0;; shift += 7) {
-        if (i >= c->rend) {
-            mr__cursor_fail(c, -ERANGE);
-            return 0;
+        if (i >= avail) {
+            r.len = -ERANGE;
+            return r;
         }
-        uint8_t b = c->base[i++];
-        if (shift == 63 && (b & 0x7e)) {
-            mr__cursor_fail(c, -EOVERFLOW);
-            return 0;
+        uint8_t b = p[i++];
+        if (shift == 63 && (b & 0xfe)) {
+            /* Bits above 63, or a continuation past the tenth byte. */
+            r.len = -EOVERFLOW;
+            return r;
         }
-        v |= (uint64_t)(b & 0x7f) << shift;
+        r.value |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80))
             break;
-        if (shift == 63) {
-            mr__cursor_fail(c, -EOVERFLOW);
-            return 0;
-        }
     }
-    c->pos = i;
-    return v;
+    r.len = (ptrdiff_t)i;
+    return r;
 }
 
-int64_t mr_cursor_read_sleb128(struct mr_cursor *c)
+struct mr__varint mr__sleb128_decode(const unsigned char *p, size_t avail)
 {
+    struct mr__varint r = { 0, 0 };
     uint64_t v = 0;
-    size_t i = c->pos;
+    size_t i = 0;
     unsigned shift = 0;
-    uint8_t b;
 
-    if (c->error)
-        return 0;
     for (;;) {
-        if (i >= c->rend) {
-            mr__cursor_fail(c, -ERANGE);
-            return 0;
+        if (i >= avail) {
+            r.len = -ERANGE;
+            return r;
         }
-        b = c->base[i++];
+        uint8_t b = p[i++];
         if (shift == 63) {
             /* The last byte holds bit 63 and must repeat it in its other
              * bits (0x00 or 0x7f), with no continuation. */
-            if ((b & 0x80) || (b != 0x00 && b != 0x7f)) {
-                mr__cursor_fail(c, -EOVERFLOW);
-                return 0;
+            if (b != 0x00 && b != 0x7f) {
+                r.len = -EOVERFLOW;
+                return r;
             }
             v |= (uint64_t)(b & 1) << 63;
             break;
@@ -373,9 +341,9 @@ int64_t mr_cursor_read_sleb128(struct mr_cursor *c)
             break;
         }
     }
-    c->pos = i;
-    /* Two's complement reinterpretation; GCC and Clang define the conversion. */
-    return (int64_t)v;
+    r.value = v;
+    r.len = (ptrdiff_t)i;
+    return r;
 }
 
 int mr_cursor_write_uleb128(struct mr_cursor *c, uint64_t v)
@@ -444,7 +412,7 @@ static ssize_t stream_write(void *cookie, const char *buf, size_t size)
     size_t room = s->c.cap - s->c.pos;
     int rc;
 
-    if (!(s->c.flags & CURSOR_GROWABLE) && size > room)
+    if (!(s->c.flags & MR__CURSOR_GROWABLE) && size > room)
         size = room;
     if (size == 0) {
         errno = ENOSPC;
