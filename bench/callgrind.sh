@@ -56,7 +56,7 @@ for bench in bench_region bench_alloc; do
                    "Ir/" unit[1], "baseline", "ratio", "base/var"
             for (i = 1; i <= NR; i++) {
                 b = irof[base[i]]
-                printf "  %-18s %-24s %13d %9.2f %-13s %7.3f %8.2f\n", name[i], func_[i], ir[i],
+                printf "  %-18s %-24s %13.0f %9.2f %-13s %7.3f %8.2f\n", name[i], func_[i], ir[i],
                        ir[i] / count[i], base[i], ir[i] / b, b / ir[i]
             }
         }' "$tmp/counts"

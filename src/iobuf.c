@@ -456,11 +456,15 @@ static bool order_swaps(enum mr_order order)
 static ssize_t convert(void *dst, const void *src, size_t n, size_t w, enum mr_order order)
 {
     size_t bytes = n * w;
+    /* Nothing to do, and an empty region's pointer may be NULL, to which C
+     * forbids even adding 0 (the kernels step through it). */
+    if (bytes == 0)
+        return 0;
     if (order_swaps(order)) {
         const struct kernels *k = kernels();
         swap_fn f = w == 2 ? k->swap16 : w == 4 ? k->swap32 : k->swap64;
         f(dst, src, n);
-    } else if (bytes && dst != src) {
+    } else if (dst != src) {
         memcpy(dst, src, bytes);
     }
     return (ssize_t)bytes;

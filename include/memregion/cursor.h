@@ -339,7 +339,8 @@ MR_API int mr_fopen(struct mr_region r, const char *mode, FILE **out);
 
 /* A write-and-read stream whose buffer grows through a (NULL: mr_heap()), in
  * the manner of open_memstream: after each fflush and at fclose, *block is
- * the buffer (free it with mr_free(a, *block) after fclose; it may be empty)
+ * the buffer (free it after fclose with mr_free(a, *block), or with
+ * mr_free(mr_heap(), *block) when a was NULL; it may be empty)
  * and *len the bytes written, the data being the first *len bytes of *block.
  * 0 and *out set, or -EINVAL, -ENOMEM. */
 MR_API int mr_fopen_growable(struct mr_allocator *a, struct mr_region *block, size_t *len,
