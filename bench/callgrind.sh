@@ -147,3 +147,47 @@ for bench in bench_iobuf; do
             }
         }' "$tmp/counts"
 done
+
+# bench_map (issue 4; its goal is in wall time, see run.sh): the same steps as
+# the loop above, on the 64 KiB copies. Every variant calls the same memcpy
+# (glibc's `rep movsb`, counted once per byte), so the difference between a
+# variant and its baseline is the guard's own instructions per copy.
+for bench in bench_map; do
+    exe=$build/bench/$bench
+    if [ ! -x "$exe" ]; then
+        echo "callgrind.sh: $exe not found (build first)" >&2
+        exit 1
+    fi
+    "$exe" --list >"$tmp/list"
+    : >"$tmp/counts"
+    while read -r name func count unit base; do
+        out=$tmp/$bench.$name.cg
+        if ! valgrind --tool=callgrind --callgrind-out-file="$out" --collect-atstart=no \
+            --toggle-collect="$func" "$exe" "$name" </dev/null >"$tmp/log" 2>&1; then
+            cat "$tmp/log" >&2
+            echo "callgrind.sh: $bench $name failed" >&2
+            exit 1
+        fi
+        ir=$(awk '$1 == "summary:" || $1 == "totals:" { print $2; exit }' "$out")
+        if [ -z "$ir" ] || [ "$ir" = 0 ]; then
+            echo "callgrind.sh: $bench $name: nothing counted in $func (inlined or renamed?)" >&2
+            exit 1
+        fi
+        echo "$name $func $count $unit $base $ir" >>"$tmp/counts"
+        rm -f "$out"
+    done <"$tmp/list"
+    echo
+    awk -v bench="$bench" '
+        { name[NR] = $1; func_[NR] = $2; count[NR] = $3; unit[NR] = $4; base[NR] = $5; ir[NR] = $6
+          irof[$1] = $6 }
+        END {
+            printf "%s\n", bench
+            printf "  %-18s %-24s %13s %9s %-13s %7s %8s\n", "variant", "function", "instructions",
+                   "Ir/" unit[1], "baseline", "ratio", "base/var"
+            for (i = 1; i <= NR; i++) {
+                b = irof[base[i]]
+                printf "  %-18s %-24s %13.0f %9.2f %-13s %7.3f %8.2f\n", name[i], func_[i], ir[i],
+                       ir[i] / count[i], base[i], ir[i] / b, b / ir[i]
+            }
+        }' "$tmp/counts"
+done

@@ -59,3 +59,28 @@ for bench in bench_iobuf; do
     fi
     $pin "$exe"
 done
+
+# bench_shm (issue 4: map and touch 1 GiB of shm at <= 1.02x raw shm_open +
+# mmap, with and without populate, in wall time). Kernel-bound (page faults,
+# zeroing), so it has no callgrind counts; it needs 1 GiB free in /dev/shm and
+# skips itself otherwise; about 45 s.
+for bench in bench_shm; do
+    exe=$build/bench/$bench
+    if [ ! -x "$exe" ]; then
+        echo "run.sh: $exe not found (build first)" >&2
+        exit 1
+    fi
+    $pin "$exe"
+done
+
+# bench_map (issue 4: a guarded copy out of a mapping at >= 0.9x memcpy's
+# bandwidth for 64 KiB copies, in wall time): the same steps as the loop
+# above; its instruction counts come from callgrind.sh with the others.
+for bench in bench_map; do
+    exe=$build/bench/$bench
+    if [ ! -x "$exe" ]; then
+        echo "run.sh: $exe not found (build first)" >&2
+        exit 1
+    fi
+    $pin "$exe"
+done

@@ -11,5 +11,7 @@
 #include <memregion/cursor.h>
 #include <memregion/view.h>
 #include <memregion/iobuf.h>
+#include <memregion/map.h>
+#include <memregion/shm.h>
 
 #endif

@@ -3,7 +3,11 @@
 
 #include <limits.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *mr_version(void)
@@ -90,4 +94,124 @@ int mr__sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void **
         return -errno;
     *out = p;
     return 0;
+}
+
+/* ---- shm layer ---------------------------------------------------------------
+ * open, ftruncate, getdents64 and getrandom can be interrupted before they do
+ * anything (a FIFO or lock on open, a signal while getrandom waits for
+ * entropy), so a retry is the same call again. unlink, fchmod, fchown,
+ * fstat and the fcntl commands used do not sleep interruptibly and are not
+ * retried. */
+
+int mr__sys_open(const char *path, int flags, mode_t mode)
+{
+    int fd;
+    do
+        fd = open(path, flags, mode);
+    while (fd < 0 && errno == EINTR);
+    return fd < 0 ? -errno : fd;
+}
+
+int mr__sys_fstat(int fd, struct stat *st)
+{
+    return fstat(fd, st) < 0 ? -errno : 0;
+}
+
+int mr__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+    return fstatat(dirfd, path, st, flags) < 0 ? -errno : 0;
+}
+
+int mr__sys_ftruncate(int fd, off_t len)
+{
+    int rc;
+    do
+        rc = ftruncate(fd, len);
+    while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+int mr__sys_fchmod(int fd, mode_t mode)
+{
+    return fchmod(fd, mode) < 0 ? -errno : 0;
+}
+
+int mr__sys_fchown(int fd, uid_t uid, gid_t gid)
+{
+    return fchown(fd, uid, gid) < 0 ? -errno : 0;
+}
+
+int mr__sys_unlink(const char *path)
+{
+    return unlink(path) < 0 ? -errno : 0;
+}
+
+int mr__sys_fcntl(int fd, int cmd, int arg)
+{
+    int rc = fcntl(fd, cmd, arg);
+    return rc < 0 ? -errno : rc;
+}
+
+int mr__sys_memfd_create(const char *name, unsigned flags)
+{
+    int fd = memfd_create(name, flags);
+    return fd < 0 ? -errno : fd;
+}
+
+int mr__sys_getrandom(void *buf, size_t len, unsigned flags)
+{
+    unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = getrandom(p, len, flags);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+ssize_t mr__sys_getdents64(int fd, void *buf, size_t len)
+{
+    ssize_t n;
+    do
+        n = getdents64(fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+/* ---- map layer -----------------------------------------------------------------
+ * msync and madvise are not retried: neither sleeps interruptibly, except
+ * MADV_POPULATE_*, which returns EINTR only when a fatal signal is pending.
+ * The signal calls are used inside the SIGBUS handler, so they must stay
+ * async-signal-safe: no locks, no allocation. */
+
+int mr__sys_msync(void *addr, size_t len, int flags)
+{
+    return msync(addr, len, flags) < 0 ? -errno : 0;
+}
+
+int mr__sys_madvise(void *addr, size_t len, int advice)
+{
+    return madvise(addr, len, advice) < 0 ? -errno : 0;
+}
+
+int mr__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    return sigaction(sig, act, old) < 0 ? -errno : 0;
+}
+
+int mr__sys_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    /* pthread_sigmask returns the error number instead of setting errno. */
+    int rc = pthread_sigmask(how, set, old);
+    return rc ? -rc : 0;
+}
+
+int mr__sys_raise(int sig)
+{
+    return raise(sig) != 0 ? -errno : 0;
 }

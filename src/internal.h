@@ -47,4 +47,30 @@ int mr__sys_munmap(void *addr, size_t len);
 int mr__sys_mprotect(void *addr, size_t len, int prot);
 int mr__sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void **out);
 
+/* shm layer: open(2) and friends for /dev/shm objects and memfds. mr__sys_open
+ * and mr__sys_memfd_create return the new fd; mr__sys_getrandom fills all
+ * len bytes or fails; mr__sys_fcntl returns fcntl's non-negative result. */
+struct stat;
+int mr__sys_open(const char *path, int flags, mode_t mode);
+int mr__sys_fstat(int fd, struct stat *st);
+int mr__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+int mr__sys_ftruncate(int fd, off_t len);
+int mr__sys_fchmod(int fd, mode_t mode);
+int mr__sys_fchown(int fd, uid_t uid, gid_t gid);
+int mr__sys_unlink(const char *path);
+int mr__sys_fcntl(int fd, int cmd, int arg);
+int mr__sys_memfd_create(const char *name, unsigned flags);
+int mr__sys_getrandom(void *buf, size_t len, unsigned flags);
+ssize_t mr__sys_getdents64(int fd, void *buf, size_t len);
+
+/* map layer: msync and madvise for mapped files, and the calls the SIGBUS
+ * guard's handler makes. sigaction, sigmask and raise are async-signal-safe
+ * (the handler saves and restores errno around them). */
+#include <signal.h>
+int mr__sys_msync(void *addr, size_t len, int flags);
+int mr__sys_madvise(void *addr, size_t len, int advice);
+int mr__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+int mr__sys_sigmask(int how, const sigset_t *set, sigset_t *old);
+int mr__sys_raise(int sig);
+
 #endif

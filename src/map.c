@@ -1,0 +1,640 @@
+/* src/map.c: files as regions (mmap), and the SIGBUS guard that turns a
+ * fault on a vanished page of a truncated file into -EFAULT for the guarded
+ * copies. */
+#include "internal.h"
+
+#include <memregion/map.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older C library headers lack it */
+#endif
+
+/* struct mr_map's private flag bits. */
+#define MAP_HAS_FD 0x1u
+
+#define MAP_OPEN_FLAGS (MR_MAP_POPULATE | MR_MAP_NO_FD)
+
+/* The largest file offset off_t holds: a file's size and every offset into
+ * it are at most this. */
+#define MAP_OFF_MAX ((uint64_t)(sizeof(off_t) == 8 ? INT64_MAX : INT32_MAX))
+
+/* ==== the SIGBUS guard =======================================================
+ *
+ * A guarded copy pushes a record (its sigjmp_buf and the two byte ranges it
+ * copies between) on a per-thread stack, copies, and pops it. The handler
+ * looks only at the top record of the thread the fault happened in: when
+ * the fault is the kernel's (si_code > 0, so no kill(2) is mistaken for one)
+ * and its address is in one of the two ranges, it siglongjmps back into the
+ * copy, which returns -EFAULT. Anything else is passed on (guard_pass_on).
+ *
+ * Async-signal-safety of the handler: it reads a thread-local pointer and a
+ * record on the copying thread's own stack, both written only by that thread
+ * before and after the copy (ordered with signal fences); it calls only
+ * siglongjmp, sigaction, pthread_sigmask, sigemptyset, sigaddset and raise, all
+ * async-signal-safe, and saves errno around them. Jumping out of the handler
+ * is allowed because what it interrupted is memcpy, itself async-signal-safe,
+ * holding no lock and no state.
+ *
+ * The signal mask: the copies use sigsetjmp(env, 0), which saves no mask,
+ * because a 1 costs a rt_sigprocmask system call on every copy, far more
+ * than the rest of the guard. So the jump restores none, and a mask changed
+ * by entering the handler would stay changed: with SIGBUS left blocked, the
+ * next fault in that thread would kill the process (the kernel forces the
+ * default action on a blocked fault). The handler is installed with
+ * SA_NODEFER and an empty sa_mask, so the kernel itself changes nothing on
+ * entry; but a runtime that interposes sigaction (ThreadSanitizer installs
+ * its own handler with every signal blocked, and calls ours from it) does.
+ * So before jumping, the handler sets the mask saved in the ucontext, the
+ * one the copy ran with: a system call only when a fault is caught. */
+
+struct guard {
+    sigjmp_buf env;
+    struct guard *outer; /* the guard this one interrupted (in a signal handler), or NULL */
+    uintptr_t dst, src;
+    size_t n;
+};
+
+/* The initial-exec model makes this one %fs-relative access. In the default
+ * model of a shared library, a thread's first access may go through
+ * __tls_get_addr, which can allocate: not something a signal handler may do. */
+static _Thread_local struct guard *guard_top __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static int guard_ready;          /* 1 once the handler is installed (release/acquire) */
+static int guard_install_rc;     /* what installing it returned */
+static struct sigaction guard_prev; /* the disposition before ours; read-only after install */
+
+/* Hand a SIGBUS that is not ours to whoever had it before. Called from the
+ * handler only. */
+static void guard_pass_on(int sig, siginfo_t *si, void *uc)
+{
+    /* A fault comes from the kernel (si_code > 0); kill(2) and raise(3) have
+     * si_code <= 0, and an ignored one stays ignored. */
+    bool fault = si->si_code > 0;
+    bool is_func = (guard_prev.sa_flags & SA_SIGINFO) ||
+                   (guard_prev.sa_handler != SIG_DFL && guard_prev.sa_handler != SIG_IGN);
+
+    if (is_func) {
+        /* The kernel would have blocked the handler's sa_mask, and SIGBUS
+         * itself unless SA_NODEFER, while it runs; ours blocks nothing. The
+         * mask is restored by sigreturn when we return. (SA_RESETHAND is
+         * not emulated: it would mean writing guard_prev here, which
+         * handlers in other threads read.) */
+        sigset_t mask = guard_prev.sa_mask;
+        if (!(guard_prev.sa_flags & SA_NODEFER))
+            sigaddset(&mask, sig);
+        mr__sys_sigmask(SIG_BLOCK, &mask, NULL);
+        if (guard_prev.sa_flags & SA_SIGINFO)
+            guard_prev.sa_sigaction(sig, si, uc);
+        else
+            guard_prev.sa_handler(sig);
+        return;
+    }
+    if (guard_prev.sa_handler == SIG_IGN && !fault)
+        return;
+    /* The default action, which the kernel also takes for an ignored fault:
+     * SIG_DFL, and the signal raised again, so that the process dies of
+     * SIGBUS as it would have. Returning to re-run the faulting access would
+     * keep the fault's own address in the core dump, but under valgrind the
+     * access re-runs with stale registers (only the stack and instruction
+     * pointers are exact at a memory access by default) and faults
+     * elsewhere; and were the page back by then, the process would go on
+     * with the guard gone. */
+    struct sigaction dfl;
+    sigset_t only;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    mr__sys_sigaction(sig, &dfl, NULL);
+    sigemptyset(&only);
+    sigaddset(&only, sig);
+    mr__sys_sigmask(SIG_UNBLOCK, &only, NULL);
+    mr__sys_raise(sig);
+}
+
+static void guard_on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    struct guard *g = __atomic_load_n(&guard_top, __ATOMIC_RELAXED);
+    if (g != NULL && si->si_code > 0) {
+        uintptr_t a = (uintptr_t)si->si_addr;
+        if (a - g->src < g->n || a - g->dst < g->n) {
+            if (uc != NULL)
+                mr__sys_sigmask(SIG_SETMASK, &((ucontext_t *)uc)->uc_sigmask, NULL);
+            siglongjmp(g->env, 1);
+        }
+    }
+    int saved = errno;
+    guard_pass_on(sig, si, uc);
+    errno = saved;
+}
+
+static void guard_install_once(void)
+{
+    struct sigaction sa;
+
+    /* Read the old disposition first and install ours second, so that
+     * guard_prev is complete before our handler can run in any thread. */
+    int rc = mr__sys_sigaction(SIGBUS, NULL, &guard_prev);
+    if (rc == 0) {
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = guard_on_sigbus;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        rc = mr__sys_sigaction(SIGBUS, &sa, NULL);
+    }
+    guard_install_rc = rc;
+    if (rc == 0)
+        __atomic_store_n(&guard_ready, 1, __ATOMIC_RELEASE);
+}
+
+int mr_guard_install(void)
+{
+    if (__atomic_load_n(&guard_ready, __ATOMIC_ACQUIRE))
+        return 0;
+    pthread_once(&guard_once, guard_install_once);
+    return guard_install_rc;
+}
+
+/* The copy in a frame of its own, which is still live whenever the handler
+ * jumps (a jump into a returned frame is undefined). Everything used after
+ * the second return of sigsetjmp lives in g and is not changed after it, so
+ * no variable is left indeterminate by the jump. */
+static __attribute__((noinline)) int guard_copy(void *dst, const void *src, size_t n)
+{
+    struct guard g;
+
+    g.outer = __atomic_load_n(&guard_top, __ATOMIC_RELAXED);
+    g.dst = (uintptr_t)dst;
+    g.src = (uintptr_t)src;
+    g.n = n;
+    if (sigsetjmp(g.env, 0) != 0) {
+        __atomic_store_n(&guard_top, g.outer, __ATOMIC_RELAXED);
+        return -EFAULT;
+    }
+    __atomic_store_n(&guard_top, &g, __ATOMIC_RELAXED);
+    /* The compiler must not move the copy's accesses out of the guarded
+     * window; the handler runs on this thread, so a signal fence is enough. */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    memcpy((void *)g.dst, (const void *)g.src, g.n);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&guard_top, g.outer, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static int guard_copy_checked(void *dst, const void *src, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (MR_UNLIKELY(!__atomic_load_n(&guard_ready, __ATOMIC_ACQUIRE))) {
+        int rc = mr_guard_install();
+        if (rc < 0)
+            return rc;
+    }
+    return guard_copy(dst, src, n);
+}
+
+static int guard_read(struct mr_region r, size_t off, void *dst, size_t n)
+{
+    if (!mr_region_fits(r, off, n))
+        return -ERANGE;
+    if (n == 0)
+        return 0;
+    return guard_copy_checked(dst, (const unsigned char *)r.ptr + off, n);
+}
+
+static int guard_write(struct mr_region r, size_t off, const void *src, size_t n)
+{
+    if (mr_region_is_ro(r))
+        return -EACCES;
+    if (!mr_region_fits(r, off, n))
+        return -ERANGE;
+    if (n == 0)
+        return 0;
+    return guard_copy_checked((unsigned char *)r.ptr + off, src, n);
+}
+
+int mr_guard_copy(void *dst, const void *src, size_t n)
+{
+    return guard_copy_checked(dst, src, n);
+}
+
+int mr_guard_read(struct mr_region r, size_t off, void *dst, size_t n)
+{
+    return guard_read(r, off, dst, n);
+}
+
+int mr_guard_write(struct mr_region r, size_t off, const void *src, size_t n)
+{
+    return guard_write(r, off, src, n);
+}
+
+/* Touch a byte of every page of [p, p + len), guarded: mr_map_populate on
+ * kernels without MADV_POPULATE_READ. Not static so that test_map can run
+ * it on a kernel that has it. */
+int mr__map_touch(const void *p, size_t len);
+int mr__map_touch(const void *p, size_t len)
+{
+    size_t page = mr__page_size();
+    uintptr_t a = (uintptr_t)p, end = a + len;
+    unsigned char b;
+
+    while (a < end) {
+        int rc = guard_copy_checked(&b, (const void *)a, 1);
+        if (rc < 0)
+            return rc;
+        a = (a | (page - 1)) + 1;
+    }
+    return 0;
+}
+
+/* ==== maps ================================================================ */
+
+static bool mode_ok(int mode)
+{
+    return mode == MR_MAP_READ || mode == MR_MAP_SHARED || mode == MR_MAP_PRIVATE;
+}
+
+static void map_clear(struct mr_map *m)
+{
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+}
+
+/* Map the range of fd into *m (which the caller cleared), leaving the fd's
+ * ownership to the caller. On failure nothing is mapped and *m is unchanged. */
+static int map_fd_range(struct mr_map *m, int fd, int mode, uint64_t off, size_t len,
+                        unsigned flags)
+{
+    struct stat st;
+    int rc;
+
+    if ((rc = mr__sys_fstat(fd, &st)) < 0)
+        return rc;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    if (!S_ISREG(st.st_mode))
+        return -ENODEV;
+    /* Checked against the size now, before mmap: a page past the end of the
+     * file would map without complaint and raise SIGBUS at first touch. */
+    uint64_t size = (uint64_t)st.st_size;
+    if (off > size)
+        return -ERANGE;
+    if (len == MR_MAP_TO_END) {
+        if (size - off > (uint64_t)PTRDIFF_MAX)
+            return -ERANGE;
+        len = (size_t)(size - off);
+    } else if ((uint64_t)len > size - off || len > PTRDIFF_MAX) {
+        return -ERANGE;
+    }
+
+    size_t delta = (size_t)(off & (mr__page_size() - 1));
+    void *base = NULL;
+    if (len > 0) {
+        int prot = mode == MR_MAP_READ ? PROT_READ : PROT_READ | PROT_WRITE;
+        int type = mode == MR_MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED;
+        if ((rc = mr__sys_mmap(NULL, delta + len, prot, type, fd, (off_t)(off - delta), &base)) < 0)
+            return rc;
+    }
+    m->region.ptr = base ? (unsigned char *)base + delta : NULL;
+    m->region.len = len;
+    m->region.flags = mode == MR_MAP_READ ? MR_REGION_RDONLY : 0;
+    m->base = base;
+    m->map_len = base ? delta + len : 0;
+    m->offset = off;
+    m->mode = (unsigned)mode;
+    if (flags & MR_MAP_POPULATE)
+        (void)mr_map_populate(m);
+    return 0;
+}
+
+/* fd is the map's own: keep it, or close it at once with MR_MAP_NO_FD. */
+static void map_take_fd(struct mr_map *m, int fd, unsigned flags)
+{
+    if (flags & MR_MAP_NO_FD) {
+        mr__sys_close(fd);
+        return;
+    }
+    m->fd = fd;
+    m->flags |= MAP_HAS_FD;
+}
+
+/* O_NONBLOCK: opening a FIFO would otherwise wait for a writer, only for the
+ * FIFO to be refused right after (it has no size to check). It changes
+ * nothing for a regular file. */
+#define MAP_OPEN_OFLAGS (O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+int mr_map_open_range(struct mr_map *m, const char *path, enum mr_map_mode mode, uint64_t off,
+                      size_t len, unsigned flags)
+{
+    if (m == NULL)
+        return -EINVAL;
+    map_clear(m);
+    if (path == NULL || !mode_ok((int)mode) || (flags & ~MAP_OPEN_FLAGS))
+        return -EINVAL;
+    /* A private mapping never writes the file, so read access is enough. */
+    int acc = mode == MR_MAP_SHARED ? O_RDWR : O_RDONLY;
+    int fd = mr__sys_open(path, acc | MAP_OPEN_OFLAGS, 0);
+    if (fd < 0)
+        return fd;
+    int rc = map_fd_range(m, fd, (int)mode, off, len, flags);
+    if (rc < 0) {
+        mr__sys_close(fd);
+        map_clear(m);
+        return rc;
+    }
+    map_take_fd(m, fd, flags);
+    return 0;
+}
+
+int mr_map_open(struct mr_map *m, const char *path, enum mr_map_mode mode, unsigned flags)
+{
+    return mr_map_open_range(m, path, mode, 0, MR_MAP_TO_END, flags);
+}
+
+int mr_map_open_fd(struct mr_map *m, int fd, enum mr_map_mode mode, uint64_t off, size_t len,
+                   unsigned flags)
+{
+    if (m == NULL)
+        return -EINVAL;
+    map_clear(m);
+    if (!mode_ok((int)mode) || (flags & ~MAP_OPEN_FLAGS))
+        return -EINVAL;
+    if (fd < 0)
+        return -EBADF;
+    int own = fd;
+    if (!(flags & MR_MAP_NO_FD) && (own = mr__sys_fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        return own;
+    int rc = map_fd_range(m, own, (int)mode, off, len, flags);
+    if (rc < 0) {
+        if (own != fd)
+            mr__sys_close(own);
+        map_clear(m);
+        return rc;
+    }
+    if (own != fd) {
+        m->fd = own;
+        m->flags |= MAP_HAS_FD;
+    }
+    return 0;
+}
+
+int mr_map_open_new(struct mr_map *m, const char *path, size_t size, mode_t perm, unsigned flags)
+{
+    const int oflags = O_RDWR | MAP_OPEN_OFLAGS;
+    bool created = false;
+    struct stat st;
+    void *base = NULL;
+    int fd, rc;
+
+    if (m == NULL)
+        return -EINVAL;
+    map_clear(m);
+    if (path == NULL || (flags & ~(MAP_OPEN_FLAGS | MR_MAP_EXCL)) || (perm & ~(mode_t)07777))
+        return -EINVAL;
+    if (size > PTRDIFF_MAX || (uint64_t)size > MAP_OFF_MAX)
+        return -ERANGE;
+    if (perm == 0)
+        perm = 0600;
+    /* Exclusive creation first, even without MR_MAP_EXCL: it tells whether
+     * this call made the file, which a failure must then remove. A file
+     * removed between the two opens is created on the next turn. */
+    for (int turn = 0;; turn++) {
+        if ((fd = mr__sys_open(path, oflags | O_CREAT | O_EXCL, perm)) >= 0) {
+            created = true;
+            break;
+        }
+        if (fd != -EEXIST || (flags & MR_MAP_EXCL))
+            return fd;
+        if ((fd = mr__sys_open(path, oflags, 0)) >= 0)
+            break;
+        if (fd != -ENOENT || turn == 8)
+            return fd;
+    }
+    if ((rc = mr__sys_fstat(fd, &st)) < 0)
+        goto fail;
+    rc = S_ISDIR(st.st_mode) ? -EISDIR : !S_ISREG(st.st_mode) ? -ENODEV : 0;
+    if (rc < 0)
+        goto fail;
+    /* Map first, size second: mmap may map past the end of a file, and the
+     * length of an existing file then changes only once nothing else can
+     * fail. */
+    if (size > 0 &&
+        (rc = mr__sys_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0, &base)) < 0)
+        goto fail;
+    if ((uint64_t)st.st_size != (uint64_t)size && (rc = mr__sys_ftruncate(fd, (off_t)size)) < 0) {
+        if (base)
+            mr__sys_munmap(base, size);
+        goto fail;
+    }
+    m->region = mr_region_make(base, size);
+    m->base = base;
+    m->map_len = size;
+    m->mode = MR_MAP_SHARED;
+    if (flags & MR_MAP_POPULATE)
+        (void)mr_map_populate(m);
+    map_take_fd(m, fd, flags);
+    return 0;
+
+fail:
+    mr__sys_close(fd);
+    if (created)
+        mr__sys_unlink(path);
+    return rc;
+}
+
+void mr_map_close(struct mr_map *m)
+{
+    if (m == NULL)
+        return;
+    if (m->base != NULL)
+        mr__sys_munmap(m->base, m->map_len);
+    if (m->flags & MAP_HAS_FD)
+        mr__sys_close(m->fd);
+    map_clear(m);
+}
+
+/* The whole pages holding the len bytes at off of the region. They lie in
+ * the mapping: it starts at a page boundary at or below the region and ends
+ * in the page that holds the region's end. */
+static int map_pages(const struct mr_map *m, size_t off, size_t len, void **start, size_t *plen)
+{
+    if (!mr_region_fits(m->region, off, len))
+        return -ERANGE;
+    *plen = 0;
+    if (len == 0)
+        return 0;
+    uintptr_t a = (uintptr_t)m->region.ptr + off;
+    uintptr_t lo = a & ~(uintptr_t)(mr__page_size() - 1);
+    *start = (void *)lo;
+    *plen = a + len - lo;
+    return 0;
+}
+
+int mr_map_sync_range(const struct mr_map *m, size_t off, size_t len, int how)
+{
+    void *start = NULL;
+    size_t plen;
+    int rc;
+
+    if (m == NULL || (how != MR_MAP_SYNC && how != MR_MAP_ASYNC))
+        return -EINVAL;
+    if ((rc = map_pages(m, off, len, &start, &plen)) < 0)
+        return rc;
+    if (plen == 0 || m->mode != MR_MAP_SHARED)
+        return 0;
+    return mr__sys_msync(start, plen, how == MR_MAP_SYNC ? MS_SYNC : MS_ASYNC);
+}
+
+int mr_map_sync(const struct mr_map *m, int how)
+{
+    if (m == NULL)
+        return -EINVAL;
+    return mr_map_sync_range(m, 0, m->region.len, how);
+}
+
+static int advice_of(enum mr_map_advice a)
+{
+    switch (a) {
+    case MR_MAP_NORMAL:
+        return MADV_NORMAL;
+    case MR_MAP_SEQUENTIAL:
+        return MADV_SEQUENTIAL;
+    case MR_MAP_RANDOM:
+        return MADV_RANDOM;
+    case MR_MAP_WILLNEED:
+        return MADV_WILLNEED;
+    case MR_MAP_DONTNEED:
+        return MADV_DONTNEED;
+    case MR_MAP_HUGEPAGE:
+#ifdef MADV_HUGEPAGE
+        return MADV_HUGEPAGE;
+#else
+        return -1;
+#endif
+    }
+    return -1;
+}
+
+int mr_map_advise_range(const struct mr_map *m, size_t off, size_t len, enum mr_map_advice advice)
+{
+    void *start = NULL;
+    size_t plen;
+    int adv = advice_of(advice), rc;
+
+    if (m == NULL || adv < 0)
+        return -EINVAL;
+    if ((rc = map_pages(m, off, len, &start, &plen)) < 0 || plen == 0)
+        return rc;
+    return mr__sys_madvise(start, plen, adv);
+}
+
+int mr_map_advise(const struct mr_map *m, enum mr_map_advice advice)
+{
+    if (m == NULL)
+        return -EINVAL;
+    return mr_map_advise_range(m, 0, m->region.len, advice);
+}
+
+int mr_map_populate(const struct mr_map *m)
+{
+    void *start = NULL;
+    size_t plen;
+    int rc;
+
+    if (m == NULL)
+        return -EINVAL;
+    if ((rc = map_pages(m, 0, m->region.len, &start, &plen)) < 0 || plen == 0)
+        return rc;
+    /* READ for every mode: POPULATE_WRITE would dirty every page of a shared
+     * map (all written back) and copy every page of a private one. A kernel
+     * before 5.14 does not know the advice (-EINVAL): touch the pages. */
+    rc = mr__sys_madvise(start, plen, MADV_POPULATE_READ);
+    if (rc == -EINVAL)
+        rc = mr__map_touch(start, plen);
+    return rc;
+}
+
+int mr_map_resize(struct mr_map *m, size_t new_len)
+{
+    struct stat st;
+    int rc;
+
+    if (m == NULL)
+        return -EINVAL;
+    if (m->mode == 0)
+        return -EBADF;
+    if (m->mode != MR_MAP_SHARED)
+        return -EACCES;
+    if (!(m->flags & MAP_HAS_FD))
+        return -EBADF;
+    if (new_len > PTRDIFF_MAX || (uint64_t)new_len > MAP_OFF_MAX - m->offset)
+        return -ERANGE;
+    if ((rc = mr__sys_fstat(m->fd, &st)) < 0)
+        return rc;
+    /* Only a map that ends at the end of the file may set its length: any
+     * other would cut off, or leave a hole of zeros before, bytes it does
+     * not map. */
+    if ((uint64_t)st.st_size != m->offset + m->region.len)
+        return -EINVAL;
+    if (new_len == m->region.len)
+        return 0;
+
+    size_t delta = (size_t)(m->offset & (mr__page_size() - 1));
+    off_t old_end = (off_t)(m->offset + m->region.len);
+    off_t new_end = (off_t)(m->offset + new_len);
+    void *base = m->base;
+    if (new_len > m->region.len) {
+        /* The file grows first, so that no mapped page is ever past its end. */
+        if ((rc = mr__sys_ftruncate(m->fd, new_end)) < 0)
+            return rc;
+        if (base == NULL)
+            rc = mr__sys_mmap(NULL, delta + new_len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+                              (off_t)(m->offset - delta), &base);
+        else
+            rc = mr__sys_mremap(base, m->map_len, delta + new_len, MREMAP_MAYMOVE, &base);
+        if (rc < 0) {
+            mr__sys_ftruncate(m->fd, old_end);
+            return rc;
+        }
+        m->base = base;
+        m->map_len = delta + new_len;
+    } else {
+        /* The file shrinks first: a failed ftruncate (a memfd sealed against
+         * shrinking) then changes nothing. The pages past the new end are
+         * unmapped after it; should that fail, they stay mapped beyond the
+         * region's end, out of its reach, and go at close. */
+        if ((rc = mr__sys_ftruncate(m->fd, new_end)) < 0)
+            return rc;
+        if (new_len == 0) {
+            if (mr__sys_munmap(base, m->map_len) == 0) {
+                m->base = NULL;
+                m->map_len = 0;
+            }
+        } else if (mr__sys_mremap(base, m->map_len, delta + new_len, 0, &base) == 0) {
+            m->map_len = delta + new_len;
+        }
+    }
+    m->region.ptr = new_len ? (unsigned char *)m->base + delta : NULL;
+    m->region.len = new_len;
+    return 0;
+}
+
+int mr_map_copy_out(const struct mr_map *m, size_t off, void *dst, size_t n)
+{
+    if (m == NULL)
+        return -EINVAL;
+    return guard_read(m->region, off, dst, n);
+}
+
+int mr_map_copy_in(const struct mr_map *m, size_t off, const void *src, size_t n)
+{
+    if (m == NULL)
+        return -EINVAL;
+    return guard_write(m->region, off, src, n);
+}
