@@ -77,18 +77,29 @@ static void guard_pass_on(int sig, siginfo_t *si, void *uc)
     /* A fault comes from the kernel (si_code > 0); kill(2) and raise(3) have
      * si_code <= 0, and an ignored one stays ignored. */
     bool fault = si->si_code > 0;
-    bool is_func = (guard_prev.sa_flags & SA_SIGINFO) ||
-                   (guard_prev.sa_handler != SIG_DFL && guard_prev.sa_handler != SIG_IGN);
+    /* The handler field alone says SIG_DFL or SIG_IGN, as for the kernel:
+     * SA_SIGINFO may be set with either (a handler reset with the struct it
+     * was installed with), and there is then no function to call. */
+    bool is_func = guard_prev.sa_handler != SIG_DFL && guard_prev.sa_handler != SIG_IGN;
 
     if (is_func) {
         /* The kernel would have blocked the handler's sa_mask, and SIGBUS
          * itself unless SA_NODEFER, while it runs; ours blocks nothing. The
-         * mask is restored by sigreturn when we return. (SA_RESETHAND is
-         * not emulated: it would mean writing guard_prev here, which
-         * handlers in other threads read.) */
+         * mask is restored by sigreturn when we return. With SA_RESETHAND
+         * it would also have set SIG_DFL: a one-shot crash handler that
+         * returns expects the fault to recur and end the process, not to be
+         * called again forever. The disposition is reset, not guard_prev,
+         * which handlers in other threads read; the guard is gone with it. */
         sigset_t mask = guard_prev.sa_mask;
         if (!(guard_prev.sa_flags & SA_NODEFER))
             sigaddset(&mask, sig);
+        if (guard_prev.sa_flags & SA_RESETHAND) {
+            struct sigaction dfl;
+            memset(&dfl, 0, sizeof dfl);
+            dfl.sa_handler = SIG_DFL;
+            sigemptyset(&dfl.sa_mask);
+            mr__sys_sigaction(sig, &dfl, NULL);
+        }
         mr__sys_sigmask(SIG_BLOCK, &mask, NULL);
         if (guard_prev.sa_flags & SA_SIGINFO)
             guard_prev.sa_sigaction(sig, si, uc);
@@ -145,6 +156,11 @@ static void guard_install_once(void)
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = guard_on_sigbus;
         sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        /* A sent SIGBUS that interrupts a system call: restarted as before,
+         * if it was ignored (which never interrupts) or caught with
+         * SA_RESTART. A fault never lands in a system call. */
+        if (guard_prev.sa_handler == SIG_IGN || (guard_prev.sa_flags & SA_RESTART))
+            sa.sa_flags |= SA_RESTART;
         sigemptyset(&sa.sa_mask);
         rc = mr__sys_sigaction(SIGBUS, &sa, NULL);
     }

@@ -129,9 +129,11 @@ int mr_shm_open(struct mr_shm *out, const char *name, unsigned flags,
                 enum mr_shm_exists if_exists, enum mr_shm_missing if_missing, mode_t mode)
 {
     char path[SHM_PATH_MAX];
-    int rc, fd = -ENOENT;
+    int fd = -ENOENT;
     bool created = false;
 
+    /* The name first: it may be out->name, kept by mr_shm_close. */
+    int rc = shm_path(path, name);
     shm_set_closed(out);
     if (flags != MR_SHM_READ && flags != MR_SHM_RDWR)
         return -EINVAL;
@@ -144,7 +146,7 @@ int mr_shm_open(struct mr_shm *out, const char *name, unsigned flags,
         return -EINVAL;
     if (if_exists == MR_SHM_EXISTS_FAIL && if_missing == MR_SHM_MISSING_FAIL)
         return -EINVAL;
-    if ((rc = shm_path(path, name)) < 0)
+    if (rc < 0)
         return rc;
     if (mode == 0)
         mode = 0600;
@@ -190,7 +192,7 @@ int mr_shm_open(struct mr_shm *out, const char *name, unsigned flags,
         return fd;
     out->fd = fd;
     out->flags = flags | (created ? MR_SHM_CREATED : 0u);
-    strcpy(out->name, name);
+    strcpy(out->name, path + sizeof SHM_DIR - 1);
     return 0;
 }
 
@@ -253,6 +255,14 @@ int mr_shm_open_anon(struct mr_shm *out, const char *label, unsigned flags)
     if (!__atomic_load_n(&fallback_forced, __ATOMIC_RELAXED)) {
         int fd = mr__sys_memfd_create(label, MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd >= 0) {
+            /* A memfd is born 0777, and a peer of another user that gets a
+             * read-only fd of it could reopen it for writing through
+             * /proc/<pid>/fd/<n>. */
+            int rc = mr__sys_fchmod(fd, 0600);
+            if (rc < 0) {
+                mr__sys_close(fd);
+                return rc;
+            }
             out->fd = fd;
             out->flags = MR_SHM_RDWR | MR_SHM_CREATED | MR_SHM_ANON | MR_SHM_MEMFD;
             return 0;
@@ -331,7 +341,8 @@ int mr_shm_resize(const struct mr_shm *shm, uint64_t size)
     /* ftruncate on a read-only fd says EINVAL, which would read as a bad size. */
     if (!(shm->flags & MR_SHM_RDWR))
         return -EACCES;
-    if (size > (uint64_t)INT64_MAX)
+    /* What off_t holds: a 32-bit one would cut 2^32 to 0. */
+    if (size > (uint64_t)(sizeof(off_t) == 8 ? INT64_MAX : INT32_MAX))
         return -EFBIG;
     return mr__sys_ftruncate(shm->fd, (off_t)size);
 }
@@ -452,6 +463,11 @@ int mr_shm_require_seals(const struct mr_shm *shm, unsigned seals, uint64_t min_
                 *missing = lack;
             return -EPROTO;
         }
+        /* The size again, now that the seals are known: read before them, it
+         * could predate a shrink the peer made just before sealing SHRINK;
+         * read after, it can only have grown since. */
+        if ((rc = mr__sys_fstat(shm->fd, &st)) < 0)
+            return rc;
     }
     if ((uint64_t)(st.st_size > 0 ? st.st_size : 0) < min_size)
         return -ERANGE;

@@ -2,7 +2,8 @@
  * when the object exists and policy when it is missing, each against an
  * existing and a missing object; the name rules; the mode of new objects;
  * refusal of symlinks, FIFOs and directories planted under a name; access
- * refused to another user; no fd left open by any failure. */
+ * refused to another user; reopening by the name a closed struct keeps; no
+ * fd left open by any failure. */
 #include "shm_test.h"
 
 #include <sys/mman.h>
@@ -385,6 +386,29 @@ static void test_permissions(void)
     ASSERT_OK(mr_shm_unlink(name));
 }
 
+/* A closed object keeps its name (shm.h), and that name may open it again,
+ * into the same struct: the name is read before the struct is cleared. */
+static void test_reopen_by_own_name(void)
+{
+    char name[MR_SHM_NAME_MAX + 2];
+    struct mr_shm shm;
+    shm_test_name(name, "reopen");
+    ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
+    ASSERT_OK(mr_shm_resize(&shm, 123));
+    ASSERT_OK(mr_shm_close(&shm));
+    ASSERT_OK(mr_shm_open(&shm, shm.name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0));
+    ASSERT_STR_EQ(shm.name, name);
+    struct mr_shm_stat st;
+    ASSERT_OK(mr_shm_stat(&shm, &st));
+    ASSERT_EQ(st.size, (uint64_t)123);
+    ASSERT_OK(mr_shm_close(&shm));
+    /* A failure with its own name still leaves the struct closed. */
+    ASSERT_ERR(mr_shm_open(&shm, shm.name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0),
+               -EEXIST);
+    ASSERT_EQ(shm.fd, -1);
+    ASSERT_OK(mr_shm_unlink(name));
+}
+
 /* Objects from mr_shm_open and from glibc's shm_open are the same objects. */
 static void test_glibc_agrees(void)
 {
@@ -415,6 +439,7 @@ int main(void)
     test_planted();
     test_permissions();
     test_glibc_agrees();
+    test_reopen_by_own_name();
     shm_test_end();
     return 0;
 }

@@ -1,14 +1,32 @@
-/* test_shm_ops: resize (also under a storm of signals that interrupt system
- * calls), chmod, chown with -1, stat, unlink, adopting an fd, the /dev/shm
- * listing (and its out-of-memory walk), and mapping ranges: unaligned
- * offsets, read-only objects, and ranges past the end refused before mmap. */
+/* test_shm_ops: resize (EINTR retried; also under a storm of signals),
+ * chmod, chown with -1, stat, unlink, adopting an fd, the /dev/shm listing
+ * (and its out-of-memory walk), and mapping ranges: unaligned offsets,
+ * read-only objects, and ranges past the end refused before mmap. */
 #include "shm_test.h"
 
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 
 static size_t ps;
+
+/* ftruncate as the C library's, except that while eintr_left > 0 it fails
+ * with EINTR without doing anything, as an interrupted call does. The
+ * library's calls reach this definition before the C library's. (ftruncate
+ * on tmpfs never sleeps interruptibly, so no real signal can do this.) */
+static int eintr_left, eintr_given;
+
+int ftruncate(int fd, off_t len)
+{
+    if (eintr_left > 0) {
+        eintr_left--;
+        eintr_given++;
+        errno = EINTR;
+        return -1;
+    }
+    return (int)syscall(SYS_ftruncate, fd, len);
+}
 
 static void open_new(struct mr_shm *shm, char *name, const char *tag)
 {
@@ -50,6 +68,14 @@ static void test_resize(void)
     ASSERT_EQ(size_of(&shm), (uint64_t)0);
     ASSERT_ERR(mr_shm_resize(&shm, (uint64_t)INT64_MAX + 1), -EFBIG);
     ASSERT_ERR(mr_shm_resize(&shm, UINT64_MAX), -EFBIG);
+    /* A size off_t cannot hold is refused, never cut to one it can (with a
+     * 32-bit off_t, 2^32 would become 0). */
+    if (sizeof(off_t) < sizeof(uint64_t)) {
+        ASSERT_OK(mr_shm_resize(&shm, 10));
+        ASSERT_ERR(mr_shm_resize(&shm, (uint64_t)1 << 32), -EFBIG);
+        ASSERT_EQ(size_of(&shm), (uint64_t)10);
+        ASSERT_OK(mr_shm_resize(&shm, 0));
+    }
 
     ASSERT_OK(mr_shm_open(&ro, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0));
     ASSERT_ERR(mr_shm_resize(&ro, 10), -EACCES);
@@ -66,8 +92,26 @@ static void on_alarm(int sig)
     alarms++;
 }
 
+/* EINTR from ftruncate is retried: the caller never sees it, and the size
+ * is set once. */
+static void test_resize_retries(void)
+{
+    char name[MR_SHM_NAME_MAX + 2];
+    struct mr_shm shm;
+    open_new(&shm, name, "retry");
+    eintr_given = 0;
+    eintr_left = 3;
+    ASSERT_OK(mr_shm_resize(&shm, 3 * ps));
+    ASSERT_EQ(eintr_given, 3);
+    ASSERT_EQ(eintr_left, 0);
+    ASSERT_EQ(size_of(&shm), (uint64_t)3 * ps);
+    finish(&shm);
+}
+
 /* A handler installed without SA_RESTART makes every interruptible system
- * call return EINTR: none may reach the caller. */
+ * call return EINTR: none may reach the caller. (On tmpfs, ftruncate and
+ * open are not interruptible, so this storm provokes no EINTR there:
+ * test_resize_retries does.) */
 static void test_resize_eintr(void)
 {
     char name[MR_SHM_NAME_MAX + 2];
@@ -537,6 +581,7 @@ int main(void)
     ps = (size_t)sysconf(_SC_PAGESIZE);
     shm_test_begin();
     test_resize();
+    test_resize_retries();
     test_resize_eintr();
     test_chmod_chown_stat();
     test_attrs_refused();

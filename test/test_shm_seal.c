@@ -1,13 +1,36 @@
 /* test_shm_seal: anonymous objects (memfd, and the getrandom fallback with
- * its collision retries), each seal's effect, querying seals, a receiver
- * demanding seals (present, each one missing, an object that takes none, a
- * peer in another process), and seal names. */
+ * its collision retries; memfds are 0600), each seal's effect, querying
+ * seals, a receiver demanding seals (present, each one missing, an object
+ * that takes none, a peer in another process, a peer that shrinks and seals
+ * while the receiver checks), and seal names. */
 #include "shm_test.h"
 
 #include <inttypes.h>
 #include <sys/mman.h>
 
 static size_t ps;
+
+/* ---- a peer that acts between two system calls -------------------------------
+ * A receiver's checks are system calls on an object its peer also holds, so
+ * the peer may change the object between any two of them. To make it do so
+ * at an exact point, this program defines fstat, which the library's calls
+ * reach before the C library's: once armed, the next fstat of peer_watch
+ * reads the object and then, before returning what it read, lets the peer
+ * (peer_fd) shrink the object to nothing and seal it against shrinking. */
+static int peer_watch = -1; /* the receiver's fd */
+static int peer_fd = -1;    /* the peer's fd of the same object; -1: disarmed */
+
+int fstat(int fd, struct stat *st)
+{
+    int rc = fstatat(fd, "", st, AT_EMPTY_PATH);
+    if (rc == 0 && fd == peer_watch && peer_fd >= 0) {
+        int p = peer_fd;
+        peer_fd = -1;
+        if (ftruncate(p, 0) < 0 || fcntl(p, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+            abort();
+    }
+    return rc;
+}
 
 static void anon(struct mr_shm *shm, uint64_t size)
 {
@@ -33,6 +56,20 @@ static void fd_path(int fd, char *buf, size_t size)
     buf[n] = '\0';
 }
 
+/* A peer of another user that holds only a read-only fd of a memfd must not
+ * be able to reopen it for writing through /proc/self/fd. */
+static void reopen_as_nobody(void *arg)
+{
+    const int *fds = arg; /* the read-write fd, then a read-only one */
+    char path[64];
+    close(fds[0]);
+    if (setgid(65534) < 0 || setuid(65534) < 0)
+        _exit(3);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fds[1]);
+    int w = open(path, O_RDWR | O_CLOEXEC);
+    _exit(w < 0 && errno == EACCES ? 0 : 4);
+}
+
 static void test_memfd(void)
 {
     struct mr_shm shm;
@@ -46,6 +83,18 @@ static void test_memfd(void)
     struct mr_shm_stat st;
     ASSERT_OK(mr_shm_stat(&shm, &st));
     ASSERT_EQ(st.size, (uint64_t)0);
+    /* 0600 like every object the library makes (memfd_create gives 0777,
+     * which would let a peer of another user reopen a read-only fd of it
+     * for writing through /proc/<pid>/fd). */
+    ASSERT_EQ(st.mode, (mode_t)0600);
+    if (geteuid() == 0) {
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", shm.fd);
+        int fds[2] = { shm.fd, open(self, O_RDONLY | O_CLOEXEC) };
+        ASSERT_GE(fds[1], 0);
+        ASSERT_EQ(mr_test_in_child(reopen_as_nobody, fds, 0), 0);
+        close(fds[1]);
+    }
     ASSERT_EQ(mr_shm_seal_get(&shm), 0);
     ASSERT_OK(mr_shm_resize(&shm, 3 * ps));
     struct mr_map m;
@@ -277,6 +326,34 @@ static void test_require(void)
     ASSERT_OK(mr_shm_close(&file));
 }
 
+/* The peer shrinks the object and then seals it against shrinking, while
+ * the receiver checks it: SHRINK is there by the time the seals are read, so
+ * the size the receiver goes by must be one read after that (it can no longer
+ * go down), not one from before the shrink. */
+static void test_require_race(void)
+{
+    struct mr_shm shm;
+    unsigned missing = 0;
+    anon(&shm, 2 * ps);
+    int peer = fcntl(shm.fd, F_DUPFD_CLOEXEC, 0);
+    ASSERT_GE(peer, 0);
+    peer_watch = shm.fd;
+    peer_fd = peer;
+    int rc = mr_shm_require_seals(&shm, MR_SEAL_SHRINK, 2 * ps, &missing);
+    ASSERT_EQ(peer_fd, -1); /* the peer did act */
+    peer_watch = -1;
+    ASSERT_EQ(size_of(&shm), (uint64_t)0);
+    ASSERT_EQ(mr_shm_seal_get(&shm), (int)MR_SEAL_SHRINK);
+    /* Refused: the 2 pages it asks for are not there, and will never be
+     * unless someone grows the object. (-EPROTO would be right too, for a
+     * receiver that read the seals before the peer added SHRINK.) */
+    if (rc != -EPROTO)
+        ASSERT_ERR(rc, -ERANGE);
+    ASSERT_OK(mr_shm_require_seals(&shm, MR_SEAL_SHRINK, 0, &missing));
+    ASSERT_EQ(close(peer), 0);
+    ASSERT_OK(mr_shm_close(&shm));
+}
+
 /* A receiver in another process gets the fd (here by fork, as it would by
  * SCM_RIGHTS), adopts it, demands its seals and only then maps it. */
 struct receiver_arg {
@@ -479,6 +556,7 @@ int main(void)
     test_seal_readonly_fd();
     test_seal_named();
     test_require();
+    test_require_race();
     test_receiver();
     test_seal_names();
     test_fallback();

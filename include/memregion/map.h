@@ -25,13 +25,16 @@
  * default action ends the process. The guarded copies below (mr_map_copy_out,
  * mr_map_copy_in, mr_guard_*) turn that fault into an error (-EFAULT) instead.
  * They install one process-wide SIGBUS handler on first use (or at
- * mr_guard_install), which is never removed. It handles only a fault that
- * hits the bytes a guarded copy of the faulting thread is copying; every other
- * SIGBUS goes on to the handler that was installed before it (called as the
- * kernel would have: SA_SIGINFO or not, with its sa_mask blocked), or, if that
- * was the default (or SIG_IGN, which the kernel overrides for a fault), ends
- * the process with SIGBUS, raised again under the default action (a core
- * dump's stack then shows the handler above the faulting access). A program that installs its
+ * mr_guard_install), which stays (unless it hands a SIGBUS to a one-shot
+ * handler, below). It handles only a fault that hits the bytes a guarded copy
+ * of the faulting thread is copying; every other SIGBUS goes on to the
+ * handler that was installed before it (called as the kernel would have:
+ * SA_SIGINFO or not, with its sa_mask blocked, SIGBUS reset to SIG_DFL first
+ * if it has SA_RESETHAND; a system call the signal interrupts is restarted if
+ * it had SA_RESTART or was ignored), or, if that was the default (or
+ * SIG_IGN, which the kernel overrides for a fault), ends the process with
+ * SIGBUS, raised again under the default action (a core dump's stack then
+ * shows the handler above the faulting access). A program that installs its
  * own SIGBUS handler after memregion's must call the previous one for faults
  * it does not own, as memregion does, or guarded copies fault as plain ones.
  * Plain access through m.region (mr_region_get_*, memcpy) is not guarded.
@@ -196,9 +199,9 @@ MR_API int mr_map_resize(struct mr_map *m, size_t new_len);
 
 /* Copy the n bytes at offset off of the map's region out to dst, guarded: 0,
  * or -ERANGE (they do not fit in the region; nothing copied), or -EFAULT (a
- * page of them vanished: the file was truncated under the map; dst holds
- * some of the bytes). The caller vouches for dst, as for memcpy; a fault on
- * dst is not guarded unless dst is a guarded range too (it is not here).
+ * page of them vanished: the file was truncated under the map; or a page of
+ * dst did, dst being guarded too, as in mr_guard_copy; dst holds some of the
+ * bytes). The caller vouches for dst as for memcpy: a SIGSEGV is not caught.
  * Thread-safe. */
 MR_API int mr_map_copy_out(const struct mr_map *m, size_t off, void *dst, size_t n);
 
@@ -221,7 +224,9 @@ MR_API int mr_map_copy_in(const struct mr_map *m, size_t off, const void *src, s
 /* Install memregion's SIGBUS handler now; the first guarded copy does it
  * otherwise. 0, or what sigaction(2) says. Idempotent and thread-safe; not
  * async-signal-safe (the first guarded copy must not run in a signal handler
- * unless this was called before). The handler is never removed. */
+ * unless this was called before). The handler stays installed, unless a
+ * SIGBUS it does not own goes to an earlier SA_RESETHAND handler (see the
+ * top of this header); it is not installed again then. */
 MR_API int mr_guard_install(void);
 
 /* memcpy(dst, src, n), except that a SIGBUS raised by a byte of src or dst

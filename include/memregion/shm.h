@@ -117,8 +117,8 @@ MR_API int mr_shm_open(struct mr_shm *out, const char *name, unsigned flags,
 
 /* Create an anonymous read-write object of size 0: a memfd named
  * "memfd:<label>" in /proc (label NULL: "memregion"; at most 249 bytes),
- * close-on-exec, sealable (MR_SHM_MEMFD set). Where memfd_create is
- * unavailable (ENOSYS, or refused with EPERM or EACCES by a sandbox), a
+ * close-on-exec, mode 0600, sealable (MR_SHM_MEMFD set). Where memfd_create
+ * is unavailable (ENOSYS, or refused with EPERM or EACCES by a sandbox), a
  * /dev/shm object under a random name from getrandom(), created exclusively
  * with mode 0600 (a name that is taken is drawn again, up to 16 times, then
  * -EEXIST) and unlinked at once; it cannot take seals. flags must be 0.
