@@ -13,5 +13,7 @@
 #include <memregion/iobuf.h>
 #include <memregion/map.h>
 #include <memregion/shm.h>
+#include <memregion/sock.h>
+#include <memregion/chan.h>
 
 #endif

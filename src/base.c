@@ -215,3 +215,258 @@ int mr__sys_raise(int sig)
 {
     return raise(sig) != 0 ? -errno : 0;
 }
+
+/* ---- sock layer ----------------------------------------------------------------
+ * send and recv (and their msg, to/from and mmsg forms) return EINTR only
+ * when nothing was transferred, and accept only when nothing was accepted,
+ * so a retry is the same call again. connect is not retried: after EINTR a
+ * blocking connect goes on in the background, and a second call would say
+ * EALREADY. poll is not retried here because its timeout must shrink. */
+#include <net/if.h>
+#include <netdb.h>
+#include <poll.h>
+#include <time.h>
+
+int mr__sys_socket(int domain, int type, int protocol)
+{
+    int fd = socket(domain, type, protocol);
+    return fd < 0 ? -errno : fd;
+}
+
+int mr__sys_socketpair(int domain, int type, int protocol, int sv[2])
+{
+    return socketpair(domain, type, protocol, sv) < 0 ? -errno : 0;
+}
+
+int mr__sys_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    return bind(fd, sa, len) < 0 ? -errno : 0;
+}
+
+int mr__sys_listen(int fd, int backlog)
+{
+    return listen(fd, backlog) < 0 ? -errno : 0;
+}
+
+int mr__sys_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+    int rc;
+    do
+        rc = accept4(fd, sa, len, flags);
+    while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : rc;
+}
+
+int mr__sys_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    return connect(fd, sa, len) < 0 ? -errno : 0;
+}
+
+int mr__sys_shutdown(int fd, int how)
+{
+    return shutdown(fd, how) < 0 ? -errno : 0;
+}
+
+int mr__sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+    return getsockopt(fd, level, name, val, len) < 0 ? -errno : 0;
+}
+
+int mr__sys_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    return setsockopt(fd, level, name, val, len) < 0 ? -errno : 0;
+}
+
+int mr__sys_getsockname(int fd, struct sockaddr *sa, socklen_t *len)
+{
+    return getsockname(fd, sa, len) < 0 ? -errno : 0;
+}
+
+int mr__sys_getpeername(int fd, struct sockaddr *sa, socklen_t *len)
+{
+    return getpeername(fd, sa, len) < 0 ? -errno : 0;
+}
+
+ssize_t mr__sys_send(int fd, const void *buf, size_t len, int flags)
+{
+    ssize_t n;
+    do
+        n = send(fd, buf, len, flags);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t mr__sys_recv(int fd, void *buf, size_t len, int flags)
+{
+    ssize_t n;
+    do
+        n = recv(fd, buf, len, flags);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t mr__sys_sendto(int fd, const void *buf, size_t len, int flags,
+                       const struct sockaddr *sa, socklen_t salen)
+{
+    ssize_t n;
+    do
+        n = sendto(fd, buf, len, flags, sa, salen);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t mr__sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+                         socklen_t *salen)
+{
+    ssize_t n;
+    do
+        n = recvfrom(fd, buf, len, flags, sa, salen);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t mr__sys_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    ssize_t n;
+    do
+        n = sendmsg(fd, msg, flags);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t mr__sys_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    ssize_t n;
+    do
+        n = recvmsg(fd, msg, flags);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+int mr__sys_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags)
+{
+    int rc;
+    do
+        rc = sendmmsg(fd, msgs, n, flags);
+    while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : rc;
+}
+
+int mr__sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags)
+{
+    int rc;
+    do
+        rc = recvmmsg(fd, msgs, n, flags, NULL);
+    while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : rc;
+}
+
+int mr__sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
+{
+    int rc = poll(fds, n, timeout_ms);
+    return rc < 0 ? -errno : rc;
+}
+
+int mr__sys_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+    return clock_gettime(clk, ts) < 0 ? -errno : 0;
+}
+
+pid_t mr__sys_getpid(void)
+{
+    return getpid();
+}
+
+uid_t mr__sys_geteuid(void)
+{
+    return geteuid();
+}
+
+int mr__sys_if_nametoindex(const char *name, unsigned *index)
+{
+    errno = 0;
+    unsigned i = if_nametoindex(name);
+    if (i == 0)
+        return errno ? -errno : -ENODEV;
+    *index = i;
+    return 0;
+}
+
+int mr__sys_if_indextoname(unsigned index, char *name)
+{
+    return if_indextoname(index, name) == NULL ? -errno : 0;
+}
+
+int mr__sys_getaddrinfo(const char *host, const struct addrinfo *hints, struct addrinfo **res,
+                        int *gai)
+{
+    errno = 0;
+    int rc = getaddrinfo(host, NULL, hints, res);
+    *gai = rc;
+    switch (rc) {
+    case 0:
+        return 0;
+    case EAI_NONAME:
+    case EAI_NODATA:
+    case EAI_ADDRFAMILY:
+        return -ENXIO;
+    case EAI_AGAIN:
+        return -EAGAIN;
+    case EAI_FAIL:
+        return -EIO;
+    case EAI_MEMORY:
+        return -ENOMEM;
+    case EAI_FAMILY:
+        return -EAFNOSUPPORT;
+    case EAI_SOCKTYPE:
+        return -ESOCKTNOSUPPORT;
+    case EAI_SYSTEM:
+        return errno ? -errno : -EIO;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* ---- chan layer ----------------------------------------------------------------
+ * Raw syscall(2): the C library wraps neither futex nor (before glibc 2.36)
+ * pidfd_open. FUTEX_WAIT, not FUTEX_WAIT_PRIVATE: the words live in memory
+ * shared with other processes, and a private futex is keyed by this
+ * process's address space. */
+#include <linux/futex.h>
+#include <sys/syscall.h>
+
+int mr__sys_futex_wait(uint32_t *addr, uint32_t expected, const struct timespec *rel)
+{
+    long rc = syscall(SYS_futex, addr, FUTEX_WAIT, expected, rel, NULL, 0);
+    return rc < 0 ? -errno : 0;
+}
+
+int mr__sys_futex_wake(uint32_t *addr, int n)
+{
+    long rc = syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
+    return rc < 0 ? -errno : (int)rc;
+}
+
+int mr__sys_pidfd_open(pid_t pid, unsigned flags)
+{
+#ifdef SYS_pidfd_open
+    long rc = syscall(SYS_pidfd_open, pid, flags);
+    return rc < 0 ? -errno : (int)rc;
+#else
+    (void)pid;
+    (void)flags;
+    return -ENOSYS;
+#endif
+}
+
+int mr__sys_membarrier(int cmd, unsigned flags)
+{
+#ifdef SYS_membarrier
+    long rc = syscall(SYS_membarrier, cmd, flags, 0);
+    return rc < 0 ? -errno : (int)rc;
+#else
+    (void)cmd;
+    (void)flags;
+    return -ENOSYS;
+#endif
+}

@@ -73,4 +73,60 @@ int mr__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 int mr__sys_sigmask(int how, const sigset_t *set, sigset_t *old);
 int mr__sys_raise(int sig);
 
+/* sock layer: sockets, poll, the clock for deadlines, and the name services
+ * (getaddrinfo, interface names). The transfer calls retry EINTR (nothing was
+ * transferred when they return it); connect does not (a blocking connect
+ * goes on in the background after EINTR), nor does poll (the caller
+ * recomputes the time left). mr__sys_getaddrinfo returns 0 or a negative
+ * errno chosen for the EAI_* code, which it leaves in *gai for the message:
+ * EAI_NONAME/EAI_NODATA/EAI_ADDRFAMILY -ENXIO, EAI_AGAIN -EAGAIN, EAI_FAIL
+ * -EIO, EAI_MEMORY -ENOMEM, EAI_FAMILY -EAFNOSUPPORT, EAI_SOCKTYPE
+ * -ESOCKTNOSUPPORT, EAI_SYSTEM errno, others -EINVAL. */
+#include <sys/socket.h>
+struct addrinfo;
+struct pollfd;
+struct mmsghdr;
+struct timespec;
+int mr__sys_socket(int domain, int type, int protocol);
+int mr__sys_socketpair(int domain, int type, int protocol, int sv[2]);
+int mr__sys_bind(int fd, const struct sockaddr *sa, socklen_t len);
+int mr__sys_listen(int fd, int backlog);
+int mr__sys_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
+int mr__sys_connect(int fd, const struct sockaddr *sa, socklen_t len);
+int mr__sys_shutdown(int fd, int how);
+int mr__sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+int mr__sys_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int mr__sys_getsockname(int fd, struct sockaddr *sa, socklen_t *len);
+int mr__sys_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
+ssize_t mr__sys_send(int fd, const void *buf, size_t len, int flags);
+ssize_t mr__sys_recv(int fd, void *buf, size_t len, int flags);
+ssize_t mr__sys_sendto(int fd, const void *buf, size_t len, int flags,
+                       const struct sockaddr *sa, socklen_t salen);
+ssize_t mr__sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
+                         socklen_t *salen);
+ssize_t mr__sys_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t mr__sys_recvmsg(int fd, struct msghdr *msg, int flags);
+int mr__sys_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags);
+int mr__sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags);
+int mr__sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms);
+int mr__sys_clock_gettime(clockid_t clk, struct timespec *ts);
+pid_t mr__sys_getpid(void);
+uid_t mr__sys_geteuid(void);
+int mr__sys_if_nametoindex(const char *name, unsigned *index);
+int mr__sys_if_indextoname(unsigned index, char *name);
+int mr__sys_getaddrinfo(const char *host, const struct addrinfo *hints, struct addrinfo **res,
+                        int *gai);
+
+/* chan layer: futexes on words shared between processes (not _PRIVATE),
+ * pidfds, and membarrier. mr__sys_futex_wait sleeps while *addr ==
+ * expected, at most rel (NULL: no limit): 0 when woken (or spuriously),
+ * -EAGAIN when *addr differed, -ETIMEDOUT, or -EINTR (not retried: the
+ * caller recomputes its deadline). mr__sys_futex_wake returns how many
+ * sleepers it woke. mr__sys_pidfd_open returns the new fd (close-on-exec
+ * by the kernel). mr__sys_membarrier returns membarrier(2)'s result. */
+int mr__sys_futex_wait(uint32_t *addr, uint32_t expected, const struct timespec *rel);
+int mr__sys_futex_wake(uint32_t *addr, int n);
+int mr__sys_pidfd_open(pid_t pid, unsigned flags);
+int mr__sys_membarrier(int cmd, unsigned flags);
+
 #endif

@@ -1,0 +1,752 @@
+/* bench/bench_chan.c: the shared-memory channel between two processes
+ * (issue 6), against a Unix socket pair and a minimal hand-written
+ * shared-memory ring measured in the same run.
+ *
+ *   throughput, 64 KiB messages   chan zero-copy, chan copying, hand ring, socket pair
+ *   one way, 64-byte messages     chan zero-copy, chan copying, hand ring, socket pair
+ *
+ * Producers copy each message in from a private buffer (memcpy into the
+ * reserved region, the ring slot, or write(2)). Consumers touch each byte
+ * once: the zero-copy consumers (chan peek, hand ring) sum the message in
+ * place, the copying ones copy it out (mr_chan_recv, read(2)).
+ *   round trip, 64-byte messages  busy-waiting: chan, hand ring;
+ *                                 blocking allowed: chan, socket pair
+ *
+ * Every measurement forks a child (the consumer, or the echoing side) and
+ * times the parent's side from the child's "ready" to its "done", both
+ * on a pipe, outside the loop. Processes are pinned with sched_setaffinity:
+ * both to one CPU, then to two CPUs. Variants run interleaved, ROUNDS
+ * rounds, each round starting at a different variant; figures are medians
+ * over rounds, ratios the median of the per-round ratio to the baseline of
+ * the same round (the machine's speed drifts, so only figures taken
+ * seconds apart compare). Round trips are timed one by one: p50 and p99 per
+ * round, then the median of those over rounds. Busy-waiting variants run
+ * on two CPUs only: on one CPU a spinning process only stops when the
+ * scheduler preempts it (milliseconds).
+ *
+ *   bench_chan            everything (about a minute)
+ *   bench_chan --list     the variants
+ *   bench_chan VARIANT    one variant once, on two CPUs (or one)
+ */
+#define _GNU_SOURCE 1
+#include <memregion/chan.h>
+
+#include "bench.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ROUNDS 9
+#define BIG ((size_t)64 << 10)
+#define SMALL ((size_t)64)
+#define CHAN_CAP ((size_t)1 << 20)
+
+static void die(const char *what, long rc)
+{
+    fprintf(stderr, "bench_chan: %s failed (%ld: %s)\n", what, rc, rc < 0 ? mr_strerror((int)rc) : "");
+    exit(1);
+}
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* ---- what a run shares between the two processes ----------------------------------- */
+
+struct run {
+    size_t size;        /* message size */
+    uint64_t count;     /* messages or round trips */
+    int sv[2];          /* socket pair: [0] parent's, [1] child's */
+    struct mr_chan a;   /* parent -> child (parent's end) */
+    struct mr_chan b;   /* child -> parent (parent's end) */
+    struct hring *ra;   /* hand rings, parent -> child and back */
+    struct hring *rb;
+    double *rtt;        /* per round trip ns, count of them */
+    int ready[2], done[2];
+};
+
+/* ---- the hand-written ring: the least a shared-memory SPSC ring needs --------------------
+ * Fixed slots of the message size, a head and a tail on lines of their
+ * own, each side caching the other's index; a release store publishes, an
+ * acquire load observes. The waiting side spins, and after 256 spins
+ * yields the CPU (so that it works when both share one CPU). */
+#define HRING_BYTES CHAN_CAP
+
+struct hring {
+    _Alignas(128) uint64_t head;
+    _Alignas(128) uint64_t tail;
+    _Alignas(128) unsigned char slots[];
+};
+
+static struct hring *hring_new(size_t slot)
+{
+    (void)slot;
+    void *p = mmap(NULL, sizeof(struct hring) + HRING_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        die("mmap", -errno);
+    return p;
+}
+
+static void hring_free(struct hring *r)
+{
+    munmap(r, sizeof(struct hring) + HRING_BYTES);
+}
+
+static inline void hring_wait(unsigned *spins, bool yield)
+{
+    relax();
+    if (yield && ++*spins % 256 == 0)
+        sched_yield();
+}
+
+static inline void hring_put(struct hring *r, const void *src, size_t slot, uint64_t *head,
+                             uint64_t *tail_seen, bool yield)
+{
+    uint64_t n = HRING_BYTES / slot;
+    unsigned spins = 0;
+    while (*head - *tail_seen >= n) {
+        *tail_seen = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+        if (*head - *tail_seen >= n)
+            hring_wait(&spins, yield);
+    }
+    memcpy(r->slots + (*head % n) * slot, src, slot);
+    __atomic_store_n(&r->head, ++*head, __ATOMIC_RELEASE);
+}
+
+/* Wait for the next slot: its bytes. hring_done gives it back. */
+static inline const unsigned char *hring_next(struct hring *r, size_t slot, uint64_t *tail,
+                                              uint64_t *head_seen, bool yield)
+{
+    uint64_t n = HRING_BYTES / slot;
+    unsigned spins = 0;
+    while (*tail == *head_seen) {
+        *head_seen = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+        if (*tail == *head_seen)
+            hring_wait(&spins, yield);
+    }
+    return r->slots + (*tail % n) * slot;
+}
+
+static inline void hring_done(struct hring *r, uint64_t *tail)
+{
+    __atomic_store_n(&r->tail, ++*tail, __ATOMIC_RELEASE);
+}
+
+static inline void hring_get(struct hring *r, void *dst, size_t slot, uint64_t *tail,
+                             uint64_t *head_seen, bool yield)
+{
+    memcpy(dst, hring_next(r, slot, tail, head_seen, yield), slot);
+    hring_done(r, tail);
+}
+
+/* ---- message contents: the sequence number at both ends of each message ----------------- */
+
+static unsigned char src_buf[BIG], dst_buf[BIG];
+
+static inline void stamp(void *p, size_t size, uint64_t seq)
+{
+    memcpy(p, &seq, 8);
+    memcpy((unsigned char *)p + size - 8, &seq, 8);
+}
+
+/* Read every byte once, in place: what a zero-copy consumer does. 16-byte
+ * loads into four independent sums, so that, like memcpy, it keeps many
+ * cache lines in flight (a plain 8-byte loop reads a remote cache at half
+ * memcpy's speed). n is a multiple of 64. */
+static volatile uint64_t sink;
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+static inline void read_words(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    v2u64 s0 = { 0, 0 }, s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i + 64 <= n; i += 64) {
+        v2u64 x0, x1, x2, x3;
+        memcpy(&x0, b + i, 16);
+        memcpy(&x1, b + i + 16, 16);
+        memcpy(&x2, b + i + 32, 16);
+        memcpy(&x3, b + i + 48, 16);
+        s0 += x0;
+        s1 += x1;
+        s2 += x2;
+        s3 += x3;
+    }
+    v2u64 t = s0 + s1 + s2 + s3;
+    sink = t[0] + t[1];
+}
+
+static inline void check(const void *p, size_t size, uint64_t seq)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, (const unsigned char *)p + size - 8, 8);
+    if (a != seq || b != seq) {
+        fprintf(stderr, "bench_chan: message %llu arrived wrong\n", (unsigned long long)seq);
+        exit(1);
+    }
+}
+
+/* ---- one way: the parent produces, the child consumes ------------------------------------ */
+
+static BENCH_NOINLINE void chan_produce(struct mr_chan *c, size_t size, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        struct mr_region r;
+        int rc = mr_chan_reserve(c, size, -1, &r);
+        if (rc < 0)
+            die("mr_chan_reserve", rc);
+        memcpy(r.ptr, src_buf, size);
+        stamp(r.ptr, size, i);
+        mr_chan_commit(c, size);
+    }
+}
+
+static BENCH_NOINLINE void chan_consume(struct mr_chan *c, size_t size, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        struct mr_region m;
+        int rc = mr_chan_peek(c, -1, &m);
+        if (rc < 0 || m.len != size)
+            die("mr_chan_peek", rc);
+        read_words(m.ptr, size);
+        check(m.ptr, size, i);
+        mr_chan_release(c);
+    }
+}
+
+static BENCH_NOINLINE void chan_send_n(struct mr_chan *c, size_t size, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        stamp(src_buf, size, i);
+        ssize_t rc = mr_chan_send(c, mr_region_make(src_buf, size), -1);
+        if (rc != (ssize_t)size)
+            die("mr_chan_send", rc);
+    }
+}
+
+static BENCH_NOINLINE void chan_recv_n(struct mr_chan *c, size_t size, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        ssize_t rc = mr_chan_recv(c, mr_region_make(dst_buf, size), -1);
+        if (rc != (ssize_t)size)
+            die("mr_chan_recv", rc);
+        check(dst_buf, size, i);
+    }
+}
+
+static BENCH_NOINLINE void ring_produce(struct hring *r, size_t size, uint64_t n)
+{
+    uint64_t head = 0, tail_seen = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        stamp(src_buf, size, i);
+        hring_put(r, src_buf, size, &head, &tail_seen, true);
+    }
+}
+
+static BENCH_NOINLINE void ring_consume(struct hring *r, size_t size, uint64_t n)
+{
+    uint64_t tail = 0, head_seen = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const unsigned char *p = hring_next(r, size, &tail, &head_seen, true);
+        read_words(p, size);
+        check(p, size, i);
+        hring_done(r, &tail);
+    }
+}
+
+static void write_all(int fd, const void *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            die("write", -errno);
+        p = (const unsigned char *)p + k;
+        n -= (size_t)k;
+    }
+}
+
+static void read_all(int fd, void *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = read(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            die("read", k < 0 ? -errno : -EPIPE);
+        p = (unsigned char *)p + k;
+        n -= (size_t)k;
+    }
+}
+
+static BENCH_NOINLINE void sock_produce(int fd, size_t size, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        stamp(src_buf, size, i);
+        write_all(fd, src_buf, size);
+    }
+}
+
+static BENCH_NOINLINE void sock_consume(int fd, size_t size, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        read_all(fd, dst_buf, size);
+        check(dst_buf, size, i);
+    }
+}
+
+/* ---- round trips: the parent pings, the child echoes --------------------------------------- */
+
+static BENCH_NOINLINE void chan_ping(struct run *r, bool spin)
+{
+    int wait = spin ? 0 : -1;
+    for (uint64_t i = 0; i < r->count; i++) {
+        double t0 = bench_now_ns();
+        stamp(src_buf, SMALL, i);
+        ssize_t rc;
+        while ((rc = mr_chan_send(&r->a, mr_region_make(src_buf, SMALL), wait)) == -EAGAIN)
+            relax();
+        if (rc != (ssize_t)SMALL)
+            die("mr_chan_send", rc);
+        while ((rc = mr_chan_recv(&r->b, mr_region_make(dst_buf, SMALL), wait)) == -EAGAIN)
+            relax();
+        if (rc != (ssize_t)SMALL)
+            die("mr_chan_recv", rc);
+        r->rtt[i] = bench_now_ns() - t0;
+        check(dst_buf, SMALL, i);
+    }
+}
+
+static void chan_echo(struct mr_chan *in, struct mr_chan *out, uint64_t n, bool spin)
+{
+    int wait = spin ? 0 : -1;
+    for (uint64_t i = 0; i < n; i++) {
+        ssize_t rc;
+        while ((rc = mr_chan_recv(in, mr_region_make(dst_buf, SMALL), wait)) == -EAGAIN)
+            relax();
+        if (rc != (ssize_t)SMALL)
+            die("mr_chan_recv", rc);
+        while ((rc = mr_chan_send(out, mr_region_make(dst_buf, SMALL), wait)) == -EAGAIN)
+            relax();
+        if (rc != (ssize_t)SMALL)
+            die("mr_chan_send", rc);
+    }
+}
+
+static BENCH_NOINLINE void ring_ping(struct run *r)
+{
+    uint64_t ah = 0, at = 0, bt = 0, bh = 0;
+    for (uint64_t i = 0; i < r->count; i++) {
+        double t0 = bench_now_ns();
+        stamp(src_buf, SMALL, i);
+        hring_put(r->ra, src_buf, SMALL, &ah, &at, false);
+        hring_get(r->rb, dst_buf, SMALL, &bt, &bh, false);
+        r->rtt[i] = bench_now_ns() - t0;
+        check(dst_buf, SMALL, i);
+    }
+}
+
+static BENCH_NOINLINE void sock_ping(struct run *r)
+{
+    for (uint64_t i = 0; i < r->count; i++) {
+        double t0 = bench_now_ns();
+        stamp(src_buf, SMALL, i);
+        write_all(r->sv[0], src_buf, SMALL);
+        read_all(r->sv[0], dst_buf, SMALL);
+        r->rtt[i] = bench_now_ns() - t0;
+        check(dst_buf, SMALL, i);
+    }
+}
+
+/* ---- the variants ------------------------------------------------------------------------------ */
+
+enum kind { ONE_WAY, ROUND_TRIP };
+
+enum res { R_SOCK = 1, R_RING = 2, R_CHAN = 4 };
+
+struct variant {
+    const char *name;
+    const char *func;   /* the parent's timed function */
+    const char *what;
+    const char *base;   /* baseline (same table) */
+    const char *base2;  /* a second baseline, or NULL */
+    enum kind kind;
+    size_t size;
+    uint64_t count;
+    unsigned res;       /* what setup makes */
+    bool spin;          /* busy-waits: two CPUs only */
+    void (*parent)(struct run *);
+    void (*child)(struct run *, struct mr_chan *in, struct mr_chan *out);
+};
+
+static void p_chan_zc(struct run *r) { chan_produce(&r->a, r->size, r->count); }
+static void c_chan_zc(struct run *r, struct mr_chan *in, struct mr_chan *out) { (void)out; chan_consume(in, r->size, r->count); }
+static void p_chan_copy(struct run *r) { chan_send_n(&r->a, r->size, r->count); }
+static void c_chan_copy(struct run *r, struct mr_chan *in, struct mr_chan *out) { (void)out; chan_recv_n(in, r->size, r->count); }
+static void p_ring(struct run *r) { ring_produce(r->ra, r->size, r->count); }
+static void c_ring(struct run *r, struct mr_chan *in, struct mr_chan *out) { (void)in; (void)out; ring_consume(r->ra, r->size, r->count); }
+static void p_sock(struct run *r) { sock_produce(r->sv[0], r->size, r->count); }
+static void c_sock(struct run *r, struct mr_chan *in, struct mr_chan *out) { (void)in; (void)out; sock_consume(r->sv[1], r->size, r->count); }
+
+static void p_chan_rt_spin(struct run *r) { chan_ping(r, true); }
+static void p_chan_rt_block(struct run *r) { chan_ping(r, false); }
+static void c_chan_rt_spin(struct run *r, struct mr_chan *in, struct mr_chan *out) { chan_echo(in, out, r->count, true); }
+static void c_chan_rt_block(struct run *r, struct mr_chan *in, struct mr_chan *out) { chan_echo(in, out, r->count, false); }
+static void p_ring_rt(struct run *r) { ring_ping(r); }
+static void c_ring_rt(struct run *r, struct mr_chan *in, struct mr_chan *out)
+{
+    (void)in;
+    (void)out;
+    uint64_t at = 0, ah = 0, bh = 0, bt = 0;
+    for (uint64_t i = 0; i < r->count; i++) {
+        hring_get(r->ra, dst_buf, SMALL, &at, &ah, false);
+        hring_put(r->rb, dst_buf, SMALL, &bh, &bt, false);
+    }
+}
+static void p_sock_rt(struct run *r) { sock_ping(r); }
+static void c_sock_rt(struct run *r, struct mr_chan *in, struct mr_chan *out)
+{
+    (void)in;
+    (void)out;
+    for (uint64_t i = 0; i < r->count; i++) {
+        read_all(r->sv[1], dst_buf, SMALL);
+        write_all(r->sv[1], dst_buf, SMALL);
+    }
+}
+
+static const struct variant variants[] = {
+    { "chan_64k", "chan_produce", "reserve + memcpy in + commit / peek + read in place + release",
+      "sock_64k", "ring_64k", ONE_WAY, BIG, 2048, R_CHAN, false, p_chan_zc, c_chan_zc },
+    { "chan_64k_copy", "chan_send_n", "mr_chan_send / mr_chan_recv",
+      "sock_64k", "ring_64k", ONE_WAY, BIG, 2048, R_CHAN, false, p_chan_copy, c_chan_copy },
+    { "ring_64k", "ring_produce", "hand-written SPSC ring, 16 slots of 64 KiB, memcpy in / read in place",
+      "sock_64k", NULL, ONE_WAY, BIG, 2048, R_RING, false, p_ring, c_ring },
+    { "sock_64k", "sock_produce", "Unix stream socket pair, write / read of 64 KiB",
+      "sock_64k", NULL, ONE_WAY, BIG, 2048, R_SOCK, false, p_sock, c_sock },
+    { "chan_64", "chan_produce", "reserve + memcpy in + commit / peek + read in place + release",
+      "ring_64", "sock_64", ONE_WAY, SMALL, 1u << 20, R_CHAN, false, p_chan_zc, c_chan_zc },
+    { "chan_64_copy", "chan_send_n", "mr_chan_send / mr_chan_recv",
+      "ring_64", "sock_64", ONE_WAY, SMALL, 1u << 20, R_CHAN, false, p_chan_copy, c_chan_copy },
+    { "ring_64", "ring_produce", "hand-written SPSC ring, 16384 slots of 64 bytes, read in place",
+      "ring_64", NULL, ONE_WAY, SMALL, 1u << 20, R_RING, false, p_ring, c_ring },
+    { "sock_64", "sock_produce", "Unix stream socket pair, write / read of 64 bytes",
+      "ring_64", NULL, ONE_WAY, SMALL, 1u << 17, R_SOCK, false, p_sock, c_sock },
+    { "chan_rt_spin", "chan_ping", "64 B there and back, both sides try_send / try_recv in a loop",
+      "ring_rt_spin", NULL, ROUND_TRIP, SMALL, 100000, R_CHAN, true, p_chan_rt_spin, c_chan_rt_spin },
+    { "ring_rt_spin", "ring_ping", "64 B there and back through two hand rings, spinning",
+      "ring_rt_spin", NULL, ROUND_TRIP, SMALL, 100000, R_RING, true, p_ring_rt, c_ring_rt },
+    { "chan_rt_block", "chan_ping", "64 B there and back, mr_chan_send / mr_chan_recv, timeout -1",
+      "sock_rt", NULL, ROUND_TRIP, SMALL, 10000, R_CHAN, false, p_chan_rt_block, c_chan_rt_block },
+    { "sock_rt", "sock_ping", "64 B there and back over a Unix stream socket pair, blocking",
+      "sock_rt", NULL, ROUND_TRIP, SMALL, 10000, R_SOCK, false, p_sock_rt, c_sock_rt },
+};
+#define NV (sizeof variants / sizeof variants[0])
+
+static size_t find(const char *name)
+{
+    for (size_t i = 0; i < NV; i++)
+        if (name && strcmp(variants[i].name, name) == 0)
+            return i;
+    return NV;
+}
+
+/* ---- running one variant once ---------------------------------------------------------------------- */
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) < 0)
+        die("sched_setaffinity", -errno);
+}
+
+static void signal_byte(int fd)
+{
+    write_all(fd, "x", 1);
+}
+
+static void await_byte(int fd)
+{
+    char x;
+    read_all(fd, &x, 1);
+}
+
+static int dup_fd(int fd)
+{
+    int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0)
+        die("fcntl", -errno);
+    return d;
+}
+
+/* Returns the parent's time from the child's "ready" to its "done"; round
+ * trips leave their times in r->rtt. */
+static double run_once(const struct variant *v, int parent_cpu, int child_cpu, double *rtt)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    struct mr_chan closed = MR_CHAN_INIT;
+    r.a = closed;
+    r.b = closed;
+    r.size = v->size;
+    r.count = v->count;
+    r.rtt = rtt;
+    r.sv[0] = r.sv[1] = -1;
+    int rc;
+    if (pipe2(r.ready, O_CLOEXEC) < 0 || pipe2(r.done, O_CLOEXEC) < 0)
+        die("pipe2", -errno);
+    if ((v->res & R_SOCK) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r.sv) < 0)
+        die("socketpair", -errno);
+    if (v->res & R_RING) {
+        r.ra = hring_new(v->size);
+        r.rb = hring_new(v->size);
+    }
+    if (v->res & R_CHAN) {
+        if ((rc = mr_chan_create(&r.a, CHAN_CAP, MR_CHAN_PRODUCER, 0)) < 0)
+            die("mr_chan_create", rc);
+        if ((rc = mr_chan_create(&r.b, CHAN_CAP, MR_CHAN_CONSUMER, 0)) < 0)
+            die("mr_chan_create", rc);
+    }
+    pin(parent_cpu);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork", -errno);
+    if (pid == 0) {
+        /* The parent's ends (r.a, r.b) are inherited memory here: left
+         * alone, never closed (closing would mark them closed). */
+        struct mr_chan in = MR_CHAN_INIT, out = MR_CHAN_INIT;
+        pin(child_cpu);
+        if (v->res & R_CHAN) {
+            if ((rc = mr_chan_attach_fd(&in, dup_fd(mr_chan_fd(&r.a)), CHAN_CAP, MR_CHAN_CONSUMER, 0)) < 0)
+                die("mr_chan_attach_fd", rc);
+            if ((rc = mr_chan_attach_fd(&out, dup_fd(mr_chan_fd(&r.b)), CHAN_CAP, MR_CHAN_PRODUCER, 0)) < 0)
+                die("mr_chan_attach_fd", rc);
+        }
+        signal_byte(r.ready[1]);
+        v->child(&r, &in, &out);
+        signal_byte(r.done[1]);
+        mr_chan_close(&in);
+        mr_chan_close(&out);
+        _exit(0);
+    }
+    await_byte(r.ready[0]);
+    double t0 = bench_now_ns();
+    v->parent(&r);
+    await_byte(r.done[0]);
+    double t = bench_now_ns() - t0;
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench_chan: %s: the child failed\n", v->name);
+        exit(1);
+    }
+    mr_chan_close(&r.a);
+    mr_chan_close(&r.b);
+    if (r.ra) {
+        hring_free(r.ra);
+        hring_free(r.rb);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (r.sv[i] >= 0)
+            close(r.sv[i]);
+        close(r.ready[i]);
+        close(r.done[i]);
+    }
+    return t;
+}
+
+/* ---- timing everything ------------------------------------------------------------------------------ */
+
+static double times[NV][ROUNDS];
+static double p50[NV][ROUNDS], p99[NV][ROUNDS];
+static double *rtt_buf;
+
+static double quantile(double *v, size_t n, double q)
+{
+    qsort(v, n, sizeof *v, bench_cmp_double);
+    size_t k = (size_t)(q * (double)(n - 1) + 0.5);
+    return v[k];
+}
+
+/* Median, min and max over rounds of f(i, r) / f(b, r). */
+static void ratio(double (*f)[ROUNDS], size_t i, size_t b, double *med, double *lo, double *hi)
+{
+    double t[ROUNDS];
+    *lo = 1e300;
+    *hi = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        t[r] = (f[i][r] / (double)variants[i].count) / (f[b][r] / (double)variants[b].count);
+        if (t[r] < *lo)
+            *lo = t[r];
+        if (t[r] > *hi)
+            *hi = t[r];
+    }
+    *med = bench_median(t, ROUNDS);
+}
+
+static double med_of(double (*f)[ROUNDS], size_t i)
+{
+    double t[ROUNDS];
+    memcpy(t, f[i], sizeof t);
+    return bench_median(t, ROUNDS);
+}
+
+static void time_placement(const char *title, int pcpu, int ccpu, bool one_cpu)
+{
+    bool on[NV];
+    for (size_t i = 0; i < NV; i++)
+        on[i] = !(one_cpu && variants[i].spin);
+    for (size_t i = 0; i < NV; i++) /* warm-up: page faults, caches, the spin budget */
+        if (on[i])
+            run_once(&variants[i], pcpu, ccpu, rtt_buf);
+    for (int r = 0; r < ROUNDS; r++) {
+        for (size_t k = 0; k < NV; k++) {
+            size_t i = (k + (size_t)r) % NV;
+            if (!on[i])
+                continue;
+            times[i][r] = run_once(&variants[i], pcpu, ccpu, rtt_buf);
+            if (variants[i].kind == ROUND_TRIP) {
+                size_t n = variants[i].count;
+                p50[i][r] = quantile(rtt_buf, n, 0.50);
+                p99[i][r] = quantile(rtt_buf, n, 0.99);
+            }
+        }
+    }
+
+    printf("bench_chan: %s (parent on CPU %d, child on CPU %d), %d rounds interleaved\n", title,
+           pcpu, ccpu, ROUNDS);
+    printf("  one way: median over rounds; x base = median over rounds of (base time / variant time)\n");
+    printf("  %-14s %-13s %8s %10s %9s  %-8s %6s %-15s %-8s %6s\n", "variant", "function", "count",
+           "msgs/s", "GB/s", "base", "x base", "[min .. max]", "base2", "x base2");
+    for (size_t i = 0; i < NV; i++) {
+        const struct variant *v = &variants[i];
+        if (!on[i] || v->kind != ONE_WAY)
+            continue;
+        double t = med_of(times, i);
+        double mps = (double)v->count / t * 1e9;
+        double lo, hi, m, lo2, hi2, m2 = 0;
+        ratio(times, i, find(v->base), &m, &lo, &hi);
+        char range[40], b2[48] = "";
+        snprintf(range, sizeof range, "[%.2f .. %.2f]", 1 / hi, 1 / lo);
+        if (v->base2 && on[find(v->base2)]) {
+            ratio(times, i, find(v->base2), &m2, &lo2, &hi2);
+            snprintf(b2, sizeof b2, "%-8s %6.2f", v->base2, 1 / m2);
+        }
+        printf("  %-14s %-13s %8llu %10.3gM %9.2f  %-8s %6.2f %-15s %s\n", v->name, v->func,
+               (unsigned long long)v->count, mps / 1e6, mps * (double)v->size / 1e9, v->base,
+               1 / m, range, b2);
+    }
+    printf("  round trips: ns per round trip, p50 and p99 per round, median over rounds;\n"
+           "  p50 / base = median over rounds of (p50 / base's p50)\n");
+    printf("  %-14s %-10s %8s %9s %9s  %-13s %9s %-15s\n", "variant", "function", "count", "p50 ns",
+           "p99 ns", "base", "p50/base", "[min .. max]");
+    for (size_t i = 0; i < NV; i++) {
+        const struct variant *v = &variants[i];
+        if (!on[i] || v->kind != ROUND_TRIP)
+            continue;
+        double lo, hi, m;
+        size_t b = find(v->base);
+        double t[ROUNDS];
+        lo = 1e300;
+        hi = 0;
+        for (int r = 0; r < ROUNDS; r++) {
+            t[r] = p50[i][r] / p50[b][r];
+            lo = t[r] < lo ? t[r] : lo;
+            hi = t[r] > hi ? t[r] : hi;
+        }
+        m = bench_median(t, ROUNDS);
+        char range[40];
+        snprintf(range, sizeof range, "[%.2f .. %.2f]", lo, hi);
+        printf("  %-14s %-10s %8llu %9.0f %9.0f  %-13s %9.3f %-15s\n", v->name, v->func,
+               (unsigned long long)v->count, med_of(p50, i), med_of(p99, i), v->base, m, range);
+    }
+
+    /* The goals of issue 6, read off this placement's figures. */
+    double m, lo, hi;
+    size_t c64k = find("chan_64k"), c64 = find("chan_64");
+    printf("  goals:\n");
+    ratio(times, c64k, find("sock_64k"), &m, &lo, &hi);
+    printf("    64 KiB throughput >= 5x socket pair:          %6.2fx  %s\n", 1 / m, 1 / m >= 5 ? "met" : "NOT met");
+    ratio(times, c64k, find("ring_64k"), &m, &lo, &hi);
+    printf("    64 KiB throughput >= 0.8x hand ring:          %6.2fx  %s\n", 1 / m, 1 / m >= 0.8 ? "met" : "NOT met");
+    double mps = (double)variants[c64].count / med_of(times, c64) * 1e9;
+    printf("    64-byte messages >= 10M/s one way:            %6.1fM  %s\n", mps / 1e6, mps >= 1e7 ? "met" : "NOT met");
+    size_t spin = find("chan_rt_spin");
+    if (on[spin]) {
+        double p = med_of(p50, spin);
+        printf("    busy round trip median < 500 ns:              %6.0f ns %s\n", p, p < 500 ? "met" : "NOT met");
+    }
+    size_t blk = find("chan_rt_block"), srt = find("sock_rt");
+    double t[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++)
+        t[r] = p50[blk][r] / p50[srt][r];
+    double rb = bench_median(t, ROUNDS);
+    printf("    blocking round trip <= socket pair's (p50):   %6.3fx  %s\n", rb, rb <= 1 ? "met" : "NOT met");
+    printf("\n");
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    size_t maxn = 0;
+    for (size_t i = 0; i < NV; i++)
+        if (variants[i].kind == ROUND_TRIP && variants[i].count > maxn)
+            maxn = variants[i].count;
+    rtt_buf = calloc(maxn, sizeof *rtt_buf);
+    if (rtt_buf == NULL)
+        die("calloc", -ENOMEM);
+    memset(src_buf, 0x5a, sizeof src_buf);
+
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) < 0)
+        die("sched_getaffinity", -errno);
+    int cpus[2] = { -1, -1 }, ncpu = 0;
+    for (int c = 0; c < CPU_SETSIZE && ncpu < 2; c++)
+        if (CPU_ISSET(c, &set))
+            cpus[ncpu++] = c;
+
+    if (argc >= 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < NV; i++)
+            printf("%s %s %llu %s %s\n", variants[i].name, variants[i].func,
+                   (unsigned long long)variants[i].count,
+                   variants[i].kind == ROUND_TRIP ? "roundtrip" : "msg", variants[i].base);
+        return 0;
+    }
+    if (argc >= 2) {
+        size_t i = find(argv[1]);
+        if (i == NV) {
+            fprintf(stderr, "usage: %s [--list | VARIANT]\n", argv[0]);
+            return 2;
+        }
+        int cc = ncpu > 1 ? cpus[1] : cpus[0];
+        double t = run_once(&variants[i], cpus[0], cc, rtt_buf);
+        printf("%s: ran %s once: %.3f ms\n", argv[0], variants[i].name, t / 1e6);
+        return 0;
+    }
+
+    time_placement("one CPU", cpus[0], cpus[0], true);
+    if (ncpu > 1)
+        time_placement("two CPUs", cpus[0], cpus[1], false);
+    else
+        printf("bench_chan: one CPU available: no two-CPU placement\n");
+    free(rtt_buf);
+    return 0;
+}

@@ -1,0 +1,526 @@
+/* memregion/sock.h: addresses and sockets that move regions.
+ *
+ * ADDRESSES. struct mr_addr is a value: a socket address and its length.
+ * Its text forms are
+ *   127.0.0.1:80        IPv4: four decimal parts 0..255, no leading zeros
+ *   [::1]:80            IPv6, in brackets; [::ffff:10.0.0.1]:80 is v4-mapped
+ *   [fe80::1%eth0]:80   a zone (interface name or index), only on link-local
+ *                       (fe80::/10) and multicast (ff00::/8) addresses
+ *   host:port           a name: only mr_addr_resolve looks it up (getaddrinfo)
+ *   unix:/path          a Unix path (relative ones too): 1..MR_ADDR_UNIX_MAX bytes
+ *   unix:@name          a name in Linux's abstract namespace: 1..MR_ADDR_UNIX_MAX bytes
+ * A port is 0..65535 in decimal digits, without sign, space or leading zero.
+ * Text is taken byte for byte (no escapes), so abstract names that hold a
+ * NUL byte have no text form. mr_addr_parse never looks anything up in DNS:
+ * it is safe on untrusted text.
+ *
+ * SOCKETS. struct mr_sock lives in the caller's storage and owns its fd:
+ * each socket has one mr_sock_close, and a call that fails leaves no fd open
+ * and (for the open calls) the struct closed. A struct set to MR_SOCK_INIT
+ * or whose open failed is closed, and closing it is a no-op. Families are
+ * AF_INET, AF_INET6 and AF_UNIX; types SOCK_STREAM and SOCK_DGRAM (the
+ * system's constants). Every fd is close-on-exec, received ones too.
+ *
+ * An IPv6 socket is dual-stack unless MR_SOCK_V6ONLY is given: an IPv4
+ * address passed to it (connect, bind, send-to) is used in its v4-mapped
+ * form, and IPv4 peers appear v4-mapped (mr_addr_unmap_v4 turns them back).
+ * An IPv4 socket accepts v4-mapped addresses too. Other mismatches between
+ * the socket's family and an address are -EAFNOSUPPORT.
+ *
+ * TIMEOUTS are int milliseconds: -1 waits forever, 0 tries once without
+ * waiting, and a call whose time runs out returns -ETIMEDOUT (never a
+ * silent nothing). Other negative values are -EINVAL. Deadlines run on
+ * CLOCK_MONOTONIC, and a signal that interrupts a wait does not extend them.
+ *
+ * DATA always goes from and into regions. Sends never raise SIGPIPE (a
+ * closed peer is -EPIPE). A receive returning 0 on a stream socket is the
+ * end of the stream, always: a receive into an empty region on a stream
+ * socket is -EINVAL, and one into a read-only region -EACCES. Signals are
+ * handled inside: an interrupted call that moved nothing is restarted (a
+ * caller that must stop waiting when a signal comes uses a timeout).
+ * Flags are the system's MSG_* values: sends take MSG_DONTWAIT, MSG_MORE,
+ * MSG_OOB, MSG_EOR, MSG_DONTROUTE, MSG_CONFIRM (and MSG_NOSIGNAL, always
+ * on); receives take MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL, MSG_OOB,
+ * MSG_TRUNC. Other bits are -EINVAL. With MSG_DONTWAIT, "nothing now" is
+ * -EAGAIN; without it, -EAGAIN from a blocking socket means the socket's
+ * own send or receive timeout (MR_SOCK_OPT_SNDTIMEO/RCVTIMEO) ran out and
+ * is returned as -ETIMEDOUT.
+ *
+ * THREAD-SAFETY: the data calls, mr_sock_accept, mr_sock_wait and the
+ * option and address calls only read the struct and may run concurrently on
+ * one socket (the kernel orders the bytes; several threads may accept on one
+ * listener). The calls that change the socket's state (bind, listen,
+ * connect, disconnect, shutdown, close) must not race any other call on it.
+ */
+#ifndef MEMREGION_SOCK_H
+#define MEMREGION_SOCK_H
+
+#include <memregion/alloc.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== addresses ============================================================ */
+
+/* The longest Unix path, and the longest abstract name (its leading NUL not
+ * counted): sun_path less one byte (107 on Linux). */
+#define MR_ADDR_UNIX_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+/* A buffer of this many bytes holds the text of any address, NUL included. */
+#define MR_ADDR_TEXT_MAX 128
+
+struct mr_addr {
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in4;
+        struct sockaddr_in6 in6;
+        struct sockaddr_un un;
+        struct sockaddr_storage storage;
+    };
+    socklen_t len; /* bytes in use; 0: no address */
+};
+
+/* Why a text was refused: the byte offset of the problem and a sentence,
+ * in the shape of struct mr_layout_error. */
+#define MR_ADDR_REASON_MAX 192
+struct mr_addr_error {
+    size_t pos;
+    char reason[MR_ADDR_REASON_MAX];
+};
+
+/* Parse a numeric or Unix address (see the forms above). 0 and *out set; or
+ * -EINVAL (malformed, or a host name: only mr_addr_resolve takes those),
+ * -ENAMETOOLONG (a Unix path or abstract name over MR_ADDR_UNIX_MAX bytes),
+ * -ENODEV (a zone naming no interface here); then *out is untouched and
+ * *err (if not NULL) says where and why. Never blocks, never uses DNS.
+ * Thread-safe. */
+MR_API int mr_addr_parse(struct mr_addr *out, const char *text, struct mr_addr_error *err);
+
+/* Every address of text for sockets of the given type (SOCK_STREAM or
+ * SOCK_DGRAM): a numeric or Unix form gives one, without any lookup; a
+ * "host:port" goes to getaddrinfo, and its results are stored in its order
+ * (the order to try them in), at most max of them. Returns the count (>= 1),
+ * or -EINVAL (malformed text, a host that is not a valid DNS name, max 0, bad
+ * type), -ENXIO (no such host), -EAGAIN (the name server did not answer,
+ * try later), -EIO, -ENOMEM and the errors of mr_addr_parse, with *err (if
+ * not NULL) filled. May block on the network. Thread-safe. */
+MR_API int mr_addr_resolve(const char *text, int type, struct mr_addr *out, size_t max,
+                           struct mr_addr_error *err);
+
+/* Write a's text and a NUL into buf (MR_ADDR_TEXT_MAX bytes always do).
+ * Returns the text's length; -ENOSPC if size is too small (buf then holds
+ * "" if size > 0); -EINVAL for no address, another family, a malformed
+ * length, or an abstract name holding a NUL byte. An unnamed Unix address
+ * (a socket pair's, an unbound client's) is "unix:", which does not parse
+ * back; every address that mr_addr_parse makes formats to text that parses
+ * to an equal address. A zone is written as the interface's name when it
+ * has one here, else as its index. Thread-safe. */
+MR_API ssize_t mr_addr_format(const struct mr_addr *a, char *buf, size_t size);
+
+/* AF_INET, AF_INET6, AF_UNIX, or AF_UNSPEC when a holds no address. */
+MR_INLINE int mr_addr_family(const struct mr_addr *a)
+{
+    return a->len == 0 ? AF_UNSPEC : a->sa.sa_family;
+}
+
+/* The port of an IPv4 or IPv6 address (0..65535), or -EAFNOSUPPORT. */
+MR_API int mr_addr_port(const struct mr_addr *a);
+
+/* Set the port of an IPv4 or IPv6 address: 0, -ERANGE (port over 65535) or
+ * -EAFNOSUPPORT. */
+MR_API int mr_addr_set_port(struct mr_addr *a, unsigned port);
+
+/* 127.0.0.1 or ::1 (family AF_INET or AF_INET6) with the port: 0, or
+ * -EAFNOSUPPORT / -ERANGE with *out untouched. */
+MR_API int mr_addr_loopback(struct mr_addr *out, int family, unsigned port);
+
+/* 0.0.0.0 or :: (every local address) with the port: as mr_addr_loopback. */
+MR_API int mr_addr_any(struct mr_addr *out, int family, unsigned port);
+
+/* A Unix path address (no "unix:" prefix; a leading '@' is part of the
+ * path): 0, -EINVAL (NULL or empty) or -ENAMETOOLONG. */
+MR_API int mr_addr_unix(struct mr_addr *out, const char *path);
+
+/* An abstract Unix address of the len bytes at name (any bytes, NUL too):
+ * 0, -EINVAL (len 0) or -ENAMETOOLONG (len > MR_ADDR_UNIX_MAX). */
+MR_API int mr_addr_unix_abstract(struct mr_addr *out, const void *name, size_t len);
+
+/* Copy len bytes of a socket address (from recvfrom, getaddrinfo, ...):
+ * 0, or -EINVAL when the family is not IPv4, IPv6 or Unix or the length
+ * does not fit the family. */
+MR_API int mr_addr_from_sockaddr(struct mr_addr *out, const struct sockaddr *sa, size_t len);
+
+/* Same family and same address: IPv4 address and port; IPv6 address, port
+ * and zone (not the flow label); Unix path, or abstract name and its length,
+ * or both unnamed. Two empty addresses are equal. */
+MR_API bool mr_addr_equal(const struct mr_addr *a, const struct mr_addr *b);
+
+/* An IPv6 address in ::ffff:0:0/96, the form IPv4 peers take on a
+ * dual-stack socket. */
+MR_API bool mr_addr_is_v4mapped(const struct mr_addr *a);
+
+/* The v4-mapped IPv6 form of an IPv4 address (port kept): 0, or -EINVAL if
+ * in is not IPv4. in and out may be the same. */
+MR_API int mr_addr_map_v4(const struct mr_addr *in, struct mr_addr *out);
+
+/* The IPv4 address behind a v4-mapped IPv6 one (port kept): 0, or -EINVAL
+ * if in is not v4-mapped. in and out may be the same. */
+MR_API int mr_addr_unmap_v4(const struct mr_addr *in, struct mr_addr *out);
+
+/* ==== sockets ============================================================== */
+
+/* Set by the library in struct mr_sock's flags, never passed in. */
+#define MR_SOCK_PASSIVE 0x1u     /* listening: accepts connections */
+#define MR_SOCK_NONBLOCKING 0x2u /* the fd is O_NONBLOCK (passive sockets, adopted fds) */
+#define MR_SOCK_OWNS_PATH 0x4u   /* bound a Unix path that mr_sock_close removes */
+
+/* Passed in, to the open and bind calls that say they take them. The
+ * reuse flags apply to IPv4 and IPv6 (a Unix socket ignores the REUSEADDR
+ * pair and refuses REUSEPORT and V6ONLY with -EINVAL). */
+#define MR_SOCK_V6ONLY 0x100u       /* an IPv6 socket refuses IPv4 (IPV6_V6ONLY) */
+#define MR_SOCK_REUSEADDR 0x200u    /* SO_REUSEADDR on (default for stream binds) */
+#define MR_SOCK_NO_REUSEADDR 0x400u /* SO_REUSEADDR off (default for datagram binds) */
+#define MR_SOCK_REUSEPORT 0x800u    /* SO_REUSEPORT on: several sockets share a port */
+
+struct mr_sock {
+    int fd;         /* owned by this struct; -1 when closed */
+    int family;     /* AF_INET, AF_INET6 or AF_UNIX */
+    int type;       /* SOCK_STREAM or SOCK_DGRAM */
+    unsigned flags; /* MR_SOCK_PASSIVE, MR_SOCK_NONBLOCKING, MR_SOCK_OWNS_PATH */
+    /* Private: the Unix path this socket bound. mr_sock_close removes it
+     * only in the process that bound it, and only while the path is still
+     * this socket's file (same device and inode), so a forked child, or a
+     * server started since on the same path, is safe from it. */
+    pid_t path_pid;
+    uint64_t path_dev;
+    uint64_t path_ino;
+    char path[MR_ADDR_UNIX_MAX + 1];
+};
+
+/* A closed socket: mr_sock_close on it does nothing. */
+#define MR_SOCK_INIT { -1, 0, 0, 0, 0, 0, 0, { 0 } }
+
+/* ---- opening and closing ---------------------------------------------------
+ * Every open call takes an out that holds no open socket (it would leak). On
+ * failure *out is closed (fd -1) and nothing is left behind: no fd, no path. */
+
+/* A new unbound, unconnected socket. flags: 0 or MR_SOCK_V6ONLY (IPv6
+ * only). 0; or -EAFNOSUPPORT (family), -ESOCKTNOSUPPORT (type), -EINVAL
+ * (flags), socket(2)'s errors (-EMFILE, ...). Thread-safe for distinct out. */
+MR_API int mr_sock_open(struct mr_sock *out, int family, int type, unsigned flags);
+
+/* Adopt fd, a socket from elsewhere (inherited, passed over a socket). Its
+ * family (SO_DOMAIN), type (SO_TYPE) and whether it listens (SO_ACCEPTCONN)
+ * are read from the kernel. On success *out owns fd, which is made
+ * close-on-exec, and a listening one non-blocking (mr_sock_accept waits with
+ * poll). On failure the caller still owns fd, unchanged, and *out is
+ * closed: -EBADF, -ENOTSOCK, -EAFNOSUPPORT (another family),
+ * -ESOCKTNOSUPPORT (another type), -EINVAL (flags other than 0). A Unix
+ * path it is bound to is never removed by mr_sock_close (this library did
+ * not create it). Thread-safe for distinct out. */
+MR_API int mr_sock_open_fd(struct mr_sock *out, int fd, unsigned flags);
+
+/* Two connected Unix sockets of type SOCK_STREAM or SOCK_DGRAM (socketpair).
+ * flags must be 0. 0; or -ESOCKTNOSUPPORT, -EINVAL, -EMFILE, ... with both
+ * closed. Thread-safe for distinct a and b. */
+MR_API int mr_sock_open_pair(struct mr_sock *a, struct mr_sock *b, int type, unsigned flags);
+
+/* A passive stream socket: bound to addr (port 0: the system picks one,
+ * see mr_sock_local_addr) with SO_REUSEADDR on, and listening with backlog
+ * (-1: SOMAXCONN). flags: MR_SOCK_V6ONLY, MR_SOCK_NO_REUSEADDR,
+ * MR_SOCK_REUSEPORT. A Unix path it binds is removed by mr_sock_close.
+ * 0; or -EINVAL, -EADDRINUSE, -EACCES, ... Thread-safe for distinct out. */
+MR_API int mr_sock_open_listen(struct mr_sock *out, const struct mr_addr *addr, int backlog,
+                               unsigned flags);
+
+/* A socket of the given type bound to addr and not listening: a datagram
+ * server, or a client that picks its own address. SO_REUSEADDR is on for
+ * stream and off for datagram sockets unless flags say otherwise
+ * (MR_SOCK_REUSEADDR, MR_SOCK_NO_REUSEADDR; also MR_SOCK_V6ONLY,
+ * MR_SOCK_REUSEPORT). A Unix path it binds is removed by mr_sock_close.
+ * Returns as mr_sock_open_listen. Thread-safe for distinct out. */
+MR_API int mr_sock_open_bind(struct mr_sock *out, const struct mr_addr *addr, int type,
+                             unsigned flags);
+
+/* An active socket of the given type connected to addr, as mr_sock_connect
+ * does it (timeout_ms for a stream connection). flags: 0 or MR_SOCK_V6ONLY.
+ * 0; or -ECONNREFUSED, -ETIMEDOUT, -ENOENT (no such Unix path), ... with
+ * *out closed. Thread-safe for distinct out. */
+MR_API int mr_sock_open_connect(struct mr_sock *out, const struct mr_addr *addr, int type,
+                                int timeout_ms, unsigned flags);
+
+/* Resolve text (mr_addr_resolve, up to 16 addresses) and connect to each
+ * address in turn until one succeeds, all within timeout_ms. 0; or the
+ * resolver's error (with *err filled if err is not NULL), -ETIMEDOUT when
+ * the time ran out, or else the last address's error. Thread-safe for
+ * distinct out. */
+MR_API int mr_sock_open_connect_text(struct mr_sock *out, const char *text, int type,
+                                     int timeout_ms, struct mr_addr_error *err);
+
+/* Remove the Unix path this socket bound (see struct mr_sock), then close
+ * the fd. s->fd becomes -1. A closed socket is a no-op returning 0. Returns
+ * close(2)'s error (the fd is closed anyway). Not thread-safe with any
+ * other use of s. */
+MR_API int mr_sock_close(struct mr_sock *s);
+
+/* ---- state ---------------------------------------------------------------- */
+
+/* Bind to addr. SO_REUSEADDR and the other flags as mr_sock_open_bind.
+ * A Unix path it binds is removed by mr_sock_close. 0; or -EINVAL (flags,
+ * an address of no family), -EAFNOSUPPORT, -EADDRINUSE, -EACCES, ... */
+MR_API int mr_sock_bind(struct mr_sock *s, const struct mr_addr *addr, unsigned flags);
+
+/* Start accepting connections on a bound stream socket (unbound IP
+ * sockets get a free port), with backlog (-1: SOMAXCONN; 0 is the
+ * system's smallest queue). The fd becomes non-blocking and MR_SOCK_PASSIVE
+ * is set. 0; or -EOPNOTSUPP (a datagram socket), -EINVAL, ... */
+MR_API int mr_sock_listen(struct mr_sock *s, int backlog);
+
+/* Take one connection from a listening socket's queue, waiting up to
+ * timeout_ms for one (0: only look). *out is a new blocking stream socket
+ * that owns its fd (close-on-exec), and *peer (if not NULL) the peer's
+ * address. 0; -ETIMEDOUT when none came in time; -EINVAL (not listening);
+ * -EMFILE, -ENFILE, -ENOBUFS, ... with *out closed. Connections that die in
+ * the queue (ECONNABORTED and other network errors) are skipped. */
+MR_API int mr_sock_accept(const struct mr_sock *s, struct mr_sock *out, struct mr_addr *peer,
+                          int timeout_ms);
+
+/* Connect to addr. A stream connection is made without blocking, then
+ * waited for with poll up to timeout_ms, and its result read from SO_ERROR
+ * (a Unix one waits for room in the listener's queue, as long). A datagram
+ * socket just records its peer (and may again, or disconnect). 0;
+ * -ETIMEDOUT (the attempt is abandoned and the socket is unconnected, so it
+ * may try again); -ECONNREFUSED, -ENETUNREACH, -ENOENT (Unix path),
+ * -EISCONN, ... as the kernel says. */
+MR_API int mr_sock_connect(struct mr_sock *s, const struct mr_addr *addr, int timeout_ms);
+
+/* Dissolve a datagram socket's association with its peer: it then sends
+ * only with an address and receives from anyone. On IPv4 and IPv6, a port
+ * the system chose (bound to port 0, or never bound) is given up too, as
+ * Linux does, and the next send takes a new one; a port bound by number is
+ * kept. 0; -EOPNOTSUPP on a stream socket (close or shut it down instead). */
+MR_API int mr_sock_disconnect(struct mr_sock *s);
+
+/* Shut down part of a connection: SHUT_RD (no more receiving: receives
+ * return 0), SHUT_WR (no more sending: the peer reads the end of the
+ * stream), or SHUT_RDWR. The fd stays open until mr_sock_close. 0; -EINVAL
+ * (how), -ENOTCONN, ... */
+MR_API int mr_sock_shutdown(struct mr_sock *s, int how);
+
+/* This socket's own address (after bind: the port the system chose): 0 or
+ * -errno. */
+MR_API int mr_sock_local_addr(const struct mr_sock *s, struct mr_addr *out);
+
+/* The connected peer's address: 0, -ENOTCONN, or another -errno. */
+MR_API int mr_sock_peer_addr(const struct mr_sock *s, struct mr_addr *out);
+
+/* Wait until the socket can be read (MR_SOCK_READABLE: data, a connection
+ * to accept, the end of the stream, an error) or written (MR_SOCK_WRITABLE)
+ * as events asks. Returns the events that are ready (> 0: an error or a
+ * hang-up counts as both, so that the next call reports it), -ETIMEDOUT,
+ * or -EINVAL (events 0 or unknown bits). */
+#define MR_SOCK_READABLE 0x1u
+#define MR_SOCK_WRITABLE 0x2u
+MR_API int mr_sock_wait(const struct mr_sock *s, unsigned events, int timeout_ms);
+
+/* ---- data ------------------------------------------------------------------ */
+
+/* One send(2) of r: the count sent (a stream socket may send less than
+ * r.len only with MSG_DONTWAIT or when a signal interrupts it mid-way), or
+ * -EPIPE (the peer closed), -ECONNRESET, -EAGAIN (MSG_DONTWAIT),
+ * -ETIMEDOUT (SO_SNDTIMEO), -EDESTADDRREQ (an unconnected datagram
+ * socket), -EMSGSIZE (a datagram too large), -EINVAL (flags). */
+MR_API ssize_t mr_sock_send(const struct mr_sock *s, struct mr_region r, int flags);
+
+/* One recv(2) into r: the count stored, 0 at the end of a stream (on a
+ * datagram socket: an empty datagram), or -EAGAIN (MSG_DONTWAIT),
+ * -ETIMEDOUT (SO_RCVTIMEO), -ECONNRESET, -EACCES (r read-only), -EINVAL
+ * (flags; an empty r on a stream socket). On a datagram socket, bytes of a
+ * datagram beyond r.len are lost; with MSG_TRUNC the return is the
+ * datagram's real length (only r.len bytes are stored), and
+ * mr_sock_recv_from reports it anyway. */
+MR_API ssize_t mr_sock_recv(const struct mr_sock *s, struct mr_region r, int flags);
+
+/* All of r, sent in as many calls as it takes, within timeout_ms. Returns
+ * r.len; or -ETIMEDOUT, -EPIPE, -ECONNRESET, ... with *done (if not NULL)
+ * the bytes sent before the error, so that the caller can resume from
+ * there. On a datagram socket, r goes as one datagram. */
+MR_API ssize_t mr_sock_send_all(const struct mr_sock *s, struct mr_region r, int timeout_ms,
+                                size_t *done);
+
+/* Exactly r.len bytes from a stream socket into r, within timeout_ms.
+ * Returns r.len; 0 when the stream ended before the first byte (the peer
+ * closed between messages); -EPIPE when it ended after some but not all
+ * bytes (the peer closed mid-message); -ETIMEDOUT, -ECONNRESET, ...; in
+ * every case *done (if not NULL) is the bytes stored. -EOPNOTSUPP on a
+ * datagram socket; -EINVAL for an empty r; -EACCES for a read-only r. */
+MR_API ssize_t mr_sock_recv_exact(const struct mr_sock *s, struct mr_region r, int timeout_ms,
+                                  size_t *done);
+
+/* One send of r to the address to (NULL: the connected peer), as
+ * mr_sock_send. */
+MR_API ssize_t mr_sock_send_to(const struct mr_sock *s, struct mr_region r, int flags,
+                               const struct mr_addr *to);
+
+/* One receive into r, as mr_sock_recv, also giving the sender's address in
+ * *from (if not NULL; an unnamed Unix sender gives an unnamed address) and,
+ * on a datagram socket, the datagram's real length in *full_len (if not
+ * NULL): greater than the return value when the datagram was truncated to
+ * fit r. On a stream socket *full_len is the return value. */
+MR_API ssize_t mr_sock_recv_from(const struct mr_sock *s, struct mr_region r, int flags,
+                                 struct mr_addr *from, size_t *full_len);
+
+/* Scatter-gather: one sendmsg(2) of the n regions in order, or one
+ * recvmsg(2) filling them in order. The iovec array is on the stack up to
+ * 32 regions and comes from a (NULL: mr_heap()) beyond, up to IOV_MAX
+ * (more: -EMSGSIZE); it is freed before the call returns. Returns as
+ * mr_sock_send / mr_sock_recv (n = 0 or all empty counts as an empty
+ * region), or -ENOMEM. A receive refuses any read-only region (-EACCES). */
+MR_API ssize_t mr_sock_sendv(const struct mr_sock *s, const struct mr_region *rv, size_t n,
+                             int flags, struct mr_allocator *a);
+MR_API ssize_t mr_sock_recvv(const struct mr_sock *s, const struct mr_region *rv, size_t n,
+                             int flags, struct mr_allocator *a);
+
+/* ---- batches of datagrams (sendmmsg / recvmmsg) ---------------------------- */
+
+/* The most messages one batch call handles; a larger n handles this many. */
+#define MR_SOCK_BATCH_MAX 1024
+
+struct mr_sock_msg {
+    struct mr_region data; /* send: the datagram; receive: where it goes */
+    struct mr_addr *addr;  /* send: the destination (NULL: the peer);
+                              receive: the sender (NULL: not wanted) */
+    size_t len;            /* out: bytes sent, or bytes stored */
+    size_t full_len;       /* out, receive: the datagram's real length (> len: truncated) */
+};
+
+/* Send the datagrams of msgs[0..n) in one system call. Returns how many
+ * were sent (from the start; fewer than n when the socket's buffer filled
+ * under MSG_DONTWAIT or an error stopped the batch after the first), with
+ * each one's len set; or, when none was, the error (as mr_sock_send).
+ * Flags as mr_sock_send. The kernel's headers are on the stack up to 8
+ * messages, else from a (NULL: mr_heap()); -ENOMEM if that fails.
+ * -EOPNOTSUPP on a stream socket. */
+MR_API int mr_sock_send_batch(const struct mr_sock *s, struct mr_sock_msg *msgs, size_t n,
+                              int flags, struct mr_allocator *a);
+
+/* Receive up to n datagrams in one system call: waits up to timeout_ms for
+ * the first, then takes those already queued behind it. Returns the count
+ * (>= 1), each message's len, full_len and addr set; or -ETIMEDOUT when
+ * none came, -EACCES (a read-only region), -ENOMEM, -EOPNOTSUPP (stream). */
+MR_API int mr_sock_recv_batch(const struct mr_sock *s, struct mr_sock_msg *msgs, size_t n,
+                              int timeout_ms, struct mr_allocator *a);
+
+/* ---- options --------------------------------------------------------------
+ * Each option applies to some families and types; anywhere else it is
+ * -ENOPROTOOPT, on get and on set, before the kernel is asked. Values:
+ * booleans are 0 or 1; times as stated. Other values are -EINVAL. */
+enum mr_sock_opt {
+    MR_SOCK_OPT_NODELAY,   /* TCP (IPv4/IPv6 stream): send small segments at once (bool) */
+    MR_SOCK_OPT_KEEPALIVE, /* TCP: probe an idle connection (bool) */
+    MR_SOCK_OPT_KEEPIDLE,  /* TCP: idle seconds before the first probe, 1..32767 */
+    MR_SOCK_OPT_KEEPINTVL, /* TCP: seconds between probes, 1..32767 */
+    MR_SOCK_OPT_KEEPCNT,   /* TCP: unanswered probes before the connection dies, 1..127 */
+    MR_SOCK_OPT_LINGER,    /* stream: close waits this many seconds for unsent data, -1: off */
+    MR_SOCK_OPT_SNDBUF,    /* any: send buffer bytes, > 0 (get: what the kernel uses,
+                              on Linux twice what was set) */
+    MR_SOCK_OPT_RCVBUF,    /* any: receive buffer bytes, as SNDBUF */
+    MR_SOCK_OPT_SNDTIMEO,  /* any: a blocking send gives up after this many ms; -1 (or 0): never
+                              (kept in clock ticks: get may read a few ms more) */
+    MR_SOCK_OPT_RCVTIMEO,  /* any: a blocking receive gives up after this many ms, as SNDTIMEO */
+    MR_SOCK_OPT_BROADCAST, /* IPv4 datagram: may send to broadcast addresses (bool) */
+    MR_SOCK_OPT_REUSEADDR, /* IPv4/IPv6: SO_REUSEADDR (bool) */
+    MR_SOCK_OPT_REUSEPORT, /* IPv4/IPv6: SO_REUSEPORT (bool) */
+    MR_SOCK_OPT_V6ONLY,    /* IPv6: refuse IPv4 peers (bool; set before bind or connect) */
+    MR_SOCK_OPT_ERROR,     /* any, get only: the pending error as -errno (or 0); reading
+                              clears it */
+};
+
+/* Set opt to value: 0, -ENOPROTOOPT (not for this family or type), -EINVAL
+ * (value, or an opt that is get-only or unknown), or setsockopt's error. */
+MR_API int mr_sock_set_opt(const struct mr_sock *s, enum mr_sock_opt opt, int value);
+
+/* Read opt into *value: 0, -ENOPROTOOPT, -EINVAL (unknown opt), or
+ * getsockopt's error. */
+MR_API int mr_sock_get_opt(const struct mr_sock *s, enum mr_sock_opt opt, int *value);
+
+/* TCP keepalive in one call: on, first probe after idle_s idle seconds,
+ * then every interval_s seconds, dead after count unanswered probes (each
+ * 0: leave the system's default). 0 or as mr_sock_set_opt; on failure some
+ * of the four may be set. */
+MR_API int mr_sock_set_keepalive(const struct mr_sock *s, int idle_s, int interval_s, int count);
+
+/* Bind the socket to one network interface (SO_BINDTODEVICE; "" or NULL
+ * unbinds): IPv4/IPv6 only (-ENOPROTOOPT). 0; -ENAMETOOLONG; -ENODEV (no such
+ * interface); -EPERM (rebinding needs CAP_NET_RAW). */
+MR_API int mr_sock_set_device(const struct mr_sock *s, const char *ifname);
+
+/* The interface the socket is bound to, into buf: its length (0 and "" when
+ * none), -ENOSPC (size too small, buf then "" if size > 0), -ENOPROTOOPT. */
+MR_API ssize_t mr_sock_get_device(const struct mr_sock *s, char *buf, size_t size);
+
+/* ---- peer credentials (Unix sockets) -------------------------------------- */
+
+/* Who is at the other end of a connected Unix socket, as the kernel saw it
+ * when the connection was made (or the pair created). */
+struct mr_sock_cred {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
+
+/* The peer's credentials (SO_PEERCRED): 0; -ENOPROTOOPT (not a Unix
+ * socket); -ENODATA (the kernel has none: an unconnected socket, a datagram
+ * socket connected with connect(2)); -errno. */
+MR_API int mr_sock_peer_cred(const struct mr_sock *s, struct mr_sock_cred *out);
+
+/* 0 when the peer runs as this process's effective user; -EPERM when it
+ * does not; or mr_sock_peer_cred's error. A server calls it on each accepted
+ * connection to refuse other users. */
+MR_API int mr_sock_peer_check_user(const struct mr_sock *s);
+
+/* ---- fd passing (Unix sockets) --------------------------------------------
+ * fds travel with a payload of at least one byte (Linux drops a control
+ * message sent with no data on a stream socket), at most MR_SOCK_FDS_MAX
+ * per message (the kernel's SCM_MAX_FD). */
+#define MR_SOCK_FDS_MAX 253
+
+/* Send payload with copies of the n fds attached to its first byte. The
+ * caller keeps its fds (they are duplicated into the peer when it
+ * receives), on success and on failure. Sends all of payload (on a stream
+ * socket, the rest after a short first send follows without the fds),
+ * unless flags has MSG_DONTWAIT, which may stop early. Returns the bytes
+ * sent; or -EINVAL (empty payload, n > MR_SOCK_FDS_MAX, flags other than
+ * MSG_DONTWAIT, fds NULL with n > 0), -EBADF (an fd that is not open),
+ * -ENOPROTOOPT (not a Unix socket), -EPIPE, -ETOOMANYREFS (too many fds in
+ * flight), ... */
+MR_API ssize_t mr_sock_send_fds(const struct mr_sock *s, struct mr_region payload,
+                                const int *fds, size_t n, int flags);
+
+/* One receive into payload (as mr_sock_recv) accepting up to max fds
+ * (max > MR_SOCK_FDS_MAX counts as MR_SOCK_FDS_MAX), received close-on-exec.
+ * Returns the bytes stored, with *n_received set to the fds received into
+ * fds[0..*n_received), which the caller then owns; fds[*n_received..max) are
+ * set to -1, so nothing received never reads as fd 0. Every control message
+ * is checked (level SOL_SOCKET, type SCM_RIGHTS, a length that holds whole
+ * fds); others are skipped. Errors: -EMSGSIZE when the message did not fit
+ * (more fds than max, or than RLIMIT_NOFILE let the kernel install, which
+ * sets MSG_CTRUNC; or on a datagram socket a payload longer than the
+ * region): every fd that did arrive is closed and *n_received is 0;
+ * -EBADMSG (a malformed control message: every fd closed); -EINVAL (empty
+ * payload, flags other than MSG_DONTWAIT); -EACCES (read-only payload);
+ * -ENOPROTOOPT (not a Unix socket); as mr_sock_recv otherwise. A return of
+ * 0 on a stream socket is the end of the stream, with no fds. */
+MR_API ssize_t mr_sock_recv_fds(const struct mr_sock *s, struct mr_region payload, int *fds,
+                                size_t max, size_t *n_received, int flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,133 @@
+/* test/sock_helpers.h: what the socket tests share (static, header-only, so
+ * that test/CMakeLists.txt needs no change): counting open fds, a private
+ * temporary directory for Unix paths, forked peers, the time, and whether
+ * IPv6 loopback works here.
+ *
+ * Every test function runs under RUN(), which counts the entries of
+ * /proc/self/fd before and after it: a test that leaves an fd open fails. */
+#ifndef MEMREGION_TEST_SOCK_HELPERS_H
+#define MEMREGION_TEST_SOCK_HELPERS_H
+
+#include "helpers.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Open fds, not counting the one that reads the directory. */
+static inline int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        mr_test_fail(__FILE__, __LINE__, "cannot read /proc/self/fd");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1;
+}
+
+#define RUN(fn)                                                                 \
+    do {                                                                        \
+        int before_ = count_fds();                                              \
+        fn();                                                                   \
+        int after_ = count_fds();                                               \
+        if (before_ != after_)                                                  \
+            mr_test_fail(__FILE__, __LINE__, "%s leaked fds: %d open before, %d after", \
+                         #fn, before_, after_);                                 \
+    } while (0)
+
+static inline int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A directory of this process's own for Unix socket paths, removed with
+ * everything in it at exit (also after a failed assertion, which exits). */
+static char sock_dir[64];
+static pid_t sock_dir_pid;
+
+static inline void sock_dir_cleanup(void)
+{
+    if (sock_dir[0] == '\0' || getpid() != sock_dir_pid)
+        return;
+    DIR *d = opendir(sock_dir);
+    if (d != NULL) {
+        struct dirent *e;
+        char p[sizeof sock_dir + 258];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof p, "%s/%s", sock_dir, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(sock_dir);
+}
+
+/* "<dir>/<name>" in buf: the directory is made on first use. */
+static inline const char *sock_path(char *buf, size_t size, const char *name)
+{
+    if (sock_dir[0] == '\0') {
+        snprintf(sock_dir, sizeof sock_dir, "/tmp/mr-sock-%ld-XXXXXX", (long)getpid());
+        if (mkdtemp(sock_dir) == NULL)
+            mr_test_fail(__FILE__, __LINE__, "mkdtemp failed");
+        sock_dir_pid = getpid();
+        atexit(sock_dir_cleanup);
+    }
+    snprintf(buf, size, "%s/%s", sock_dir, name);
+    return buf;
+}
+
+/* Run fn(arg) in a forked child, which exits 0 when fn returns (an
+ * assertion that fails in it exits 1). */
+static inline pid_t start_child(void (*fn)(void *), void *arg)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        mr_test_fail(__FILE__, __LINE__, "fork failed");
+    if (pid == 0) {
+        fn(arg);
+        _exit(0);
+    }
+    return pid;
+}
+
+/* The child's exit status, or 1000 + the signal that killed it. */
+static inline int wait_child(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+}
+
+/* IPv6 loopback is configured ([::1] can be bound). */
+static inline bool ipv6_loopback_works(void)
+{
+    struct mr_addr a;
+    struct mr_sock s = MR_SOCK_INIT;
+    mr_addr_loopback(&a, AF_INET6, 0);
+    int rc = mr_sock_open_bind(&s, &a, SOCK_DGRAM, 0);
+    mr_sock_close(&s);
+    return rc == 0;
+}
+
+static inline bool under_valgrind(void)
+{
+    return getenv("MR_UNDER_VALGRIND") != NULL;
+}
+
+/* A region of a whole array: a shorter spelling for the tests. */
+#define REG(arr) MR_REGION_OF_ARRAY(arr)
+
+#endif
