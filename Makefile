@@ -1,5 +1,7 @@
 # memregion: the quick start.
-#   make run     build, then run the main job (for now: the example programs)
+#   make run     build, then run the main job: `memregion demo`, every layer
+#                working together on real OS objects
+#   make examples build, then run the example programs
 #   make check   build and run every test: plain (with valgrind), then under
 #                AddressSanitizer + UndefinedBehaviorSanitizer, then the
 #                threaded tests under ThreadSanitizer
@@ -17,7 +19,7 @@ CMAKE_ARGS ?=
 # Passed through variables: a literal comma would split $(call) arguments.
 ASAN_FLAGS := -DMR_SANITIZE=address,undefined
 
-.PHONY: all build run check check-plain check-asan check-tsan bench install deps clean
+.PHONY: all build run examples check check-plain check-asan check-tsan bench install deps clean
 
 all: build
 
@@ -29,7 +31,14 @@ endef
 build:
 	$(call configure,$(BUILD),-DMR_WERROR=ON -DMR_VALGRIND=ON)
 
-run: build
+# Builds only the library and the program, so that a fresh checkout gets to
+# the demo in seconds.
+run:
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(GENERATOR) -DMR_WERROR=ON -DMR_VALGRIND=ON $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target memregion_cli
+	$(BUILD)/tools/memregion demo
+
+examples: build
 	@for e in $(BUILD)/examples/example_*; do \
 	  echo "== $$e"; "$$e" || exit 1; \
 	done

@@ -9,6 +9,7 @@
  *   bench_x --list       one line per variant: name, function, count, unit, baseline
  *   bench_x VARIANT      run that variant once (for callgrind); prints a check
  *   bench_x              wall-clock: every variant, interleaved, many rounds
+ *                        (3 rounds when the environment has BENCH_QUICK=1)
  *
  * Wall-clock figures are medians over rounds; ratios are the median of the
  * per-round ratio to the baseline of the same round, because the CPU speed of
@@ -95,6 +96,10 @@ static inline void bench_time_suite(const struct bench_suite *s)
     static double t[BENCH_MAX_VARIANTS][BENCH_MAX_ROUNDS];
     static double tmp[BENCH_MAX_ROUNDS];
     size_t nv = s->nv, rounds = (size_t)s->rounds;
+    /* BENCH_QUICK=1 (memregion bench --quick): 3 rounds, a quick look. */
+    const char *quick = getenv("BENCH_QUICK");
+    if (quick && *quick && strcmp(quick, "0") != 0 && rounds > 3)
+        rounds = 3;
 
     if (nv > BENCH_MAX_VARIANTS || rounds > BENCH_MAX_ROUNDS || rounds == 0) {
         fprintf(stderr, "bench: too many variants or rounds\n");

@@ -1,0 +1,92 @@
+#!/bin/sh
+# test_cli_share: `memregion share` hands a file and a shm object to
+# `memregion attach` over a Unix socket (paths and names carry this test's
+# pid, removed on exit); wrong arguments (exit 2), a missing target or socket
+# and a timeout (exit 1, named), and permission denied as user nobody.
+# Arguments: the source tree and the build tree.
+set -u
+build=$2
+M=$build/tools/memregion
+[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-share-$$-XXXXXX")
+chmod 0755 "$tmp"
+n=mr-cli-share-$$
+sock=$tmp/s.sock
+trap 'rm -rf "$tmp"; rm -f "/dev/shm/$n"' EXIT
+trap 'exit 1' INT TERM
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+expect() {
+    [ "$rc" = "$1" ] || fail "$4: exit $rc, expected $1 (stderr: $(head -c 300 "$tmp/err"))"
+    [ -z "$2" ] || grep -q -- "$2" "$tmp/out" || fail "$4: stdout lacks '$2' (got: $(head -c 300 "$tmp/out"))"
+    [ -z "$3" ] || grep -q -- "$3" "$tmp/err" || fail "$4: stderr lacks '$3' (got: $(head -c 300 "$tmp/err"))"
+}
+# start_share ARGS...: run share in the background and wait (bounded) for its socket
+start_share() {
+    "$M" share "$@" --socket "$sock" --timeout 10 >"$tmp/share.out" 2>"$tmp/share.err" &
+    share_pid=$!
+    i=0
+    while [ ! -S "$sock" ] && [ $i -lt 200 ] && kill -0 "$share_pid" 2>/dev/null; do
+        sleep 0.02; i=$((i + 1))
+    done
+    [ -S "$sock" ] || fail "share did not listen on $sock: $(cat "$tmp/share.err")"
+}
+
+printf 'shared bytes\n' >"$tmp/f"
+start_share "$tmp/f"
+run "$M" attach "$sock" --dump
+expect 0 "^received $tmp/f: 13 bytes, mode 0644, seals none, from pid $share_pid (uid 0)" "" "attach --dump"
+grep -q '^00000000: 7368 6172 6564 2062 7974 6573 0a  *shared bytes\.$' "$tmp/out" || fail "attach --dump: $(cat "$tmp/out")"
+wait "$share_pid"; [ $? = 0 ] || fail "share exited $?"
+grep -q "^shared $tmp/f (13 bytes) with pid [0-9]" "$tmp/share.out" || fail "share output: $(cat "$tmp/share.out")"
+[ -e "$sock" ] && fail "share left its socket behind"
+
+"$M" shm create "$n" --size 8K >/dev/null || fail "shm create"
+start_share "shm:/$n"
+run "$M" attach "$sock" --json; expect 0 "\"size\": 8192" "" "attach --json"
+grep -q '"seals": "SEAL"' "$tmp/out" || fail "attach --json: seals of a named object: $(cat "$tmp/out")"
+command -v python3 >/dev/null 2>&1 && { python3 -m json.tool "$tmp/out" >/dev/null || fail "attach --json: invalid JSON"; }
+wait "$share_pid"
+
+# --keep serves several, until the timeout passes with nobody coming
+"$M" share "$tmp/f" --socket "$sock" --keep --timeout 1 >"$tmp/share.out" 2>/dev/null &
+share_pid=$!
+i=0; while [ ! -S "$sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+"$M" attach "$sock" >/dev/null || fail "attach 1 of 2"
+"$M" attach "$sock" >/dev/null || fail "attach 2 of 2"
+wait "$share_pid"; [ $? = 0 ] || fail "share --keep exited $?"
+[ "$(grep -c '^shared' "$tmp/share.out")" = 2 ] || fail "share --keep: $(cat "$tmp/share.out")"
+
+# wrong arguments
+run "$M" share "$tmp/f";                  expect 2 "" "share: missing --socket PATH" "share without --socket"
+run "$M" share --socket "$sock";          expect 2 "" "share: missing TARGET" "share without target"
+run "$M" share "$tmp/f" --socket "$sock" --timeout x; expect 2 "" "invalid timeout 'x'" "share --timeout x"
+run "$M" attach;                          expect 2 "" "attach: missing PATH" "attach without path"
+run "$M" attach "$sock" --json --dump;    expect 2 "" "exclude each other" "attach --json --dump"
+
+# missing objects, nobody connecting, a socket path taken
+run "$M" share "$tmp/none" --socket "$sock"; expect 1 "" "share: $tmp/none: no such file" "share missing target"
+run "$M" share "shm:/$n-none" --socket "$sock"; expect 1 "" "share: shm:/$n-none: no such file" "share missing shm"
+run "$M" share "$tmp" --socket "$sock";   expect 1 "" "share: $tmp: " "share a directory"
+run "$M" attach "$sock" --timeout 1;      expect 1 "" "attach: $sock: no such socket" "attach missing socket"
+run "$M" share "$tmp/f" --socket "$sock" --timeout 1; expect 1 "" "share: $sock: nobody connected within 1 s" "share timeout"
+[ -e "$sock" ] && fail "share left its socket behind after a timeout"
+: >"$sock"
+run "$M" share "$tmp/f" --socket "$sock" --timeout 1; expect 1 "" "share: $sock: exists already" "share on a taken path"
+rm -f "$sock"
+
+# permission denied
+if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    chmod 0600 "$tmp/f"
+    run $nobody "$M" share "$tmp/f" --socket "$tmp/n.sock"; expect 1 "" "share: $tmp/f: Permission denied" "share as nobody"
+    run $nobody "$M" share "shm:/$n" --socket "$tmp/n.sock"; expect 1 "" "share: shm:/$n: Permission denied" "share shm as nobody"
+    mkdir "$tmp/ro" && chmod 0755 "$tmp/ro"
+    run $nobody "$M" share /bin/sh --socket "$tmp/ro/x.sock"; expect 1 "" "share: $tmp/ro/x.sock: Permission denied" "socket in a read-only dir"
+else
+    echo "note: not root or no setpriv: permission-denied cases skipped" >&2
+fi
+
+[ "$failures" = 0 ] || exit 1
+echo "memregion share, attach: as specified"

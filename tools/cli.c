@@ -1,0 +1,512 @@
+/* tools/cli.c: option parsing, numbers, messages, targets and JSON for the
+ * memregion program. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char command_path[64] = "";
+
+void cli_set_command(const char *path)
+{
+    snprintf(command_path, sizeof command_path, "%s", path);
+}
+
+const char *cli_command(void)
+{
+    return command_path;
+}
+
+int cli_fail(const char *object, int code, const char *fmt, ...)
+{
+    fprintf(stderr, "memregion: ");
+    if (command_path[0])
+        fprintf(stderr, "%s: ", command_path);
+    if (object)
+        fprintf(stderr, "%s: ", object);
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    } else {
+        fputs(mr_strerror(code), stderr);
+    }
+    fputc('\n', stderr);
+    return CLI_FAIL;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "memregion: ");
+    if (command_path[0])
+        fprintf(stderr, "%s: ", command_path);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: see 'memregion %s%s--help'\n", command_path,
+            command_path[0] ? " " : "");
+    return CLI_USAGE;
+}
+
+int cli_help(const char *help)
+{
+    fputs(help, stdout);
+    return CLI_OK;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *help, int (*on_opt)(int c, const char *arg, void *ctx), void *ctx,
+               int *first_arg)
+{
+    /* getopt permutes, so options may follow operands ("shm create x
+     * --size 4K"); the leading ':' tells a missing value from an unknown
+     * option. */
+    char shorts[64];
+    struct option longs[32];
+    size_t n = 0;
+
+    snprintf(shorts, sizeof shorts, ":h%s", shortopts ? shortopts : "");
+    for (; longopts && longopts[n].name && n < 30; n++)
+        longs[n] = longopts[n];
+    longs[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+    longs[n] = (struct option){ NULL, 0, NULL, 0 };
+
+    optind = 0; /* glibc: 0 starts a fresh scan, also after a previous command */
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, shorts, longs, NULL);
+        if (c == -1)
+            break;
+        if (c == 'h')
+            return cli_help(help);
+        if (c == '?') {
+            if (optopt)
+                return cli_usage_error("unknown option '-%c'", optopt);
+            return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+        if (c == ':')
+            return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+        int rc = on_opt ? on_opt(c, optarg, ctx) : CLI_USAGE;
+        if (rc != 0)
+            return rc;
+    }
+    *first_arg = optind;
+    return -1;
+}
+
+/* ---- numbers ---------------------------------------------------------------- */
+
+int cli_parse_u64(const char *s, bool suffixes, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned base = 10;
+    const char *p = s;
+
+    if (!s || !*s)
+        return -EINVAL;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    if (!*p)
+        return -EINVAL;
+    const char *digits = p;
+    for (; *p; p++) {
+        unsigned d;
+        if (*p >= '0' && *p <= '9')
+            d = (unsigned)(*p - '0');
+        else if (base == 16 && isxdigit((unsigned char)*p))
+            d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+        else
+            break;
+        if (v > (UINT64_MAX - d) / base)
+            return -ERANGE;
+        v = v * base + d;
+    }
+    if (p == digits)
+        return -EINVAL;
+    if (*p) {
+        unsigned shift;
+        if (!suffixes)
+            return -EINVAL;
+        switch (toupper((unsigned char)*p)) {
+        case 'K': shift = 10; break;
+        case 'M': shift = 20; break;
+        case 'G': shift = 30; break;
+        case 'T': shift = 40; break;
+        default: return -EINVAL;
+        }
+        p++;
+        if (*p == 'i' || *p == 'I')
+            p++;
+        if (*p == 'b' || *p == 'B')
+            p++;
+        if (*p)
+            return -EINVAL;
+        if (v > (UINT64_MAX >> shift))
+            return -ERANGE;
+        v <<= shift;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_i64(const char *s, int64_t *out)
+{
+    uint64_t mag;
+    bool neg = false;
+    int rc;
+
+    if (!s)
+        return -EINVAL;
+    if (*s == '-') {
+        neg = true;
+        s++;
+    }
+    if ((rc = cli_parse_u64(s, false, &mag)) < 0)
+        return rc;
+    if (neg) {
+        if (mag > (uint64_t)INT64_MAX + 1)
+            return -ERANGE;
+        *out = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+    } else {
+        if (mag > (uint64_t)INT64_MAX)
+            return -ERANGE;
+        *out = (int64_t)mag;
+    }
+    return 0;
+}
+
+int cli_parse_f64(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s || isspace((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end)
+        return -EINVAL;
+    if (errno == ERANGE && isinf(v))
+        return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_mode(const char *s, mode_t *out)
+{
+    unsigned v = 0;
+    if (!s || !*s || strlen(s) > 4)
+        return -EINVAL;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '7')
+            return -EINVAL;
+        v = v * 8 + (unsigned)(*p - '0');
+    }
+    if (v > 0777)
+        return -EINVAL;
+    *out = (mode_t)v;
+    return 0;
+}
+
+int cli_parse_type(const char *s, enum mr_type *t, enum mr_order *o)
+{
+    static const struct {
+        const char *name;
+        enum mr_type type;
+    } types[] = {
+        { "u8", MR_TYPE_U8 },   { "i8", MR_TYPE_I8 },   { "char", MR_TYPE_CHAR },
+        { "u16", MR_TYPE_U16 }, { "u32", MR_TYPE_U32 }, { "u64", MR_TYPE_U64 },
+        { "i16", MR_TYPE_I16 }, { "i32", MR_TYPE_I32 }, { "i64", MR_TYPE_I64 },
+        { "f32", MR_TYPE_F32 }, { "f64", MR_TYPE_F64 },
+    };
+    if (!s)
+        return -EINVAL;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        size_t n = strlen(types[i].name);
+        if (strncmp(s, types[i].name, n) != 0)
+            continue;
+        const char *suf = s + n;
+        if (!*suf) {
+            *t = types[i].type;
+            *o = MR_ORDER_HOST;
+            return 0;
+        }
+        if (mr_type_size(types[i].type) == 1)
+            continue; /* "u8le" is not a type */
+        if (strcmp(suf, "le") == 0 || strcmp(suf, "be") == 0) {
+            *t = types[i].type;
+            *o = suf[0] == 'l' ? MR_ORDER_LE : MR_ORDER_BE;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+int cli_opt_u64(const char *what, const char *s, bool suffixes, uint64_t *out)
+{
+    int rc = cli_parse_u64(s, suffixes, out);
+    if (rc == -ERANGE)
+        return cli_usage_error("invalid %s '%s': too large", what, s);
+    if (rc < 0)
+        return cli_usage_error("invalid %s '%s': expected a number%s", what, s,
+                               suffixes ? " (decimal or 0x hex, optional K, M, G suffix)"
+                                        : " (decimal or 0x hex)");
+    return 0;
+}
+
+const char *cli_human_bytes(uint64_t n, char *buf, size_t size)
+{
+    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    double v = (double)n;
+    unsigned u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, size, "%llu B", (unsigned long long)n);
+    else
+        snprintf(buf, size, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+/* ---- targets ---------------------------------------------------------------- */
+
+int cli_shm_name(const char *in, char *buf, size_t size)
+{
+    if (strncmp(in, "shm:", 4) == 0)
+        in += 4;
+    int n = snprintf(buf, size, "%s%s", in[0] == '/' ? "" : "/", in);
+    if (n < 0 || (size_t)n >= size)
+        return -ENAMETOOLONG;
+    return mr_shm_name_check(buf);
+}
+
+int cli_target_open(struct cli_target *t, const char *spec, bool writable)
+{
+    int rc;
+    *t = (struct cli_target){ .shm = MR_SHM_INIT, .spec = spec };
+    if (strncmp(spec, "shm:", 4) == 0) {
+        char name[MR_SHM_NAME_MAX + 2];
+        if ((rc = cli_shm_name(spec, name, sizeof name)) < 0)
+            return rc;
+        t->is_shm = true;
+        rc = mr_shm_open(&t->shm, name, writable ? MR_SHM_RDWR : MR_SHM_READ, MR_SHM_USE,
+                         MR_SHM_MISSING_FAIL, 0);
+        if (rc < 0)
+            return rc;
+        rc = mr_shm_map(&t->shm, 0, MR_SHM_TO_END, writable ? 0 : MR_SHM_MAP_RDONLY, &t->map);
+        if (rc < 0) {
+            mr_shm_close(&t->shm);
+            return rc;
+        }
+        return 0;
+    }
+    return mr_map_open(&t->map, spec, writable ? MR_MAP_SHARED : MR_MAP_READ, 0);
+}
+
+void cli_target_close(struct cli_target *t)
+{
+    mr_map_close(&t->map);
+    mr_shm_close(&t->shm);
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+void cli_json_init(struct cli_json *j, FILE *out)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+}
+
+static void json_value_start(struct cli_json *j)
+{
+    if (j->after_key) {
+        j->after_key = false;
+        return;
+    }
+    if (j->depth > 0 && j->need_comma[j->depth])
+        fputs(", ", j->out);
+    if (j->depth > 0)
+        j->need_comma[j->depth] = true;
+}
+
+static void json_open(struct cli_json *j, char c)
+{
+    json_value_start(j);
+    fputc(c, j->out);
+    if (j->depth < 15)
+        j->depth++;
+    j->need_comma[j->depth] = false;
+}
+
+static void json_close(struct cli_json *j, char c)
+{
+    fputc(c, j->out);
+    if (j->depth > 0)
+        j->depth--;
+}
+
+void cli_json_begin_object(struct cli_json *j) { json_open(j, '{'); }
+void cli_json_end_object(struct cli_json *j) { json_close(j, '}'); }
+void cli_json_begin_array(struct cli_json *j) { json_open(j, '['); }
+void cli_json_end_array(struct cli_json *j) { json_close(j, ']'); }
+
+void cli_json_strn(struct cli_json *j, const char *s, size_t n)
+{
+    json_value_start(j);
+    fputc('"', j->out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", j->out); break;
+        case '\\': fputs("\\\\", j->out); break;
+        case '\n': fputs("\\n", j->out); break;
+        case '\r': fputs("\\r", j->out); break;
+        case '\t': fputs("\\t", j->out); break;
+        default:
+            if (c < 0x20 || c >= 0x7f)
+                fprintf(j->out, "\\u%04x", c);
+            else
+                fputc(c, j->out);
+        }
+    }
+    fputc('"', j->out);
+}
+
+void cli_json_str(struct cli_json *j, const char *s)
+{
+    cli_json_strn(j, s, strlen(s));
+}
+
+void cli_json_key(struct cli_json *j, const char *key)
+{
+    cli_json_str(j, key);
+    fputs(": ", j->out);
+    j->after_key = true;
+}
+
+void cli_json_u64(struct cli_json *j, uint64_t v)
+{
+    json_value_start(j);
+    fprintf(j->out, "%llu", (unsigned long long)v);
+}
+
+void cli_json_i64(struct cli_json *j, int64_t v)
+{
+    json_value_start(j);
+    fprintf(j->out, "%lld", (long long)v);
+}
+
+void cli_json_f64(struct cli_json *j, double v)
+{
+    json_value_start(j);
+    if (isfinite(v)) {
+        char buf[40];
+        /* The shortest of 15..17 digits that reads back as the same double. */
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, v);
+            if (strtod(buf, NULL) == v)
+                break;
+        }
+        fputs(buf, j->out);
+    }
+    else
+        fputs("null", j->out);
+}
+
+void cli_json_bool(struct cli_json *j, bool v)
+{
+    json_value_start(j);
+    fputs(v ? "true" : "false", j->out);
+}
+
+void cli_json_null(struct cli_json *j)
+{
+    json_value_start(j);
+    fputs("null", j->out);
+}
+
+void cli_json_raw(struct cli_json *j, const char *text)
+{
+    json_value_start(j);
+    fputs(text, j->out);
+}
+
+void cli_json_end(struct cli_json *j)
+{
+    fputc('\n', j->out);
+}
+
+/* ---- values ---------------------------------------------------------------------- */
+
+static bool type_signed(enum mr_type t)
+{
+    return t == MR_TYPE_I8 || t == MR_TYPE_I16 || t == MR_TYPE_I32 || t == MR_TYPE_I64;
+}
+
+static bool type_float(enum mr_type t)
+{
+    return t == MR_TYPE_F32 || t == MR_TYPE_F64;
+}
+
+const char *cli_format_value(enum mr_type t, union mr_value v, char *buf, size_t size)
+{
+    if (type_signed(t)) {
+        snprintf(buf, size, "%lld", (long long)v.i);
+    } else if (type_float(t)) {
+        if (isnan(v.f))
+            snprintf(buf, size, "nan");
+        else if (isinf(v.f))
+            snprintf(buf, size, "%sinf", v.f < 0 ? "-" : "");
+        else
+            for (int prec = t == MR_TYPE_F32 ? 6 : 15; prec <= 17; prec++) {
+                snprintf(buf, size, "%.*g", prec, v.f);
+                if (t == MR_TYPE_F32 ? (float)strtod(buf, NULL) == (float)v.f
+                                     : strtod(buf, NULL) == v.f)
+                    break;
+            }
+    } else {
+        snprintf(buf, size, "%llu", (unsigned long long)v.u);
+    }
+    return buf;
+}
+
+void cli_json_value(struct cli_json *j, enum mr_type t, union mr_value v)
+{
+    if (type_signed(t))
+        cli_json_i64(j, v.i);
+    else if (type_float(t))
+        cli_json_f64(j, v.f);
+    else
+        cli_json_u64(j, v.u);
+}
+
+const char *cli_type_name(enum mr_type t, enum mr_order o, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s", mr_type_name(t),
+             mr_type_size(t) == 1 || o == MR_ORDER_HOST ? "" : o == MR_ORDER_LE ? "le" : "be");
+    return buf;
+}
+
+int cli_target_read(const struct cli_target *t, uint64_t off, void *dst, size_t n)
+{
+    if (off > SIZE_MAX)
+        return cli_fail(t->spec, -ERANGE, "offset %llu is past the end (%zu bytes)",
+                        (unsigned long long)off, t->map.region.len);
+    int rc = mr_guard_read(t->map.region, (size_t)off, dst, n);
+    if (rc == -ERANGE)
+        return cli_fail(t->spec, rc, "%zu bytes at offset %llu reach past the end (%zu bytes)", n,
+                        (unsigned long long)off, t->map.region.len);
+    if (rc == -EFAULT)
+        return cli_fail(t->spec, rc, "the object shrank while being read (another process "
+                                     "truncated it)");
+    if (rc < 0)
+        return cli_fail(t->spec, rc, NULL);
+    return 0;
+}
