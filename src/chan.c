@@ -36,20 +36,35 @@
  * every publish: that line stays in its cache, shared, as long as nobody
  * sleeps.
  *
- * A record is a u32 length, a u32 that must be zero, and the bytes, padded
- * to 8: indices are multiples of 8 and every region starts 8-aligned.
- * Indices are 64-bit byte counts that never wrap; the position in the ring
- * is index & (capacity - 1).
+ * A record is a u32 length, a u32 commit word, and the bytes, padded to 8:
+ * indices are multiples of 8 and every region starts 8-aligned. Indices
+ * are 64-bit byte counts that never wrap; the position in the ring is
+ * index & (capacity - 1).
+ *
+ * The consumer does not read the head: it polls the commit word of the
+ * record at its own index, 1 when the record is there, 0 when not yet.
+ * Reading the head first and the record after it costs one more cache-line
+ * transfer between the cores per message, a third of a busy round trip
+ * (FastForward's observation). For the word at the consumer's index to be
+ * 0 until that record is committed, stale bytes of an earlier lap there
+ * (possibly the payload of a message, which could hold anything) must be
+ * overwritten first: a commit stores a 0 commit word just past its record,
+ * where the next record will start, before it stores its own 1. So the
+ * producer keeps 8 bytes of the ring free beyond every record, and the
+ * largest message is capacity - 16 bytes. The ring starts zeroed (a fresh
+ * object). The producer still publishes the head, as its figure of bytes
+ * committed; nothing relies on it.
  *
  * Why the ring is mapped twice, back to back, rather than padding a message
  * that does not fit before the end to the start: a record is then always
  * contiguous in the address space, so reserve and peek hand out one region
- * however the ring wraps, with no copy; a message may fill the whole ring
- * (capacity - 8 bytes), where padding limits it to half the ring to be sure
- * it ever fits; and there is no padding marker for a hostile peer to forge,
- * only a length to check. The cost is setup: capacity is a multiple of the
- * page size, and mapping takes a reservation and three mmap calls. Around
- * the header and the two views are inaccessible guard pages:
+ * however the ring wraps, with no copy; a message may fill nearly the
+ * whole ring (capacity - 16 bytes), where padding limits it to half the
+ * ring to be sure it ever fits; and there is no padding marker for a
+ * hostile peer to forge, only a length to check. The cost is setup:
+ * capacity is a multiple of the page size, and mapping takes a reservation
+ * and three mmap calls. Around the header and the two views are
+ * inaccessible guard pages:
  *
  *   [guard][header][guard][ring view 1][ring view 2][guard]
  *
@@ -60,7 +75,7 @@
  * a PROT_NONE reservation of our own, which nothing else can take. */
 
 #define CHAN_MAGIC UINT64_C(0x31304e414843524d) /* "MRCHAN01" read little-endian */
-#define CHAN_VERSION 1u
+#define CHAN_VERSION 2u
 #define GREETING_MAGIC UINT64_C(0x4446534e414843d2)
 
 #define H_MAGIC 0
@@ -179,24 +194,16 @@ static bool header_intact(const struct mr_chan *c)
            __atomic_load_n(w32(c, H_MODE), __ATOMIC_RELAXED) == mode;
 }
 
-/* Load the peer's index and accept it only if it moved forward, stays
- * 8-aligned, and claims no more than the ring holds: for the consumer,
- * pos <= head <= pos + capacity; for the producer, old tail <= tail <= pos.
+/* The producer's look at the tail: accepted only if it moved forward, stays
+ * 8-aligned, and frees no more than was committed: old tail <= tail <= pos.
  * The load is seq_cst for the sleep protocol (see chan_sleep). The fixed
- * header fields are checked whenever the index moved, that is before
+ * header fields are checked whenever the tail moved, that is before
  * anything new is used, but not on every empty poll of a spinning wait
  * (they cost a tenth of a busy round trip there). */
 static int load_peer(struct mr_chan *c)
 {
-    uint64_t v;
-    bool ok;
-    if (is_producer(c)) {
-        v = __atomic_load_n(w64(c, H_TAIL), __ATOMIC_SEQ_CST);
-        ok = c->pos - v <= c->pos - c->peer;
-    } else {
-        v = __atomic_load_n(w64(c, H_HEAD), __ATOMIC_SEQ_CST);
-        ok = v - c->pos <= c->capacity && v - c->pos >= c->peer - c->pos;
-    }
+    uint64_t v = __atomic_load_n(w64(c, H_TAIL), __ATOMIC_SEQ_CST);
+    bool ok = c->pos - v <= c->pos - c->peer;
     if (!ok || (v & (MR_CHAN_MSG_ALIGN - 1)) != 0)
         return broken(c);
     if (v != c->peer && !header_intact(c))
@@ -218,24 +225,34 @@ static int producer_ready(struct mr_chan *c, uint64_t need)
     return c->pos + need - c->peer <= c->capacity;
 }
 
+/* The commit word of the record at the consumer's index, loaded once: 1,
+ * the record is there (the load is an acquire, so are its bytes); 0, not
+ * yet; anything else breaks the protocol. seq_cst for the sleep protocol
+ * (see chan_sleep). The fixed header fields are checked before a new
+ * record is used, not on every empty poll. */
+static int commit_word(struct mr_chan *c)
+{
+    const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
+    uint32_t w = __atomic_load_n((const uint32_t *)(const void *)(h + 4), __ATOMIC_SEQ_CST);
+    if (w > 1 || (w == 1 && !header_intact(c)))
+        return broken(c);
+    return (int)w;
+}
+
 /* 1: a record is there; 0: not now; < 0: error (-EPIPE once the producer
  * is gone and every record it committed has been read). */
 static int consumer_ready(struct mr_chan *c)
 {
-    if (c->peer != c->pos)
-        return 1;
-    int rc = load_peer(c);
-    if (rc < 0)
+    int rc = commit_word(c);
+    if (rc != 0)
         return rc;
-    if (c->peer != c->pos)
-        return 1;
     if (__atomic_load_n(w32(c, H_PROD_CLOSED), __ATOMIC_SEQ_CST) != 0 || (c->state & ST_PEER_GONE)) {
-        /* The producer publishes its last head before it sets closed (or
+        /* The producer commits its last record before it sets closed (or
          * before it died), so one more look after seeing either finds every
          * record it committed. */
-        if ((rc = load_peer(c)) < 0)
+        if ((rc = commit_word(c)) != 0)
             return rc;
-        return c->peer != c->pos ? 1 : -EPIPE;
+        return -EPIPE;
     }
     return 0;
 }
@@ -245,15 +262,16 @@ static inline int ready(struct mr_chan *c, uint64_t need)
     return is_producer(c) ? producer_ready(c, need) : consumer_ready(c);
 }
 
-/* The record at pos, which consumer_ready found to lie before the peer's
- * head: its length and zero word are read once and must describe a record
- * that ends at or before that head. */
+/* The record at pos, whose commit word consumer_ready saw at 1: its length
+ * is read once and must be at most max_msg, so that the record and the
+ * commit word after it lie within capacity bytes of pos: inside the two
+ * views, wherever pos is. Nothing else bounds it: a producer that forges a
+ * record no head covers only sends a message of its own making. */
 static int parse_record(struct mr_chan *c)
 {
     const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
     uint32_t len = __atomic_load_n((const uint32_t *)(const void *)h, __ATOMIC_RELAXED);
-    uint32_t zero = __atomic_load_n((const uint32_t *)(const void *)(h + 4), __ATOMIC_RELAXED);
-    if (zero != 0 || len > c->max_msg || record_size(len) > c->peer - c->pos)
+    if (len > c->max_msg)
         return broken(c);
     c->pending = (size_t)record_size(len);
     c->pending_len = len;
@@ -265,11 +283,13 @@ static int parse_record(struct mr_chan *c)
  * The lost wake-up. A side that finds no room (no message) and means to
  * sleep does, in this order:
  *   S1  store 1 to its sleeping word
- *   S2  load the peer's index and closed flag, and not sleep if they now
- *       show progress
+ *   S2  look for progress, and not sleep if there is: the producer loads
+ *       the tail, the consumer the commit word of the record at its index;
+ *       both load the peer's closed flag
  *   S3  futex_wait(sleeping word, 1)
  * and the other side, after it publishes:
- *   P1  store its index (or its closed flag)
+ *   P1  store what S2 loads: the consumer its tail, the producer the
+ *       record's commit word (or either, its closed flag)
  *   P2  load the sleeper's word; if it is not 0, exchange it to 0 and, if
  *       it was, futex_wake.
  * What must not happen is that S2 misses P1 while P2 misses S1: the peer
@@ -344,7 +364,8 @@ static void wake_peer(struct mr_chan *c)
     }
 }
 
-/* P1 and P2 of the protocol above, for the word at off. */
+/* P1 and P2 of the protocol above, for the index at off (mr_chan_commit
+ * has its own, for the commit word). */
 static inline void publish(struct mr_chan *c, size_t off, uint64_t v)
 {
     if (c->state & ST_LIGHT) {
@@ -477,7 +498,7 @@ static int chan_map(struct mr_chan *c, int fd, size_t cap)
     c->hdr = hdr;
     c->ring = ring;
     c->capacity = cap;
-    c->max_msg = cap - MR_CHAN_MSG_OVERHEAD;
+    c->max_msg = cap - 2 * MR_CHAN_MSG_OVERHEAD;
     c->spin_ns = SPIN_MAX_NS;
     return 0;
 }
@@ -786,7 +807,8 @@ int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_reg
     if (len > c->max_msg)
         return -EMSGSIZE;
     uint64_t need = record_size(len);
-    int rc = chan_wait(c, need, timeout_ms);
+    /* And the next record's commit word. */
+    int rc = chan_wait(c, need + MR_CHAN_MSG_OVERHEAD, timeout_ms);
     if (rc < 0)
         return rc;
     c->pending = (size_t)need;
@@ -804,13 +826,23 @@ int mr_chan_commit(struct mr_chan *c, size_t len)
     if (len > c->pending_len)
         return -ERANGE;
     unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
+    uint32_t *word = (uint32_t *)(void *)(h + 4);
     __atomic_store_n((uint32_t *)(void *)h, (uint32_t)len, __ATOMIC_RELAXED);
-    __atomic_store_n((uint32_t *)(void *)(h + 4), 0, __ATOMIC_RELAXED);
+    /* The next record's commit word to 0 (see "the shared layout"), then
+     * this one's to 1, which publishes the record: P1 of the sleep
+     * protocol, a release (seq_cst when fenced: the barrier is here). */
+    __atomic_store_n((uint32_t *)(void *)(h + record_size(len) + 4), 0, __ATOMIC_RELAXED);
+    if (c->state & ST_LIGHT)
+        __atomic_store_n(word, 1, __ATOMIC_RELEASE);
+    else
+        __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
     c->pos += record_size(len);
     c->pending = 0;
     c->stats.messages++;
     c->stats.bytes += len;
-    publish(c, H_HEAD, c->pos);
+    __atomic_store_n(w64(c, H_HEAD), c->pos, __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    wake_peer(c);
     return 0;
 }
 

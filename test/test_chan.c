@@ -15,8 +15,8 @@ static void test_basic(void)
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
     chan_test_pair(&p, &c, CAP);
     ASSERT_EQ(mr_chan_capacity(&p), CAP);
-    ASSERT_EQ(mr_chan_max_msg(&p), CAP - 8);
-    ASSERT_EQ(mr_chan_max_msg(&c), CAP - 8);
+    ASSERT_EQ(mr_chan_max_msg(&p), CAP - 16);
+    ASSERT_EQ(mr_chan_max_msg(&c), CAP - 16);
 
     struct mr_region r, m, m2;
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
@@ -71,13 +71,14 @@ static void test_basic(void)
 }
 
 /* Every length from 0 to the largest, each through reserve and through
- * send, with the largest filling the whole ring. */
+ * send, with the largest filling the ring but for the next record's commit
+ * word. */
 static void test_sizes(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
     chan_test_pair(&p, &c, 4096);
     size_t max = mr_chan_max_msg(&p);
-    ASSERT_EQ(max, 4088u);
+    ASSERT_EQ(max, 4080u);
     static unsigned char buf[4096];
     size_t step = chan_test_valgrind() ? 7 : 1;
     for (size_t len = 0; len <= max; len += (len < max && len + step > max) ? max - len : step) {
@@ -104,6 +105,33 @@ static void test_sizes(void)
     ASSERT_ERR(mr_chan_reserve(&p, max + 1, 0, &r), -EMSGSIZE);
     ASSERT_ERR(mr_chan_reserve(&p, SIZE_MAX, -1, &r), -EMSGSIZE);
     ASSERT_ERR(mr_chan_send(&p, mr_region_make(buf, max + 1), -1), -EMSGSIZE);
+    ASSERT_OK(mr_chan_close(&p));
+    ASSERT_OK(mr_chan_close(&c));
+}
+
+/* The consumer polls the commit word at its index: the bytes of an
+ * earlier lap there, here a payload made of (length 8, committed) pairs,
+ * must never pass for a record. The producer zeroes the next record's
+ * commit word with every commit. */
+static void test_stale_payload(void)
+{
+    struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
+    chan_test_pair(&p, &c, 4096);
+    static uint32_t fake[(4096 - 16) / 4];
+    for (size_t i = 0; i < sizeof fake / sizeof fake[0]; i++)
+        fake[i] = i % 2 == 0 ? 8 : 1;
+    char buf[4096];
+    struct mr_region m;
+    for (int lap = 0; lap < 3; lap++) {
+        ASSERT_EQ(mr_chan_send(&p, mr_region_make(fake, sizeof fake), 0), (ssize_t)sizeof fake);
+        ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(buf), 0), (ssize_t)sizeof fake);
+        ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
+        for (int k = 0; k < 5; k++) {
+            ASSERT_EQ(mr_chan_send(&p, mr_region_make("12345678", 8), 0), 8);
+            ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(buf), 0), 8);
+            ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
+        }
+    }
     ASSERT_OK(mr_chan_close(&p));
     ASSERT_OK(mr_chan_close(&c));
 }
@@ -167,11 +195,15 @@ static void test_full_and_empty(void)
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
     chan_test_pair(&p, &c, 4096);
     struct mr_region r, m;
-    /* 4096 bytes hold 64 records of 56 + 8 bytes. */
-    for (int i = 0; i < 64; i++) {
+    /* 4096 bytes hold 63 records of 56 + 8 bytes and one of 48 + 8, and
+     * the next record's commit word. */
+    for (int i = 0; i < 63; i++) {
         ASSERT_OK(mr_chan_try_reserve(&p, 56, &r));
         ASSERT_OK(mr_chan_commit(&p, 56));
     }
+    ASSERT_ERR(mr_chan_try_reserve(&p, 49, &r), -EAGAIN);
+    ASSERT_OK(mr_chan_try_reserve(&p, 48, &r));
+    ASSERT_OK(mr_chan_commit(&p, 48));
     ASSERT_ERR(mr_chan_try_reserve(&p, 0, &r), -EAGAIN);
     int64_t t0 = chan_test_ms();
     ASSERT_ERR(mr_chan_reserve(&p, 0, 60, &r), -ETIMEDOUT);
@@ -203,7 +235,7 @@ static void test_full_and_empty(void)
     struct mr_chan_stats cs;
     mr_chan_stats(&c, &cs);
     ASSERT_EQ(cs.messages, 65u);
-    ASSERT_EQ(cs.bytes, 65u * 56);
+    ASSERT_EQ(cs.bytes, 64u * 56 + 48);
     ASSERT_EQ(cs.waits, 2u);
     ASSERT_GE(cs.sleeps, 2u);
 
@@ -376,7 +408,7 @@ static int forge(size_t cap, uint64_t size, bool seal, void (*poke)(unsigned cha
 
 static void poke_magic(unsigned char *h) { h[CT_MAGIC] ^= 1; }
 static void poke_zero_magic(unsigned char *h) { ct_set64(h, CT_MAGIC, 0); }
-static void poke_version(unsigned char *h) { ct_set32(h, CT_VERSION, 2); }
+static void poke_version(unsigned char *h) { ct_set32(h, CT_VERSION, 1); } /* the format before commit words */
 static void poke_hdr_size(unsigned char *h) { ct_set32(h, CT_HDR_SIZE, 8192); }
 static void poke_capacity(unsigned char *h) { ct_set64(h, CT_CAPACITY, 8192); }
 static void poke_roles(unsigned char *h) { ct_set32(h, CT_ROLES, 0x10 | 2); }
@@ -666,6 +698,7 @@ int main(void)
 {
     RUN(test_basic);
     RUN(test_sizes);
+    RUN(test_stale_payload);
     RUN(test_wrap);
     RUN(test_full_and_empty);
     RUN(test_wakes);

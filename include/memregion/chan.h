@@ -36,11 +36,12 @@
  * puts a full barrier in every commit and release (for peers that cannot
  * use membarrier: a kernel before 4.16, a seccomp filter).
  *
- * THE PEER IS HOSTILE. Everything read from shared memory (the peer's
- * index, message lengths, the header) is checked before use: the peer's
- * index whenever it is loaded, a length whenever a message is peeked, and
- * the header's fixed fields whenever the peer's index has moved (so before
- * anything new is used) and in mr_chan_check_peer. A peer that breaks the
+ * THE PEER IS HOSTILE. Everything read from shared memory (the consumer's
+ * index, message lengths and commit words, the header) is checked before
+ * use: the index whenever the producer loads it, a commit word whenever
+ * the consumer polls it, a length whenever a message is peeked, and the
+ * header's fixed fields before anything new is used and in
+ * mr_chan_check_peer. The consumer does not read the producer's index. A peer that breaks the
  * protocol (or memory that was scribbled on) makes the call that meets it
  * fail with -EPROTO, never read or write outside the ring; the end then
  * stays broken: every later data call returns -EPROTO. What is never
@@ -88,8 +89,9 @@ extern "C" {
 #define MR_CHAN_CAPACITY_MAX ((size_t)1 << 30)
 
 /* Each message takes an 8-byte header and its bytes rounded up to 8, so a
- * region from reserve or peek is 8-byte aligned. The largest message fills
- * the whole ring: capacity - MR_CHAN_MSG_OVERHEAD bytes. */
+ * region from reserve or peek is 8-byte aligned. The ring always keeps
+ * room for the next message's header, so the largest message is
+ * capacity - 2 * MR_CHAN_MSG_OVERHEAD bytes. */
 #define MR_CHAN_MSG_OVERHEAD ((size_t)8)
 #define MR_CHAN_MSG_ALIGN ((size_t)8)
 
@@ -133,7 +135,7 @@ struct mr_chan {
     size_t capacity;
     size_t max_msg;
     uint64_t pos;        /* this end's index: head (producer) or tail (consumer) */
-    uint64_t peer;       /* the peer's index as last loaded and checked */
+    uint64_t peer;       /* producer: the tail as last loaded and checked */
     size_t pending;      /* bytes of the reserved or peeked record; 0: none */
     size_t pending_len;  /* its payload length */
     int fd;              /* the object; -1 when closed */
@@ -314,7 +316,7 @@ MR_API int mr_chan_check_peer(struct mr_chan *c);
 /* This end's figures (struct mr_chan_stats). */
 MR_API void mr_chan_stats(const struct mr_chan *c, struct mr_chan_stats *out);
 
-/* The ring's capacity in bytes, and the largest message (capacity - 8);
+/* The ring's capacity in bytes, and the largest message (capacity - 16);
  * 0 for a closed end. */
 MR_API size_t mr_chan_capacity(const struct mr_chan *c);
 MR_API size_t mr_chan_max_msg(const struct mr_chan *c);
