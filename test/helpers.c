@@ -1,9 +1,11 @@
 /* test/helpers.c: the out-of-line part of the test assertions. */
 #include "helpers.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void mr_test_fail(const char *file, int line, const char *fmt, ...)
@@ -56,4 +58,74 @@ int mr_test_in_child(void (*fn)(void *), void *arg, int sig)
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 1000 + WTERMSIG(status);
+}
+
+struct mr_region mr_test_sentinel(void)
+{
+    return (struct mr_region){ (void *)(uintptr_t)0x5a5a50, 77, 0x40 };
+}
+
+unsigned char mr_test_pattern(unsigned seed, size_t i)
+{
+    return (unsigned char)(seed * 131u + i * 7u + 1u);
+}
+
+void mr_test_fill(struct mr_region r, unsigned seed)
+{
+    unsigned char *p = r.ptr;
+    for (size_t i = 0; i < r.len; i++)
+        p[i] = mr_test_pattern(seed, i);
+}
+
+size_t mr_test_first_bad(struct mr_region r, unsigned seed, size_t n)
+{
+    const unsigned char *p = r.ptr;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != mr_test_pattern(seed, i))
+            return i;
+    return n;
+}
+
+int mr_test_count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        mr_test_fail(__FILE__, __LINE__, "cannot read /proc/self/fd");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1; /* the directory's own */
+}
+
+int64_t mr_test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool mr_test_under_valgrind(void)
+{
+    return getenv("MR_UNDER_VALGRIND") != NULL;
+}
+
+uint64_t mr_test_rng(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
+uint32_t mr_test_rng32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
 }

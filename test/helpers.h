@@ -1,4 +1,4 @@
-/* test/helpers.h: assertions for the test programs.
+/* test/helpers.h: assertions and small utilities for the test programs.
  *
  * A test program exits 0 when it passes, 1 when an assertion fails (the
  * assertion prints both sides and the line), 77 when it must be skipped. */
@@ -10,6 +10,8 @@
 #endif
 
 #include <memregion.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,5 +116,75 @@ const char *mr_test_name(char *buf, size_t size, const char *prefix, const char 
  * child's default handler for sig is restored first (sanitizers install their
  * own), so a fault kills it as it would kill a plain program. */
 int mr_test_in_child(void (*fn)(void *), void *arg, int sig);
+
+/* A region of exactly these fields: pointer, length and flags. */
+#define ASSERT_REGION(r, p, l, f)                                               \
+    do {                                                                        \
+        struct mr_region rr_ = (r);                                             \
+        ASSERT_PTR_EQ(rr_.ptr, (p));                                            \
+        ASSERT_EQ(rr_.len, (size_t)(l));                                        \
+        ASSERT_EQ(rr_.flags, (unsigned)(f));                                    \
+    } while (0)
+
+/* Two regions with the same pointer, length and flags. */
+#define ASSERT_REGION_EQ(x, y)                                                  \
+    do {                                                                        \
+        struct mr_region x_ = (x), y_ = (y);                                    \
+        ASSERT_PTR_EQ(x_.ptr, y_.ptr);                                          \
+        ASSERT_EQ(x_.len, y_.len);                                              \
+        ASSERT_EQ(x_.flags, y_.flags);                                          \
+    } while (0)
+
+/* align is a power of two. */
+#define ASSERT_ALIGNED(p, align) ASSERT_EQ((uintptr_t)(p) & ((uintptr_t)(align) - 1), (uintptr_t)0)
+
+/* ---- allocator blocks ----------------------------------------------------
+ * A region no allocator returns: a failing call must leave it as it is. */
+struct mr_region mr_test_sentinel(void);
+
+/* Byte i of block seed's content; mr_test_fill writes it over all of r, and
+ * mr_test_first_bad finds the first of the n first bytes of r that lost it
+ * (n if none did). */
+unsigned char mr_test_pattern(unsigned seed, size_t i);
+void mr_test_fill(struct mr_region r, unsigned seed);
+size_t mr_test_first_bad(struct mr_region r, unsigned seed, size_t n);
+
+#define ASSERT_FILLED_N(r, seed, n)                                             \
+    do {                                                                        \
+        size_t n__ = (n), bad_ = mr_test_first_bad((r), (seed), n__);           \
+        if (bad_ != n__)                                                        \
+            mr_test_fail(__FILE__, __LINE__, "block %u (%p) lost its content at byte %zu of %zu", \
+                         (unsigned)(seed), (r).ptr, bad_, n__);                 \
+    } while (0)
+#define ASSERT_FILLED(r, seed) ASSERT_FILLED_N(r, seed, (r).len)
+
+/* ---- the process ---------------------------------------------------------
+ * Open fds: the entries of /proc/self/fd, not counting the one that reads
+ * it. Fails the test if /proc/self/fd cannot be read. */
+int mr_test_count_fds(void);
+
+/* Run a test function and fail if it leaves an fd open. */
+#define MR_TEST_RUN(fn)                                                         \
+    do {                                                                        \
+        int before_ = mr_test_count_fds();                                      \
+        fn();                                                                   \
+        int after_ = mr_test_count_fds();                                       \
+        if (before_ != after_)                                                  \
+            mr_test_fail(__FILE__, __LINE__, "%s leaked fds: %d open before, %d after", \
+                         #fn, before_, after_);                                 \
+    } while (0)
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t mr_test_now_ms(void);
+
+/* The test runs under valgrind: MR_UNDER_VALGRIND is set (by ctest's
+ * valgrind_* tests), so it can do less work. */
+bool mr_test_under_valgrind(void);
+
+/* Small deterministic generators, so that failures reproduce: xorshift64
+ * (13, 7, 17) and xorshift32 (13, 17, 5) over the caller's state (nonzero),
+ * which they advance and return. */
+uint64_t mr_test_rng(uint64_t *state);
+uint32_t mr_test_rng32(uint32_t *state);
 
 #endif

@@ -49,20 +49,6 @@ static inline const char *shm_test_path(char *buf, size_t size, const char *name
     return buf;
 }
 
-static inline int shm_test_count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        mr_test_fail(__FILE__, __LINE__, "cannot read /proc/self/fd");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
 /* Entries in /dev/shm whose names hold "-<pid>-": what this test made. */
 static inline int shm_test_leftovers(void)
 {
@@ -90,12 +76,12 @@ static inline void shm_test_begin(void)
         mr_test_skip("no /dev/shm");
     ASSERT_EQ(shm_test_leftovers(), 0);
     atexit(shm_test_cleanup);
-    shm_test_fds_at_start = shm_test_count_fds();
+    shm_test_fds_at_start = mr_test_count_fds();
 }
 
 static inline void shm_test_end(void)
 {
-    ASSERT_EQ(shm_test_count_fds(), shm_test_fds_at_start);
+    ASSERT_EQ(mr_test_count_fds(), shm_test_fds_at_start);
     ASSERT_EQ(shm_test_leftovers(), 0);
 }
 

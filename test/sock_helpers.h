@@ -1,10 +1,10 @@
 /* test/sock_helpers.h: what the socket tests share (static, header-only, so
- * that test/CMakeLists.txt needs no change): counting open fds, a private
- * temporary directory for Unix paths, forked peers, the time, and whether
- * IPv6 loopback works here.
+ * that test/CMakeLists.txt needs no change): a private temporary directory
+ * for Unix paths, forked peers, and whether IPv6 loopback works here.
  *
- * Every test function runs under RUN(), which counts the entries of
- * /proc/self/fd before and after it: a test that leaves an fd open fails. */
+ * Every test function runs under MR_TEST_RUN() (helpers.h), which counts
+ * the entries of /proc/self/fd before and after it: a test that leaves an fd
+ * open fails. */
 #ifndef MEMREGION_TEST_SOCK_HELPERS_H
 #define MEMREGION_TEST_SOCK_HELPERS_H
 
@@ -16,38 +16,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Open fds, not counting the one that reads the directory. */
-static inline int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        mr_test_fail(__FILE__, __LINE__, "cannot read /proc/self/fd");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
-
-#define RUN(fn)                                                                 \
-    do {                                                                        \
-        int before_ = count_fds();                                              \
-        fn();                                                                   \
-        int after_ = count_fds();                                               \
-        if (before_ != after_)                                                  \
-            mr_test_fail(__FILE__, __LINE__, "%s leaked fds: %d open before, %d after", \
-                         #fn, before_, after_);                                 \
-    } while (0)
-
-static inline int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A directory of this process's own for Unix socket paths, removed with
  * everything in it at exit (also after a failed assertion, which exits). */
@@ -120,11 +88,6 @@ static inline bool ipv6_loopback_works(void)
     int rc = mr_sock_open_bind(&s, &a, SOCK_DGRAM, 0);
     mr_sock_close(&s);
     return rc == 0;
-}
-
-static inline bool under_valgrind(void)
-{
-    return getenv("MR_UNDER_VALGRIND") != NULL;
 }
 
 /* A region of a whole array: a shorter spelling for the tests. */

@@ -402,12 +402,12 @@ static void test_resolve(void)
 
 int main(void)
 {
-    RUN(test_tables);
-    RUN(test_unix_lengths);
-    RUN(test_zones);
-    RUN(test_format_edges);
-    RUN(test_constructors);
-    RUN(test_equal_and_mapped);
-    RUN(test_resolve);
+    MR_TEST_RUN(test_tables);
+    MR_TEST_RUN(test_unix_lengths);
+    MR_TEST_RUN(test_zones);
+    MR_TEST_RUN(test_format_edges);
+    MR_TEST_RUN(test_constructors);
+    MR_TEST_RUN(test_equal_and_mapped);
+    MR_TEST_RUN(test_resolve);
     return 0;
 }

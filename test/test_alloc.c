@@ -251,7 +251,7 @@ static void test_heap_stats(void)
     ASSERT_EQ(during.largest, (size_t)PTRDIFF_MAX);
     /* valgrind and the sanitizers replace malloc, and glibc's figures then
      * describe a heap nobody uses. */
-    if (getenv("MR_UNDER_VALGRIND") || during.used == 0) {
+    if (mr_test_under_valgrind() || during.used == 0) {
         mr_free(mr_heap(), b);
         mr_free(mr_heap(), a);
         fprintf(stderr, "heap figures: malloc is replaced here, not checked\n");

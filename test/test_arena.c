@@ -157,47 +157,6 @@ static struct mr_alloc_stats stats_of(struct mr_arena *a)
         ASSERT_EQ(x_.blocks, y_.blocks);                                        \
     } while (0)
 
-#define ASSERT_REGION_EQ(x, y)                                                  \
-    do {                                                                        \
-        struct mr_region x_ = (x), y_ = (y);                                    \
-        ASSERT_PTR_EQ(x_.ptr, y_.ptr);                                          \
-        ASSERT_EQ(x_.len, y_.len);                                              \
-        ASSERT_EQ(x_.flags, y_.flags);                                          \
-    } while (0)
-
-/* A region no allocator returns: failing calls must leave it as it is. */
-static struct mr_region sentinel(void) { return (struct mr_region){ (void *)(uintptr_t)0x5a5a50, 77, 0x40 }; }
-
-static unsigned char pattern(unsigned seed, size_t i) { return (unsigned char)(seed * 131u + i * 7u + 1u); }
-
-static void fill(struct mr_region r, unsigned seed)
-{
-    unsigned char *p = r.ptr;
-    for (size_t i = 0; i < r.len; i++)
-        p[i] = pattern(seed, i);
-}
-
-/* The first of the n first bytes of r that lost its pattern, or n. */
-static size_t first_bad(struct mr_region r, unsigned seed, size_t n)
-{
-    const unsigned char *p = r.ptr;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != pattern(seed, i))
-            return i;
-    return n;
-}
-
-#define ASSERT_FILLED_N(r, seed, n)                                             \
-    do {                                                                        \
-        size_t n__ = (n), bad_ = first_bad((r), (seed), n__);                   \
-        if (bad_ != n__)                                                        \
-            mr_test_fail(__FILE__, __LINE__, "block %u (%p) lost its content at byte %zu of %zu", \
-                         (unsigned)(seed), (r).ptr, bad_, n__);                 \
-    } while (0)
-#define ASSERT_FILLED(r, seed) ASSERT_FILLED_N(r, seed, (r).len)
-
-#define ASSERT_ALIGNED(p, align) ASSERT_EQ((uintptr_t)(p) & ((uintptr_t)(align) - 1), (uintptr_t)0)
-
 typedef int (*alloc_fn)(struct mr_arena *a, size_t size, size_t align, struct mr_region *out);
 
 static int via_inline(struct mr_arena *a, size_t size, size_t align, struct mr_region *out)
@@ -232,7 +191,7 @@ static size_t header_bytes(struct mr_arena *a, size_t chunk_size)
 
 static struct mr_region must_alloc(struct mr_arena *a, size_t size, size_t align)
 {
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     ASSERT_OK(mr_arena_alloc(a, size, align, &r));
     ASSERT_EQ(r.len, size);
     ASSERT_EQ(r.flags, 0u);
@@ -303,7 +262,7 @@ static void test_create(void)
         ASSERT_EQ(f.live_bytes, sizeof(struct mr_arena) + good[i].total);
         /* The whole first chunk is usable at alignment 1. */
         struct mr_region r = must_alloc(a, s.free, 1);
-        fill(r, 1);
+        mr_test_fill(r, 1);
         ASSERT_EQ(stats_of(a).total, good[i].total);
         ASSERT_EQ(stats_of(a).free, (size_t)0);
         ASSERT_FILLED(r, 1);
@@ -319,9 +278,9 @@ static void test_create(void)
     ASSERT_OK(mr_arena_create(&o, &a));
     struct mr_alloc_stats s = stats_of(a);
     ASSERT_EQ(s.total, (size_t)512);
-    struct mr_region r1 = must_alloc(a, s.free, 1), r2 = sentinel();
+    struct mr_region r1 = must_alloc(a, s.free, 1), r2 = mr_test_sentinel();
     ASSERT_ERR(mr_arena_alloc(a, 1, 1, &r2), -ENOMEM);
-    ASSERT_REGION_EQ(r2, sentinel());
+    ASSERT_REGION_EQ(r2, mr_test_sentinel());
     (void)r1;
     mr_arena_destroy(a);
     ASSERT_EQ(f.live_blocks, (size_t)0);
@@ -331,7 +290,7 @@ static void test_create(void)
     ASSERT_OK(mr_arena_create(NULL, &a));
     ASSERT_EQ(stats_of(a).total, (size_t)65536);
     struct mr_region big = must_alloc(a, 100000, 64);
-    fill(big, 2);
+    mr_test_fill(big, 2);
     ASSERT_GT(stats_of(a).total, (size_t)65536 + 100000);
     ASSERT_FILLED(big, 2);
     mr_arena_destroy(a);
@@ -392,7 +351,7 @@ static void test_mixed(void)
         if (i % 50 == 7) {
             /* Size 0: an empty region, and nothing moves. */
             struct mr_alloc_stats s = stats_of(a);
-            struct mr_region e = sentinel();
+            struct mr_region e = mr_test_sentinel();
             ASSERT_OK(fn(a, 0, align, &e));
             ASSERT_TRUE(e.ptr == NULL);
             ASSERT_EQ(e.len, (size_t)0);
@@ -400,7 +359,7 @@ static void test_mixed(void)
             ASSERT_STATS_EQ(stats_of(a), s);
             continue;
         }
-        struct mr_region r = sentinel();
+        struct mr_region r = mr_test_sentinel();
         ASSERT_OK(fn(a, size, align, &r));
         ASSERT_EQ(r.len, size);
         ASSERT_EQ(r.flags, 0u);
@@ -409,7 +368,7 @@ static void test_mixed(void)
             mr_test_fail(__FILE__, __LINE__, "block %zu (%p, %zu bytes) is not inside a live chunk", n,
                          r.ptr, r.len);
         seed[n] = (unsigned)i;
-        fill(r, seed[n]);
+        mr_test_fill(r, seed[n]);
         blk[n++] = r;
     }
     ASSERT_GT(chunk_count(&t), (size_t)10); /* the test did cross many chunks */
@@ -446,23 +405,23 @@ static void test_errors(alloc_fn fn)
 
     for (size_t i = 0; i < sizeof bad_align / sizeof bad_align[0]; i++) {
         for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
-            struct mr_region r = sentinel();
+            struct mr_region r = mr_test_sentinel();
             int rc = fn(a, sizes[j], bad_align[i], &r);
             if (rc != -EINVAL)
                 mr_test_fail(__FILE__, __LINE__, "size %zu align %zu: got %d, want -EINVAL", sizes[j],
                              bad_align[i], rc);
-            ASSERT_REGION_EQ(r, sentinel());
+            ASSERT_REGION_EQ(r, mr_test_sentinel());
         }
     }
     const size_t huge[] = { SIZE_MAX, (size_t)PTRDIFF_MAX + 1, (size_t)PTRDIFF_MAX };
     for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
         for (size_t align = 1; align <= 4096; align <<= 1) {
-            struct mr_region r = sentinel();
+            struct mr_region r = mr_test_sentinel();
             int rc = fn(a, huge[i], align, &r);
             if (rc != -E2BIG)
                 mr_test_fail(__FILE__, __LINE__, "size %zu align %zu: got %d, want -E2BIG", huge[i],
                              align, rc);
-            ASSERT_REGION_EQ(r, sentinel());
+            ASSERT_REGION_EQ(r, mr_test_sentinel());
         }
     }
     ASSERT_STATS_EQ(stats_of(a), s0);
@@ -472,24 +431,24 @@ static void test_errors(alloc_fn fn)
     /* Size 0 at every alignment: an empty region, nothing allocated, and the
      * last block is still the last (freeing it gives its space back). */
     for (size_t align = 1; align <= 4096; align <<= 1) {
-        struct mr_region e = sentinel();
+        struct mr_region e = mr_test_sentinel();
         ASSERT_OK(fn(a, 0, align, &e));
         ASSERT_TRUE(e.ptr == NULL);
         ASSERT_EQ(e.len, (size_t)0);
         ASSERT_EQ(e.flags, 0u);
         ASSERT_STATS_EQ(stats_of(a), s0);
     }
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     ASSERT_OK(fn(a, 8, 1, &r));
     ASSERT_PTR_EQ(r.ptr, (char *)keep.ptr + keep.len);
-    struct mr_region e = sentinel();
+    struct mr_region e = mr_test_sentinel();
     ASSERT_OK(fn(a, 0, 64, &e));
     ASSERT_TRUE(e.ptr == NULL);
     mr_free(mr_arena_allocator(a), r);
     ASSERT_STATS_EQ(stats_of(a), s0);
 
     /* Still usable, and the next block follows the last good one. */
-    r = sentinel();
+    r = mr_test_sentinel();
     ASSERT_OK(fn(a, 8, 1, &r));
     ASSERT_PTR_EQ(r.ptr, (char *)keep.ptr + keep.len);
     mr_arena_destroy(a);
@@ -507,7 +466,7 @@ static void test_same_placement(void)
         size_t align = (size_t)1 << (i % 13);
         struct mr_arena_mark m = mr_arena_save(a);
         struct mr_alloc_stats before = stats_of(a);
-        struct mr_region r1 = sentinel(), r2 = sentinel();
+        struct mr_region r1 = mr_test_sentinel(), r2 = mr_test_sentinel();
         ASSERT_OK(mr_arena_alloc(a, size, align, &r1));
         struct mr_alloc_stats s1 = stats_of(a);
         ASSERT_OK(rewind_trim(a, m));
@@ -585,7 +544,7 @@ static void test_last_block_free(void)
     ASSERT_STATS_EQ(stats_of(a), s3);
 
     /* A block obtained through the generic path is "last" as well. */
-    struct mr_region G = sentinel();
+    struct mr_region G = mr_test_sentinel();
     ASSERT_OK(mr_alloc(al, 64, 16, &G));
     mr_free(al, G);
     struct mr_region G2 = must_alloc(a, 64, 16);
@@ -604,7 +563,7 @@ static void test_last_block_realloc(void)
 
     /* The last block grows and shrinks in place. */
     struct mr_region R = must_alloc(a, 100, 16);
-    fill(R, 1);
+    mr_test_fill(R, 1);
     void *const at = R.ptr;
     struct mr_alloc_stats s = stats_of(a);
     ASSERT_OK(mr_realloc(al, &R, 200, 16));
@@ -627,7 +586,7 @@ static void test_last_block_realloc(void)
     ASSERT_EQ(stats_of(a).free, (size_t)0);
     ASSERT_EQ(stats_of(a).total, s.total);
     ASSERT_FILLED_N(R, 1, 40);
-    fill(R, 2);
+    mr_test_fill(R, 2);
 
     /* One byte more: it moves to a new chunk, content kept. */
     size_t old_len = R.len;
@@ -643,8 +602,8 @@ static void test_last_block_realloc(void)
     /* A block that is not the last moves when it grows, keeping its content
      * and leaving its neighbour alone. */
     struct mr_region X = must_alloc(a, 64, 8), Y = must_alloc(a, 64, 8);
-    fill(X, 3);
-    fill(Y, 4);
+    mr_test_fill(X, 3);
+    mr_test_fill(Y, 4);
     void *const x_at = X.ptr;
     ASSERT_OK(mr_realloc(al, &X, 128, 8));
     ASSERT_TRUE(X.ptr != x_at);
@@ -692,8 +651,8 @@ static void test_realloc_oom(void)
     struct mr_allocator *al = mr_arena_allocator(a);
 
     struct mr_region R = must_alloc(a, 100, 8), X = must_alloc(a, 50, 8);
-    fill(R, 5);
-    fill(X, 6);
+    mr_test_fill(R, 5);
+    mr_test_fill(X, 6);
     struct mr_region saved = R;
     struct mr_alloc_stats s = stats_of(a);
     ASSERT_ERR(mr_realloc(al, &R, 5000, 8), -ENOMEM); /* R is not the last */
@@ -702,10 +661,10 @@ static void test_realloc_oom(void)
     ASSERT_STATS_EQ(stats_of(a), s);
     ASSERT_FILLED(R, 5);
     ASSERT_FILLED(X, 6);
-    struct mr_region n = sentinel();
+    struct mr_region n = mr_test_sentinel();
     ASSERT_ERR(mr_arena_alloc(a, 2000, 1, &n), -ENOMEM);
     ASSERT_ERR(mr_alloc(al, 2000, 1, &n), -ENOMEM);
-    ASSERT_REGION_EQ(n, sentinel());
+    ASSERT_REGION_EQ(n, mr_test_sentinel());
     ASSERT_STATS_EQ(stats_of(a), s);
     ASSERT_EQ(f.live_blocks, (size_t)2);
 
@@ -730,7 +689,7 @@ static void test_big_block(void)
     struct mr_region first = must_alloc(a, 256 - hdr, 1);
     ASSERT_EQ(stats_of(a).total, (size_t)256);
     ASSERT_EQ(chunk_count(&t), (size_t)1);
-    fill(first, 1);
+    mr_test_fill(first, 1);
 
     struct mr_region big = must_alloc(a, 1000, 16);
     const struct mr_region *c = chunk_holding(&t, big.ptr, big.len);
@@ -739,15 +698,15 @@ static void test_big_block(void)
     ASSERT_EQ(chunk_count(&t), (size_t)2);
     ASSERT_EQ(stats_of(a).total, 256 + c->len);
     ASSERT_EQ(t.fail.live_bytes, sizeof(struct mr_arena) + 256 + c->len);
-    fill(big, 2);
+    mr_test_fill(big, 2);
 
     struct mr_region huge = must_alloc(a, 100000, 4096);
     ASSERT_TRUE(chunk_holding(&t, huge.ptr, huge.len) != NULL);
-    fill(huge, 3);
+    mr_test_fill(huge, 3);
 
     struct mr_region small = must_alloc(a, 30, 4);
     ASSERT_TRUE(chunk_holding(&t, small.ptr, small.len) != NULL);
-    fill(small, 4);
+    mr_test_fill(small, 4);
 
     ASSERT_FILLED(first, 1);
     ASSERT_FILLED(big, 2);
@@ -766,7 +725,7 @@ static void test_marks_nested(void)
     struct mr_arena *a = make_arena(&f.base, 8192, 0);
 
     struct mr_region keep = must_alloc(a, 24, 8);
-    fill(keep, 9);
+    mr_test_fill(keep, 9);
     struct mr_arena_mark m1 = mr_arena_save(a);
     struct mr_alloc_stats s_m1 = stats_of(a);
     struct mr_region after1 = must_alloc(a, 100, 1);
@@ -828,7 +787,7 @@ static void test_mark_fences_earlier_block(void)
     struct mr_allocator *g = mr_arena_allocator(a);
 
     struct mr_region before = must_alloc(a, 100, 1);
-    fill(before, 4);
+    mr_test_fill(before, 4);
     struct mr_arena_mark m = mr_arena_save(a);
     void *old = before.ptr;
     ASSERT_OK(mr_realloc(g, &before, 200, 1));
@@ -937,9 +896,9 @@ static void test_marks_chunks(void)
 
     struct mr_region first_after = must_alloc(a, 64, 8);
     for (int i = 0; i < 20; i++)
-        fill(must_alloc(a, 100, 8), (unsigned)i);
+        mr_test_fill(must_alloc(a, 100, 8), (unsigned)i);
     struct mr_region big = must_alloc(a, 3000, 64);
-    fill(big, 1);
+    mr_test_fill(big, 1);
     ASSERT_GE(t.fail.live_blocks, blocks_m + 5);
     struct mr_arena_mark inner = mr_arena_save(a);
     for (int i = 0; i < 10; i++)
@@ -1088,11 +1047,11 @@ static void test_limit(void)
     /* Out of memory now: nothing changes, the backing is not even asked. */
     struct mr_alloc_stats s = stats_of(a);
     size_t attempts = f.attempts;
-    r = sentinel();
+    r = mr_test_sentinel();
     ASSERT_ERR(mr_arena_alloc(a, 100, 1, &r), -ENOMEM);
     ASSERT_ERR(mr_alloc(mr_arena_allocator(a), 100, 1, &r), -ENOMEM);
     ASSERT_ERR(mr_arena_alloc(a, 2000, 8, &r), -ENOMEM);
-    ASSERT_REGION_EQ(r, sentinel());
+    ASSERT_REGION_EQ(r, mr_test_sentinel());
     ASSERT_STATS_EQ(stats_of(a), s);
     ASSERT_EQ(f.attempts, attempts);
     /* What is left in the current chunk is still given out. */
@@ -1107,14 +1066,14 @@ static void test_limit(void)
     ASSERT_ERR(mr_arena_alloc(a, 4096, 1, &r), -E2BIG);
     ASSERT_ERR(mr_arena_alloc(a, 100000, 1, &r), -E2BIG);
     ASSERT_ERR(mr_arena_alloc(a, max, 1, &r), -ENOMEM); /* possible, not now */
-    ASSERT_REGION_EQ(r, sentinel());
+    ASSERT_REGION_EQ(r, mr_test_sentinel());
     ASSERT_EQ(f.attempts, attempts);
 
     /* After a reset, allocations succeed again, up to the largest block. */
     reset_trim(a);
     ASSERT_EQ(stats_of(a).total, (size_t)1024);
     struct mr_region m = must_alloc(a, max, 1);
-    fill(m, 1);
+    mr_test_fill(m, 1);
     ASSERT_EQ(stats_of(a).total, (size_t)4096);
     ASSERT_FILLED(m, 1);
     reset_trim(a);
@@ -1137,7 +1096,7 @@ static void check_largest(struct mr_arena *a)
     if (s.largest == 0)
         return;
     struct mr_arena_mark m = mr_arena_save(a);
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     int rc = mr_arena_alloc(a, s.largest, 1, &r);
     if (rc != 0)
         mr_test_fail(__FILE__, __LINE__, "stats.largest = %zu (total %zu, free %zu) but allocating it: %s",
@@ -1254,11 +1213,11 @@ static void test_alloc_oom(void)
     must_alloc(a, 400, 1);
     must_alloc(a, 400, 1); /* the second chunk */
     struct mr_alloc_stats s = stats_of(a);
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     ASSERT_ERR(mr_arena_alloc(a, 400, 1, &r), -ENOMEM);
     ASSERT_ERR(mr_alloc(mr_arena_allocator(a), 400, 1, &r), -ENOMEM);
     ASSERT_ERR(mr_arena_alloc(a, 10000, 1, &r), -ENOMEM);
-    ASSERT_REGION_EQ(r, sentinel());
+    ASSERT_REGION_EQ(r, mr_test_sentinel());
     ASSERT_STATS_EQ(stats_of(a), s);
     ASSERT_EQ(f.live_blocks, (size_t)3);
     must_alloc(a, s.free, 1);

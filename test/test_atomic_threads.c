@@ -145,7 +145,7 @@ static void test_message_passing(void)
 int main(void)
 {
     /* Bounded in time: valgrind runs one thread at a time, so do less there. */
-    bool slow = getenv("MR_UNDER_VALGRIND") != NULL;
+    bool slow = mr_test_under_valgrind();
     iterations = slow ? 5000 : 50000;
     rounds = slow ? 100 : 500;
 

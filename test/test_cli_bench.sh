@@ -4,24 +4,11 @@
 # ratio column, and --json (valid JSON, checked by python3 when present) and
 # --svg (valid XML; rendered by rsvg-convert when present) on a subset.
 # Arguments: the source tree and the build tree.
-set -u
-build=$2
-M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
+. "$1/test/lib/cli.sh"
 [ -x "$build/bench/bench_region" ] || { echo "SKIP: bench programs not built" >&2; exit 77; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-bench-$$-XXXXXX")
+cli_tmpdir bench
 mkdir -m 0700 "$tmp/xdg"
 export XDG_RUNTIME_DIR=$tmp/xdg # for bench_pipe's `memregion pipe` runs
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-expect() {
-    [ "$rc" = "$1" ] || fail "$4: exit $rc, expected $1 (stderr: $(head -c 300 "$tmp/err"))"
-    [ -z "$2" ] || grep -q -- "$2" "$tmp/out" || fail "$4: stdout lacks '$2' (got: $(head -c 300 "$tmp/out"))"
-    [ -z "$3" ] || grep -q -- "$3" "$tmp/err" || fail "$4: stderr lacks '$3' (got: $(head -c 300 "$tmp/err"))"
-}
 
 run "$M" bench --help;         expect 0 "usage: memregion bench" "" "bench --help"
 run "$M" help bench;           expect 0 "--quick" "" "help bench"

@@ -3,15 +3,8 @@
 # seconds, shows all five steps with their checks passed, leaves nothing
 # behind in its temporary directory, and refuses arguments.
 # Arguments: the source tree and the build tree.
-set -u
-build=$2
-M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-demo-$$-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+. "$1/test/lib/cli.sh"
+cli_tmpdir demo
 
 start=$(date +%s)
 TMPDIR=$tmp timeout 60 "$M" demo >"$tmp/out" 2>"$tmp/err"

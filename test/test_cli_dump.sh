@@ -5,29 +5,14 @@
 # layout errors with a caret, wrong arguments (exit 2), missing targets and
 # ranges past the end (exit 1), and permission denied as user nobody.
 # Arguments: the source tree and the build tree.
-set -u
-build=$2
-M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-dump-$$-XXXXXX")
-chmod 0755 "$tmp"
+. "$1/test/lib/cli.sh"
 n=mr-cli-dump-$$
-trap 'rm -rf "$tmp"; rm -f "/dev/shm/$n"' EXIT
-trap 'exit 1' INT TERM
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-expect() {
-    [ "$rc" = "$1" ] || fail "$4: exit $rc, expected $1 (stderr: $(head -c 300 "$tmp/err"))"
-    [ -z "$2" ] || grep -q -- "$2" "$tmp/out" || fail "$4: stdout lacks '$2' (got: $(head -c 300 "$tmp/out"))"
-    [ -z "$3" ] || grep -q -- "$3" "$tmp/err" || fail "$4: stderr lacks '$3' (got: $(head -c 300 "$tmp/err"))"
-}
+cli_tmpdir dump
+# shellcheck disable=SC2016 # expanded at exit
+cli_at_exit='rm -f "/dev/shm/$n"'
+chmod 0755 "$tmp"
 same() { # same DESCRIPTION: stdout is exactly $tmp/want
     cmp -s "$tmp/want" "$tmp/out" || { fail "$1: output differs:"; diff "$tmp/want" "$tmp/out" >&2; }
-}
-json() {
-    command -v python3 >/dev/null 2>&1 || return 0
-    python3 -m json.tool "$tmp/out" >/dev/null 2>&1 || fail "$1: not valid JSON: $(head -c 300 "$tmp/out")"
 }
 
 # A 40-byte record: magic "MRGN", version 2 (u16be), flags 0x0102 (u16le),

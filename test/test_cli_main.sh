@@ -3,23 +3,8 @@
 # top level, "help CMD", unknown commands and options (exit 2, usage on
 # stderr), and --help (exit 0, on stdout) for every command.
 # Arguments: the source tree and the build tree.
-set -u
-src=$1
-build=$2
-M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-main-$$-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-# run CMD...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-expect() { # expect RC PATTERN_IN_STDOUT_OR_EMPTY PATTERN_IN_STDERR_OR_EMPTY -- description
-    [ "$rc" = "$1" ] || fail "$4: exit $rc, expected $1 (stderr: $(head -c 300 "$tmp/err"))"
-    [ -z "$2" ] || grep -q -- "$2" "$tmp/out" || fail "$4: stdout lacks '$2'"
-    [ -z "$3" ] || grep -q -- "$3" "$tmp/err" || fail "$4: stderr lacks '$3'"
-}
+. "$1/test/lib/cli.sh"
+cli_tmpdir main
 
 version=$(sed -n 's/^project(memregion VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 run "$M" --version;        expect 0 "^memregion $version\$" "" "--version"

@@ -8,31 +8,16 @@
 # is cleared; nothing is left in the socket directory or in /dev/shm.
 # The socket directory is this test's own ($XDG_RUNTIME_DIR), names carry
 # the pid. Arguments: the source tree and the build tree.
-set -u
-build=$2
-M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-pipe-$$-XXXXXX")
+. "$1/test/lib/cli.sh"
+bg=
+cli_tmpdir pipe
+# shellcheck disable=SC2016 # expanded at exit
+cli_at_exit='for p in $bg; do kill -9 "$p" 2>/dev/null; done'
 mkdir -m 0700 "$tmp/xdg"
 export XDG_RUNTIME_DIR=$tmp/xdg
 sockdir=$tmp/xdg/memregion-$(id -u)
 n=mrp$$
-bg=
 ls /dev/shm >"$tmp/shm.before" 2>/dev/null
-cleanup() {
-    for p in $bg; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-expect() {
-    [ "$rc" = "$1" ] || fail "$4: exit $rc, expected $1 (stderr: $(head -c 300 "$tmp/err"))"
-    [ -z "$2" ] || grep -q -- "$2" "$tmp/out" || fail "$4: stdout lacks '$2' (got: $(head -c 300 "$tmp/out"))"
-    [ -z "$3" ] || grep -q -- "$3" "$tmp/err" || fail "$4: stderr lacks '$3' (got: $(head -c 300 "$tmp/err"))"
-}
 now() { date +%s; }
 # wait_for PID SECONDS: wait for a background process, killing it if it
 # takes longer; its exit status in $rc (137 when killed).

@@ -4,24 +4,13 @@
 # pid, removed on exit); wrong arguments (exit 2), a missing target or socket
 # and a timeout (exit 1, named), and permission denied as user nobody.
 # Arguments: the source tree and the build tree.
-set -u
-build=$2
-M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-share-$$-XXXXXX")
-chmod 0755 "$tmp"
+. "$1/test/lib/cli.sh"
 n=mr-cli-share-$$
+cli_tmpdir share
+# shellcheck disable=SC2016 # expanded at exit
+cli_at_exit='rm -f "/dev/shm/$n"'
+chmod 0755 "$tmp"
 sock=$tmp/s.sock
-trap 'rm -rf "$tmp"; rm -f "/dev/shm/$n"' EXIT
-trap 'exit 1' INT TERM
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-expect() {
-    [ "$rc" = "$1" ] || fail "$4: exit $rc, expected $1 (stderr: $(head -c 300 "$tmp/err"))"
-    [ -z "$2" ] || grep -q -- "$2" "$tmp/out" || fail "$4: stdout lacks '$2' (got: $(head -c 300 "$tmp/out"))"
-    [ -z "$3" ] || grep -q -- "$3" "$tmp/err" || fail "$4: stderr lacks '$3' (got: $(head -c 300 "$tmp/err"))"
-}
 # start_share ARGS...: run share in the background and wait (bounded) for its socket
 start_share() {
     "$M" share "$@" --socket "$sock" --timeout 10 >"$tmp/share.out" 2>"$tmp/share.err" &

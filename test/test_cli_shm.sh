@@ -4,27 +4,11 @@
 # --json (checked by python3 when present), wrong arguments (exit 2), missing
 # objects (exit 1, the object named) and permission denied (as user nobody).
 # Arguments: the source tree and the build tree.
-set -u
-build=$2
-M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-shm-$$-XXXXXX")
+. "$1/test/lib/cli.sh"
 n=mr-cli-shm-$$
-cleanup() { rm -rf "$tmp"; rm -f "/dev/shm/$n" "/dev/shm/$n-b" "/dev/shm/$n-c"; }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
-expect() {
-    [ "$rc" = "$1" ] || fail "$4: exit $rc, expected $1 (stderr: $(head -c 300 "$tmp/err"))"
-    [ -z "$2" ] || grep -q -- "$2" "$tmp/out" || fail "$4: stdout lacks '$2' (got: $(head -c 300 "$tmp/out"))"
-    [ -z "$3" ] || grep -q -- "$3" "$tmp/err" || fail "$4: stderr lacks '$3' (got: $(head -c 300 "$tmp/err"))"
-}
-json() { # the last stdout is valid JSON
-    command -v python3 >/dev/null 2>&1 || return 0
-    python3 -m json.tool "$tmp/out" >/dev/null 2>&1 || fail "$1: not valid JSON: $(head -c 300 "$tmp/out")"
-}
+cli_tmpdir shm
+# shellcheck disable=SC2016 # expanded at exit
+cli_at_exit='rm -f "/dev/shm/$n" "/dev/shm/$n-b" "/dev/shm/$n-c"'
 
 # help, at both levels
 run "$M" shm --help;          expect 0 "subcommands:" "" "shm --help"

@@ -23,16 +23,9 @@ static void print_ctx(void)
         fprintf(stderr, "    while checking: %s\n", check_ctx);
 }
 
-/* A small deterministic generator, so that failures reproduce. */
+/* The state of a small deterministic generator (mr_test_rng), so that
+ * failures reproduce. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-static uint64_t rng(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
 
 static void set_sentinel(void *p, size_t n) { memset(p, SENTINEL, n); }
 
@@ -52,14 +45,6 @@ static bool all_bytes(const unsigned char *p, size_t n, unsigned char v)
             return false;
     return true;
 }
-
-#define ASSERT_REGION(r, p, l, f)                                               \
-    do {                                                                        \
-        struct mr_region rr_ = (r);                                             \
-        ASSERT_PTR_EQ(rr_.ptr, (p));                                            \
-        ASSERT_EQ(rr_.len, (size_t)(l));                                        \
-        ASSERT_EQ(rr_.flags, (unsigned)(f));                                    \
-    } while (0)
 
 /* ---- the sticky error --------------------------------------------------------
  * Every call on a cursor whose error is set must do nothing: reads return 0
@@ -468,7 +453,7 @@ static void test_typed(void)
     for (size_t i = 0; i < COUNT(patterns); i++)
         check_rw_all(patterns[i]);
     for (int i = 0; i < 300; i++)
-        check_rw_all(rng());
+        check_rw_all(mr_test_rng(&rng_state));
 
     /* Known vectors, written by hand, and values of the signed types. */
     unsigned char buf[8];
@@ -510,7 +495,7 @@ static void test_typed(void)
     mr_cursor_init(&c, MR_REGION_OF_ARRAY(big));
     size_t written = 0;
     for (int i = 0; i < 200; i++) {
-        uint64_t p = rng();
+        uint64_t p = mr_test_rng(&rng_state);
         ASSERT_OK(mr_cursor_write_u16be(&c, (uint16_t)p));
         ASSERT_OK(mr_cursor_write_i32le(&c, (int32_t)p));
         ASSERT_OK(mr_cursor_write_u64be(&c, p));
@@ -521,7 +506,7 @@ static void test_typed(void)
     rng_state = seed;
     mr_cursor_init(&c, mr_region_make_ro(big, written));
     for (int i = 0; i < 200; i++) {
-        uint64_t p = rng();
+        uint64_t p = mr_test_rng(&rng_state);
         ASSERT_EQ(mr_cursor_read_u16be(&c), (uint16_t)p);
         ASSERT_EQ(mr_cursor_read_i32le(&c), (int32_t)p);
         ASSERT_EQ(mr_cursor_read_u64be(&c), p);
@@ -1269,11 +1254,11 @@ static void test_leb128(void)
     /* Random values, of every length: shifted so that short ones are common. */
     check_ctx = "LEB128 random";
     for (int i = 0; i < 20000; i++) {
-        uint64_t r = rng();
-        unsigned sh = (unsigned)(rng() % 64);
+        uint64_t r = mr_test_rng(&rng_state);
+        unsigned sh = (unsigned)(mr_test_rng(&rng_state) % 64);
         check_uleb(r >> sh);
         uint64_t m = r >> sh;
-        check_sleb((int64_t)(rng() & 1 ? m : 0 - m));
+        check_sleb((int64_t)(mr_test_rng(&rng_state) & 1 ? m : 0 - m));
         check_sleb((int64_t)r / ((int64_t)1 << (sh % 63)));
     }
 
@@ -1285,7 +1270,7 @@ static void test_leb128(void)
     mr_cursor_init(&c, MR_REGION_OF_ARRAY(stream));
     int count = 0;
     while (mr_cursor_remaining(&c) >= 20) {
-        uint64_t r = rng() >> (rng() % 64);
+        uint64_t r = mr_test_rng(&rng_state) >> (mr_test_rng(&rng_state) % 64);
         ASSERT_OK(mr_cursor_write_uleb128(&c, r));
         ASSERT_OK(mr_cursor_write_sleb128(&c, (int64_t)~r));
         count++;
@@ -1294,7 +1279,7 @@ static void test_leb128(void)
     rng_state = seed;
     mr_cursor_init(&c, mr_region_make_ro(stream, end));
     for (int i = 0; i < count; i++) {
-        uint64_t r = rng() >> (rng() % 64);
+        uint64_t r = mr_test_rng(&rng_state) >> (mr_test_rng(&rng_state) % 64);
         ASSERT_EQ(mr_cursor_read_uleb128(&c), r);
         ASSERT_EQ(mr_cursor_read_sleb128(&c), (int64_t)~r);
     }

@@ -314,7 +314,7 @@ static void *registry_thread(void *arg)
 static void test_threads(void)
 {
     pthread_t t[NTHREADS];
-    thread_rounds = getenv("MR_UNDER_VALGRIND") ? 300 : 3000;
+    thread_rounds = mr_test_under_valgrind() ? 300 : 3000;
     ASSERT_OK(mr_iobuf_alloc(NULL, 1 << 16, 4096, 0, &shared_buf));
     for (uintptr_t i = 0; i < NTHREADS; i++)
         ASSERT_EQ(pthread_create(&t[i], NULL, registry_thread, (void *)(i + 1)), 0);

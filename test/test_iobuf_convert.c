@@ -68,13 +68,7 @@ static ssize_t decode(size_t w, void *dst, struct mr_region src, size_t n, enum 
 }
 
 static uint32_t rng_state = 0x9e3779b9u;
-static unsigned char rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return (unsigned char)rng_state;
-}
+static unsigned char rnd(void) { return (unsigned char)mr_test_rng32(&rng_state); }
 
 /* Buffers with room for the largest case, a guard on both sides and a skew. */
 static unsigned char src_buf[GUARD + 8 + MAX_BYTES + GUARD];

@@ -119,20 +119,6 @@ static void assert_pattern(struct mr_region r, uint64_t off)
 
 /* ---- leaks --------------------------------------------------------------- */
 
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* the directory's own */
-}
-
 /* Lines of /proc/self/maps that map a file of this run's directory. */
 static int count_maps(void)
 {
@@ -148,11 +134,10 @@ static int count_maps(void)
     return n;
 }
 
+/* A test leaves no fd open (MR_TEST_RUN) and nothing of dir mapped. */
 #define RUN(test)                                                               \
     do {                                                                        \
-        int fds_ = count_fds();                                                 \
-        test();                                                                 \
-        ASSERT_EQ(count_fds(), fds_);                                           \
+        MR_TEST_RUN(test);                                                      \
         ASSERT_EQ(count_maps(), 0);                                             \
     } while (0)
 
@@ -443,11 +428,11 @@ static void test_open_fd(void)
     struct mr_map m;
     int fd = open(p, O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd, 0);
-    int fds = count_fds();
+    int fds = mr_test_count_fds();
 
     /* The map keeps a duplicate, close-on-exec; the caller's fd may go. */
     ASSERT_OK(mr_map_open_fd(&m, fd, MR_MAP_SHARED, 10, MR_MAP_TO_END, 0));
-    ASSERT_EQ(count_fds(), fds + 1);
+    ASSERT_EQ(mr_test_count_fds(), fds + 1);
     ASSERT_NE(m.fd, fd);
     ASSERT_TRUE(fcntl(m.fd, F_GETFD) & FD_CLOEXEC);
     ASSERT_EQ(close(fd), 0);
@@ -455,14 +440,14 @@ static void test_open_fd(void)
     ASSERT_OK(mr_map_resize(&m, 2 * ps)); /* through its own fd */
     ASSERT_EQ(file_size(p), (off_t)(10 + 2 * ps));
     mr_map_close(&m);
-    ASSERT_EQ(count_fds(), fds - 1);
+    ASSERT_EQ(mr_test_count_fds(), fds - 1);
 
     /* MR_MAP_NO_FD: no descriptor held, so no resize; the caller's fd is
      * left alone. */
     fd = open(p, O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd, 0);
     ASSERT_OK(mr_map_open_fd(&m, fd, MR_MAP_SHARED, 0, MR_MAP_TO_END, MR_MAP_NO_FD));
-    ASSERT_EQ(count_fds(), fds);
+    ASSERT_EQ(mr_test_count_fds(), fds);
     ASSERT_ERR(mr_map_resize(&m, ps), -EBADF);
     mr_map_close(&m);
     ASSERT_GE(fcntl(fd, F_GETFD), 0);
@@ -470,7 +455,7 @@ static void test_open_fd(void)
 
     /* From a path, too. */
     ASSERT_OK(mr_map_open(&m, p, MR_MAP_SHARED, MR_MAP_NO_FD));
-    ASSERT_EQ(count_fds(), fds - 1);
+    ASSERT_EQ(mr_test_count_fds(), fds - 1);
     ASSERT_EQ(m.region.len, 10 + 2 * ps);
     struct mr_region head;
     ASSERT_OK(mr_region_sub(m.region, 0, ps + 50, &head));
@@ -478,7 +463,7 @@ static void test_open_fd(void)
     ASSERT_ERR(mr_map_resize(&m, ps), -EBADF);
     mr_map_close(&m);
     ASSERT_OK(mr_map_open(&m, p, MR_MAP_READ, 0));
-    ASSERT_EQ(count_fds(), fds);
+    ASSERT_EQ(mr_test_count_fds(), fds);
     ASSERT_TRUE(fcntl(m.fd, F_GETFD) & FD_CLOEXEC);
     mr_map_close(&m);
 }
@@ -495,12 +480,12 @@ static void create_fails_child(void *arg)
     signal(SIGXFSZ, SIG_IGN);
     if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
         _exit(3);
-    int fds = count_fds();
+    int fds = mr_test_count_fds();
     if (mr_map_open_new(&m, p, 1 << 20, 0, 0) != -EFBIG)
         _exit(4);
     if (access(p, F_OK) == 0 || errno != ENOENT)
         _exit(5);
-    if (count_fds() != fds || count_maps() != 0)
+    if (mr_test_count_fds() != fds || count_maps() != 0)
         _exit(6);
     _exit(0);
 }

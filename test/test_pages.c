@@ -19,14 +19,16 @@
 static size_t ps; /* the page size */
 
 /* Valgrind reports msync on unmapped memory as an error; mincore gives the
- * same answer (ENOMEM for a range that is not mapped) without one. */
+ * same answer (ENOMEM for a range that is not mapped) without one. Also
+ * asks valgrind itself, where its header is there: this must hold under any
+ * valgrind run, not only ctest's valgrind_* ones. */
 static bool under_valgrind(void)
 {
 #ifdef MR_HAVE_VALGRIND_H
     if (RUNNING_ON_VALGRIND)
         return true;
 #endif
-    return getenv("MR_UNDER_VALGRIND") != NULL;
+    return mr_test_under_valgrind();
 }
 
 /* 0 if every page of [p, p + len) is mapped, else -errno (ENOMEM: some page is not). */
@@ -60,45 +62,6 @@ static struct mr_alloc_stats stats_of(struct mr_pages *p)
         ASSERT_EQ(s_.blocks, (size_t)(blocks_));                                \
         ASSERT_GE(s_.largest, (size_t)PTRDIFF_MAX - 4 * ps);                    \
     } while (0)
-
-#define ASSERT_REGION_EQ(x, y)                                                  \
-    do {                                                                        \
-        struct mr_region x_ = (x), y_ = (y);                                    \
-        ASSERT_PTR_EQ(x_.ptr, y_.ptr);                                          \
-        ASSERT_EQ(x_.len, y_.len);                                              \
-        ASSERT_EQ(x_.flags, y_.flags);                                          \
-    } while (0)
-
-#define ASSERT_ALIGNED(p, align) ASSERT_EQ((uintptr_t)(p) & ((uintptr_t)(align) - 1), (uintptr_t)0)
-
-static struct mr_region sentinel(void) { return (struct mr_region){ (void *)(uintptr_t)0x5a5a50, 77, 0x40 }; }
-
-static unsigned char pattern(unsigned seed, size_t i) { return (unsigned char)(seed * 131u + i * 7u + 1u); }
-
-static void fill(struct mr_region r, unsigned seed)
-{
-    unsigned char *p = r.ptr;
-    for (size_t i = 0; i < r.len; i++)
-        p[i] = pattern(seed, i);
-}
-
-static size_t first_bad(struct mr_region r, unsigned seed, size_t n)
-{
-    const unsigned char *p = r.ptr;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != pattern(seed, i))
-            return i;
-    return n;
-}
-
-#define ASSERT_FILLED_N(r, seed, n)                                             \
-    do {                                                                        \
-        size_t n__ = (n), bad_ = first_bad((r), (seed), n__);                   \
-        if (bad_ != n__)                                                        \
-            mr_test_fail(__FILE__, __LINE__, "block %u (%p) lost its content at byte %zu of %zu", \
-                         (unsigned)(seed), (r).ptr, bad_, n__);                 \
-    } while (0)
-#define ASSERT_FILLED(r, seed) ASSERT_FILLED_N(r, seed, (r).len)
 
 /* The first nonzero byte of r, or r.len. */
 static size_t first_nonzero(struct mr_region r)
@@ -146,7 +109,7 @@ static struct mr_pages *make_pages(struct mr_failing *f, unsigned flags)
 
 static struct mr_region must_alloc(struct mr_pages *p, size_t size, size_t align)
 {
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     ASSERT_OK(mr_alloc(mr_pages_allocator(p), size, align, &r));
     ASSERT_TRUE(r.ptr != NULL);
     ASSERT_EQ(r.len, size);
@@ -257,7 +220,7 @@ static void test_sizes(void)
                 if (nz != r[i].len)
                     mr_test_fail(__FILE__, __LINE__, "size %zu align %zu guard %d: byte %zu not zero",
                                  sizes[i], align, guard, nz);
-                fill(r[i], (unsigned)(i + align));
+                mr_test_fill(r[i], (unsigned)(i + align));
             }
             for (size_t i = 0; i < NS; i++)
                 ASSERT_FILLED(r[i], (unsigned)(i + align));
@@ -273,10 +236,10 @@ static void test_sizes(void)
             }
         }
         /* Zeroed through mr_alloc_zeroed too, and size 0 is empty. */
-        struct mr_region z = sentinel();
+        struct mr_region z = mr_test_sentinel();
         ASSERT_OK(mr_alloc_zeroed(mr_pages_allocator(p), 5000, 64, &z));
         ASSERT_EQ(first_nonzero(z), z.len);
-        struct mr_region e = sentinel();
+        struct mr_region e = mr_test_sentinel();
         ASSERT_OK(mr_alloc(mr_pages_allocator(p), 0, 64, &e));
         ASSERT_TRUE(e.ptr == NULL);
         ASSERT_EQ(e.len, (size_t)0);
@@ -296,7 +259,7 @@ static void test_errors(void)
         struct mr_allocator *al = mr_pages_allocator(p);
         struct mr_region keep = must_alloc(p, 10, 8);
         struct mr_alloc_stats s = stats_of(p);
-        struct mr_region r = sentinel();
+        struct mr_region r = mr_test_sentinel();
         const size_t bad_align[] = { 0, 3, 6, 100, ps + 1, 2 * ps, SIZE_MAX };
         for (size_t i = 0; i < sizeof bad_align / sizeof bad_align[0]; i++)
             ASSERT_ERR(mr_alloc(al, 10, bad_align[i], &r), -EINVAL);
@@ -315,7 +278,7 @@ static void test_errors(void)
                 ASSERT_ERR(rc, -ENOMEM);
             }
         }
-        ASSERT_REGION_EQ(r, sentinel());
+        ASSERT_REGION_EQ(r, mr_test_sentinel());
         ASSERT_STATS(p, s.total, s.used, s.blocks);
         mr_free(al, keep);
         mr_pages_destroy(p);
@@ -444,7 +407,7 @@ static void test_realloc(void)
         struct mr_allocator *al = mr_pages_allocator(p);
 
         struct mr_region r = must_alloc(p, 100, 16);
-        fill(r, 1);
+        mr_test_fill(r, 1);
         void *old = r.ptr;
         size_t old_map = expected_map(100, 16, guard);
         uintptr_t old_base = page_of((uintptr_t)old - hdr);
@@ -459,7 +422,7 @@ static void test_realloc(void)
         ASSERT_STATS(p, expected_map(10000, 16, guard), 10000, 1);
         check_layout(r, 16, guard, expected_map(10000, 16, guard));
         ASSERT_ERR(mapped((void *)old_base, old_map), -ENOMEM);
-        fill(r, 2);
+        mr_test_fill(r, 2);
 
         /* Shrink: the first bytes kept. */
         old = r.ptr;
@@ -523,7 +486,7 @@ static void test_destroy(void)
             if (align > ps)
                 align = ps;
             r[i] = must_alloc(p, size, align);
-            fill(r[i], (unsigned)i);
+            mr_test_fill(r[i], (unsigned)i);
             base[i] = page_of((uintptr_t)r[i].ptr - hdr);
             map[i] = expected_map(size, align, guard);
             ASSERT_OK(mapped((void *)base[i], map[i] - (guard ? ps : 0)));

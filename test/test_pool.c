@@ -29,44 +29,6 @@ static struct mr_alloc_stats stats_of(struct mr_pool *p)
         ASSERT_EQ(s_.blocks, (size_t)(blocks_));                                \
     } while (0)
 
-#define ASSERT_REGION_EQ(x, y)                                                  \
-    do {                                                                        \
-        struct mr_region x_ = (x), y_ = (y);                                    \
-        ASSERT_PTR_EQ(x_.ptr, y_.ptr);                                          \
-        ASSERT_EQ(x_.len, y_.len);                                              \
-        ASSERT_EQ(x_.flags, y_.flags);                                          \
-    } while (0)
-
-#define ASSERT_ALIGNED(p, align) ASSERT_EQ((uintptr_t)(p) & ((uintptr_t)(align) - 1), (uintptr_t)0)
-
-static struct mr_region sentinel(void) { return (struct mr_region){ (void *)(uintptr_t)0x5a5a50, 77, 0x40 }; }
-
-static unsigned char pattern(unsigned seed, size_t i) { return (unsigned char)(seed * 131u + i * 7u + 1u); }
-
-static void fill(struct mr_region r, unsigned seed)
-{
-    unsigned char *p = r.ptr;
-    for (size_t i = 0; i < r.len; i++)
-        p[i] = pattern(seed, i);
-}
-
-static size_t first_bad(struct mr_region r, unsigned seed)
-{
-    const unsigned char *p = r.ptr;
-    for (size_t i = 0; i < r.len; i++)
-        if (p[i] != pattern(seed, i))
-            return i;
-    return r.len;
-}
-
-#define ASSERT_FILLED(r, seed)                                                  \
-    do {                                                                        \
-        size_t bad_ = first_bad((r), (seed));                                   \
-        if (bad_ != (r).len)                                                    \
-            mr_test_fail(__FILE__, __LINE__, "block %u (%p) lost its content at byte %zu of %zu", \
-                         (unsigned)(seed), (r).ptr, bad_, (r).len);             \
-    } while (0)
-
 static size_t round_up(size_t x, size_t a) { return (x + a - 1) / a * a; }
 
 /* The block size a pool uses for a request: at least a pointer, a multiple
@@ -90,7 +52,7 @@ static struct mr_pool *make_pool(struct mr_failing *f, size_t bs, size_t align, 
 
 static struct mr_region must_get(struct mr_pool *p)
 {
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     ASSERT_OK(mr_pool_alloc(p, &r));
     ASSERT_TRUE(r.ptr != NULL);
     ASSERT_EQ(r.flags, 0u);
@@ -185,7 +147,7 @@ static void test_create(void)
     /* NULL backing: the heap. */
     p = make_pool(NULL, 8, 8, 4, 0);
     struct mr_region h = must_get(p);
-    fill(h, 1);
+    mr_test_fill(h, 1);
     mr_pool_free(p, h);
     mr_pool_destroy(p);
     mr_pool_destroy(NULL);
@@ -218,7 +180,7 @@ static void check_blocks(size_t block_size, size_t align)
             ASSERT_PTR_EQ(b[i].ptr, (char *)b[i - 1].ptr + bs);
         for (size_t j = 0; j < i; j++)
             ASSERT_TRUE(b[j].ptr != b[i].ptr);
-        fill(b[i], (unsigned)i);
+        mr_test_fill(b[i], (unsigned)i);
     }
     /* Two chunks, not overlapping. */
     uintptr_t c0 = (uintptr_t)b[0].ptr, c1 = (uintptr_t)b[PER_CHUNK].ptr;
@@ -283,18 +245,18 @@ static void test_max_blocks(void)
 
     for (size_t i = 0; i < 10; i++) {
         b[i] = must_get(p);
-        fill(b[i], (unsigned)i);
+        mr_test_fill(b[i], (unsigned)i);
         ASSERT_EQ(f.live_blocks, 1 + want_chunks[i]);
         ASSERT_STATS(p, want_total[i] * 32, (i + 1) * 32, i == 9 ? 0 : 32, i + 1);
     }
 
     /* Full: -ENOMEM from both paths, nothing changes, the backing is not asked. */
     size_t attempts = f.attempts;
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     ASSERT_ERR(mr_pool_alloc(p, &r), -ENOMEM);
     ASSERT_ERR(mr_alloc(mr_pool_allocator(p), 32, 16, &r), -ENOMEM);
     ASSERT_ERR(mr_alloc(mr_pool_allocator(p), 1, 1, &r), -ENOMEM);
-    ASSERT_REGION_EQ(r, sentinel());
+    ASSERT_REGION_EQ(r, mr_test_sentinel());
     ASSERT_STATS(p, 320, 320, 0, 10);
     ASSERT_EQ(f.attempts, attempts);
 
@@ -333,7 +295,7 @@ static void test_generic(void)
     struct mr_allocator *al = mr_pool_allocator(p);
     const size_t bs = rounded(48, 16);
 
-    struct mr_region a = sentinel(), b = sentinel(), r = sentinel();
+    struct mr_region a = mr_test_sentinel(), b = mr_test_sentinel(), r = mr_test_sentinel();
     ASSERT_OK(mr_alloc(al, 48, 16, &a));
     ASSERT_EQ(a.len, (size_t)48);
     ASSERT_ALIGNED(a.ptr, 16);
@@ -353,7 +315,7 @@ static void test_generic(void)
     ASSERT_ERR(mr_alloc(al, 8, 0, &r), -EINVAL);
     ASSERT_ERR(mr_alloc(al, (size_t)PTRDIFF_MAX + 1, 16, &r), -E2BIG);
     ASSERT_ERR(mr_alloc(al, SIZE_MAX, 16, &r), -E2BIG);
-    ASSERT_REGION_EQ(r, sentinel());
+    ASSERT_REGION_EQ(r, mr_test_sentinel());
     ASSERT_STATS(p, 4 * bs, 2 * bs, 48, 2);
 
     /* Size 0: empty, no block. */
@@ -363,7 +325,7 @@ static void test_generic(void)
     ASSERT_STATS(p, 4 * bs, 2 * bs, 48, 2);
 
     /* Resizing within the block keeps the pointer. */
-    fill(a, 1);
+    mr_test_fill(a, 1);
     void *const at = a.ptr;
     ASSERT_OK(mr_realloc(al, &a, 40, 16));
     ASSERT_PTR_EQ(a.ptr, at);
@@ -372,10 +334,10 @@ static void test_generic(void)
     ASSERT_OK(mr_realloc(al, &a, 48, 8));
     ASSERT_PTR_EQ(a.ptr, at);
     ASSERT_EQ(a.len, (size_t)48);
-    fill(a, 2);
+    mr_test_fill(a, 2);
     ASSERT_OK(mr_realloc(al, &b, 48, 1));
     ASSERT_EQ(b.len, (size_t)48);
-    fill(b, 3);
+    mr_test_fill(b, 3);
     ASSERT_STATS(p, 4 * bs, 2 * bs, 48, 2);
 
     /* Beyond it: -E2BIG, the region and its bytes unchanged. */
@@ -410,7 +372,7 @@ static void test_generic(void)
 
     /* A dirty block comes back zeroed from mr_alloc_zeroed. */
     memset(b.ptr, 0xee, 48);
-    struct mr_region z = sentinel();
+    struct mr_region z = mr_test_sentinel();
     ASSERT_OK(mr_alloc_zeroed(al, 48, 16, &z));
     ASSERT_PTR_EQ(z.ptr, b.ptr);
     static const unsigned char zero[48];
@@ -428,17 +390,17 @@ static void test_oom(void)
     struct mr_failing f;
     mr_failing_init(&f, NULL, 1); /* the pool object, then nothing */
     struct mr_pool *p = make_pool(&f, 64, 8, 2, 0);
-    struct mr_region r = sentinel();
+    struct mr_region r = mr_test_sentinel();
     ASSERT_ERR(mr_pool_alloc(p, &r), -ENOMEM);
     ASSERT_ERR(mr_alloc(mr_pool_allocator(p), 64, 8, &r), -ENOMEM);
-    ASSERT_REGION_EQ(r, sentinel());
+    ASSERT_REGION_EQ(r, mr_test_sentinel());
     ASSERT_STATS(p, 0, 0, 64, 0);
     ASSERT_EQ(f.live_blocks, (size_t)1);
 
     f.remaining = 1; /* one chunk */
     struct mr_region a = must_get(p), b = must_get(p);
     ASSERT_ERR(mr_pool_alloc(p, &r), -ENOMEM);
-    ASSERT_REGION_EQ(r, sentinel());
+    ASSERT_REGION_EQ(r, mr_test_sentinel());
     ASSERT_STATS(p, 128, 128, 64, 2);
     ASSERT_EQ(f.live_blocks, (size_t)2);
     mr_pool_free(p, b);

@@ -22,24 +22,9 @@ static bool is_sentinel(const struct mr_region *s)
     return true;
 }
 
-#define ASSERT_REGION(r, p, l, f)                                               \
-    do {                                                                        \
-        struct mr_region rr_ = (r);                                             \
-        ASSERT_PTR_EQ(rr_.ptr, (p));                                            \
-        ASSERT_EQ(rr_.len, (size_t)(l));                                        \
-        ASSERT_EQ(rr_.flags, (unsigned)(f));                                    \
-    } while (0)
-
-/* A small deterministic generator, so that failures reproduce. */
+/* The state of a small deterministic generator (mr_test_rng32), so that
+ * failures reproduce. */
 static uint32_t rng_state = 0x12345678;
-static uint32_t rng(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
 
 /* ---- constructors ------------------------------------------------------------ */
 
@@ -674,11 +659,11 @@ static void test_cmp_equal(void)
     static const unsigned char alpha[4] = { 0x00, 0x7f, 0x80, 0xff };
     unsigned char a[5], b[5];
     for (int iter = 0; iter < 3000; iter++) {
-        size_t al = rng() % 5, bl = rng() % 5;
+        size_t al = mr_test_rng32(&rng_state) % 5, bl = mr_test_rng32(&rng_state) % 5;
         for (size_t i = 0; i < al; i++)
-            a[i] = alpha[rng() % 4];
+            a[i] = alpha[mr_test_rng32(&rng_state) % 4];
         for (size_t i = 0; i < bl; i++)
-            b[i] = alpha[rng() % 4];
+            b[i] = alpha[mr_test_rng32(&rng_state) % 4];
         if (iter % 3 == 0) { /* make many of them share a prefix */
             memcpy(b, a, al < bl ? al : bl);
         }
@@ -749,11 +734,11 @@ static void test_find(void)
     /* against a naive reference, over a two-letter alphabet (many near misses) */
     unsigned char h[10], n[5];
     for (int iter = 0; iter < 4000; iter++) {
-        size_t hl = rng() % 11, nl = rng() % 6;
+        size_t hl = mr_test_rng32(&rng_state) % 11, nl = mr_test_rng32(&rng_state) % 6;
         for (size_t i = 0; i < hl; i++)
-            h[i] = (unsigned char)('a' + rng() % 2);
+            h[i] = (unsigned char)('a' + mr_test_rng32(&rng_state) % 2);
         for (size_t i = 0; i < nl; i++)
-            n[i] = (unsigned char)('a' + rng() % 2);
+            n[i] = (unsigned char)('a' + mr_test_rng32(&rng_state) % 2);
         ssize_t want = nl == 0 ? 0 : ref_find(h, hl, n, nl);
         ssize_t got = mr_region_find(mr_region_make_ro(hl ? h : NULL, hl), mr_region_make_ro(nl ? n : NULL, nl));
         if (got != want)

@@ -87,7 +87,7 @@ static void test_combinations(void)
                     ino_t old = exists ? make_old(name) : 0;
                     struct expect want = expected(acc, (enum mr_shm_exists)ex,
                                                   (enum mr_shm_missing)mi, exists);
-                    int fds = shm_test_count_fds();
+                    int fds = mr_test_count_fds();
                     struct mr_shm shm;
                     int rc = mr_shm_open(&shm, name, acc, (enum mr_shm_exists)ex,
                                          (enum mr_shm_missing)mi, 0);
@@ -98,7 +98,7 @@ static void test_combinations(void)
                     if (want.what == FAILS) {
                         ASSERT_ERR(rc, want.err);
                         ASSERT_EQ(shm.fd, -1);
-                        ASSERT_EQ(shm_test_count_fds(), fds);
+                        ASSERT_EQ(mr_test_count_fds(), fds);
                         ASSERT_EQ(shm_test_exists(name), (bool)exists);
                         ASSERT_EQ(mr_shm_close(&shm), 0); /* closed: a no-op */
                         continue;
@@ -133,7 +133,7 @@ static void test_combinations(void)
                     ASSERT_EQ(shm.fd, -1);
                     ASSERT_STR_EQ(shm.name, name); /* kept for a later unlink */
                     ASSERT_EQ(mr_shm_close(&shm), 0);
-                    ASSERT_EQ(shm_test_count_fds(), fds);
+                    ASSERT_EQ(mr_test_count_fds(), fds);
                 }
             }
         }
@@ -265,12 +265,12 @@ static void test_names(void)
             ASSERT_STR_EQ(why, c->reason);
         if (c->err != 0) {
             struct mr_shm shm;
-            int fds = shm_test_count_fds();
+            int fds = mr_test_count_fds();
             ASSERT_ERR(mr_shm_open(&shm, c->name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_CREATE, 0),
                        c->err);
             ASSERT_EQ(shm.fd, -1);
             ASSERT_ERR(mr_shm_unlink(c->name), c->err);
-            ASSERT_EQ(shm_test_count_fds(), fds);
+            ASSERT_EQ(mr_test_count_fds(), fds);
         }
     }
 
@@ -291,7 +291,7 @@ static void test_planted(void)
 {
     char name[MR_SHM_NAME_MAX + 2], path[300], target[300];
     struct mr_shm shm;
-    int fds = shm_test_count_fds();
+    int fds = mr_test_count_fds();
 
     /* A symlink to a file that does not exist yet: no combination follows
      * it, and none creates its target. */
@@ -329,7 +329,7 @@ static void test_planted(void)
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EINVAL);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EISDIR);
     ASSERT_EQ(rmdir(path), 0);
-    ASSERT_EQ(shm_test_count_fds(), fds);
+    ASSERT_EQ(mr_test_count_fds(), fds);
 }
 
 /* Permission checks, honestly: root passes every DAC check, so the refusal

@@ -120,7 +120,7 @@ static void test_resize_eintr(void)
     /* valgrind queues signals in its own scheduler and, at this rate,
      * occasionally delivers one with the default action: the property is
      * the kernel's and the library's, checked by the plain and ASan runs. */
-    if (getenv("MR_UNDER_VALGRIND") != NULL) {
+    if (mr_test_under_valgrind()) {
         fprintf(stderr, "resize under signals: skipped under valgrind\n");
         finish(&shm);
         return;
@@ -501,9 +501,9 @@ static void test_list(void)
                       shm_test_path(path, sizeof path, shm_test_name(odd[2], "list-link"))), 0);
 
     struct mr_shm_list l;
-    int fds = shm_test_count_fds();
+    int fds = mr_test_count_fds();
     ASSERT_OK(mr_shm_list_init(&l, NULL));
-    ASSERT_EQ(shm_test_count_fds(), fds);
+    ASSERT_EQ(mr_test_count_fds(), fds);
     ASSERT_GE(l.count, (size_t)NLISTED);
     for (int i = 0; i < NLISTED; i++) {
         const struct mr_shm_entry *e = find(&l, names[i]);
@@ -545,7 +545,7 @@ static void test_list(void)
         struct mr_failing f;
         mr_failing_init(&f, NULL, n);
         int rc = mr_shm_list_init(&l, mr_failing_allocator(&f));
-        ASSERT_EQ(shm_test_count_fds(), fds);
+        ASSERT_EQ(mr_test_count_fds(), fds);
         if (rc == 0) {
             ASSERT_EQ(f.failures, (size_t)0);
             ASSERT_TRUE(find(&l, names[0]) != NULL);

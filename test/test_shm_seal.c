@@ -520,10 +520,10 @@ static void test_fallback(void)
     for (int i = 0; i < 16; i++)
         occupy(occupied_base + (uint64_t)i);
     mr__shm_force_fallback(true, occupied_base);
-    int fds = shm_test_count_fds();
+    int fds = mr_test_count_fds();
     ASSERT_ERR(mr_shm_open_anon(&shm, NULL, 0), -EEXIST);
     ASSERT_EQ(shm.fd, -1);
-    ASSERT_EQ(shm_test_count_fds(), fds);
+    ASSERT_EQ(mr_test_count_fds(), fds);
     for (int i = 0; i < 16; i++)
         release(occupied_base + (uint64_t)i);
     anon_path(path, sizeof path, occupied_base + 16);

@@ -170,9 +170,9 @@ static void test_too_many_for_max(void)
     const size_t maxes[] = { 2, 2, 0 };
     for (int k = 0; k < 3; k++) {
         ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("x", 1), mine, (size_t)counts[k], 0), 1);
-        int before = count_fds();
+        int before = mr_test_count_fds();
         ASSERT_ERR(mr_sock_recv_fds(&b, REG(pay), got, maxes[k], &n, 0), -EMSGSIZE);
-        ASSERT_EQ(count_fds(), before); /* every fd that arrived was closed */
+        ASSERT_EQ(mr_test_count_fds(), before); /* every fd that arrived was closed */
         ASSERT_EQ(n, (size_t)0);
         for (size_t i = 0; i < maxes[k]; i++)
             ASSERT_EQ(got[i], -1);
@@ -199,7 +199,7 @@ static void receive_under_rlimit(void *arg)
     int lowest = dup(0);
     ASSERT_GE(lowest, 0);
     close(lowest);
-    int before = count_fds();
+    int before = mr_test_count_fds();
     struct rlimit old, low;
     ASSERT_OK(getrlimit(RLIMIT_NOFILE, &old));
     low = old;
@@ -214,7 +214,7 @@ static void receive_under_rlimit(void *arg)
     ASSERT_EQ(n, (size_t)0);
     for (int i = 0; i < 8; i++)
         ASSERT_EQ(got[i], -1);
-    ASSERT_EQ(count_fds(), before);
+    ASSERT_EQ(mr_test_count_fds(), before);
     /* The fd number the kernel used is free again. */
     int again = dup(0);
     ASSERT_EQ(again, lowest);
@@ -223,7 +223,7 @@ static void receive_under_rlimit(void *arg)
 
 static void test_ctrunc_rlimit(void)
 {
-    if (under_valgrind()) {
+    if (mr_test_under_valgrind()) {
         /* valgrind keeps RLIMIT_NOFILE to itself: the kernel never sees it. */
         fprintf(stderr, "note: under valgrind, the RLIMIT_NOFILE case is skipped\n");
         return;
@@ -249,9 +249,9 @@ static void test_truncated_datagram(void)
     char big[100] = { 0 }, small[10];
     size_t n;
     ASSERT_EQ(mr_sock_send_fds(&a, REG(big), mine, 2, 0), 100);
-    int before = count_fds();
+    int before = mr_test_count_fds();
     ASSERT_ERR(mr_sock_recv_fds(&b, REG(small), got, 2, &n, 0), -EMSGSIZE);
-    ASSERT_EQ(count_fds(), before);
+    ASSERT_EQ(mr_test_count_fds(), before);
     ASSERT_EQ(n, (size_t)0);
     ASSERT_EQ(got[0], -1);
     close_n(mine, 2);
@@ -381,13 +381,13 @@ static void test_large_payload(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_DFL);
-    RUN(test_several_fds);
-    RUN(test_memfd_to_child);
-    RUN(test_too_many_for_max);
-    RUN(test_ctrunc_rlimit);
-    RUN(test_truncated_datagram);
-    RUN(test_refusals);
-    RUN(test_nothing_is_not_fd0);
-    RUN(test_large_payload);
+    MR_TEST_RUN(test_several_fds);
+    MR_TEST_RUN(test_memfd_to_child);
+    MR_TEST_RUN(test_too_many_for_max);
+    MR_TEST_RUN(test_ctrunc_rlimit);
+    MR_TEST_RUN(test_truncated_datagram);
+    MR_TEST_RUN(test_refusals);
+    MR_TEST_RUN(test_nothing_is_not_fd0);
+    MR_TEST_RUN(test_large_payload);
     return 0;
 }

@@ -101,10 +101,10 @@ static unsigned read_port(int fd)
 {
     char line[32];
     size_t n = 0;
-    int64_t end = mono_ms() + 5000;
+    int64_t end = mr_test_now_ms() + 5000;
     while (n < sizeof line - 1 && (n == 0 || line[n - 1] != '\n')) {
         struct pollfd p = { fd, POLLIN, 0 };
-        int left = (int)(end - mono_ms());
+        int left = (int)(end - mr_test_now_ms());
         ASSERT_GT(left, 0);
         ASSERT_GT(poll(&p, 1, left), 0);
         ssize_t k = read(fd, line + n, sizeof line - 1 - n);
@@ -266,10 +266,10 @@ int main(void)
     int st = wait_child(pid);
     if (st != 0)
         mr_test_skip(st == 127 ? "python3 not found" : "python3 has no socket.send_fds (3.9+)");
-    RUN(test_tcp_python_server);
-    RUN(test_tcp_python_client);
-    RUN(test_udp_python_sender);
-    RUN(test_udp_python_echo);
-    RUN(test_unix_fds_python);
+    MR_TEST_RUN(test_tcp_python_server);
+    MR_TEST_RUN(test_tcp_python_client);
+    MR_TEST_RUN(test_udp_python_sender);
+    MR_TEST_RUN(test_udp_python_echo);
+    MR_TEST_RUN(test_unix_fds_python);
     return 0;
 }

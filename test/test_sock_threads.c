@@ -114,7 +114,7 @@ static void test_datagram_readers(void)
 
 int main(void)
 {
-    RUN(test_stream_two_threads);
-    RUN(test_datagram_readers);
+    MR_TEST_RUN(test_stream_two_threads);
+    MR_TEST_RUN(test_datagram_readers);
     return 0;
 }

@@ -15,16 +15,9 @@ static const enum mr_type scalar_types[] = {
 };
 static const enum mr_order orders[] = { MR_ORDER_HOST, MR_ORDER_LE, MR_ORDER_BE };
 
-/* A small deterministic generator, so that failures reproduce. */
+/* The state of a small deterministic generator (mr_test_rng), so that
+ * failures reproduce. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-static uint64_t rng(void)
-{
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
 
 static bool value_same(union mr_value a, union mr_value b) { return memcmp(&a, &b, sizeof a) == 0; }
 
@@ -626,10 +619,10 @@ static void test_array_copy(void)
             for (size_t si = 0; si < COUNT(strides); si++) {
                 struct mr_array a;
                 for (size_t k = 0; k < sizeof buf; k++)
-                    buf[k] = (unsigned char)rng();
+                    buf[k] = (unsigned char)mr_test_rng(&rng_state);
                 /* Floats: finite values, so that comparisons are exact. */
                 for (size_t k = 0; k < N * 8; k += 8) {
-                    uint64_t x = rng();
+                    uint64_t x = mr_test_rng(&rng_state);
                     if (t == MR_TYPE_F32)
                         x &= ~((1ull << 62) | (1ull << 30)); /* exponents below all-ones */
                     if (t == MR_TYPE_F64)
