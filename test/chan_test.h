@@ -8,50 +8,11 @@
 
 #include "helpers.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Open fds, not counting the one that reads the directory. */
-static inline int chan_test_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        mr_test_fail(__FILE__, __LINE__, "cannot read /proc/self/fd");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
-
-/* Run a test function and fail if it leaves an fd open. */
-#define RUN(fn)                                                                 \
-    do {                                                                        \
-        int before_ = chan_test_fds();                                          \
-        fn();                                                                   \
-        int after_ = chan_test_fds();                                           \
-        if (before_ != after_)                                                  \
-            mr_test_fail(__FILE__, __LINE__, "%s leaked fds: %d open before, %d after", \
-                         #fn, before_, after_);                                 \
-    } while (0)
-
-static inline int64_t chan_test_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline bool chan_test_valgrind(void)
-{
-    return getenv("MR_UNDER_VALGRIND") != NULL;
-}
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CHAN_TEST_SANITIZED 1
@@ -67,7 +28,7 @@ static inline bool chan_test_valgrind(void)
 /* n for a plain build, n / 10 under a sanitizer, n / 20 under valgrind. */
 static inline uint64_t chan_test_scale(uint64_t n)
 {
-    if (chan_test_valgrind())
+    if (mr_test_under_valgrind())
         return n / 20 ? n / 20 : 1;
     if (CHAN_TEST_SANITIZED)
         return n / 10 ? n / 10 : 1;

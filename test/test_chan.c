@@ -80,7 +80,7 @@ static void test_sizes(void)
     size_t max = mr_chan_max_msg(&p);
     ASSERT_EQ(max, 4080u);
     static unsigned char buf[4096];
-    size_t step = chan_test_valgrind() ? 7 : 1;
+    size_t step = mr_test_under_valgrind() ? 7 : 1;
     for (size_t len = 0; len <= max; len += (len < max && len + step > max) ? max - len : step) {
         struct mr_region r, m;
         ASSERT_OK(mr_chan_reserve(&p, len, 0, &r));
@@ -205,9 +205,9 @@ static void test_full_and_empty(void)
     ASSERT_OK(mr_chan_try_reserve(&p, 48, &r));
     ASSERT_OK(mr_chan_commit(&p, 48));
     ASSERT_ERR(mr_chan_try_reserve(&p, 0, &r), -EAGAIN);
-    int64_t t0 = chan_test_ms();
+    int64_t t0 = mr_test_now_ms();
     ASSERT_ERR(mr_chan_reserve(&p, 0, 60, &r), -ETIMEDOUT);
-    int64_t dt = chan_test_ms() - t0;
+    int64_t dt = mr_test_now_ms() - t0;
     ASSERT_GE(dt, 60);
     ASSERT_LT(dt, 2000);
     struct mr_chan_stats ps;
@@ -227,9 +227,9 @@ static void test_full_and_empty(void)
         ASSERT_OK(mr_chan_release(&c));
     }
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
-    t0 = chan_test_ms();
+    t0 = mr_test_now_ms();
     ASSERT_ERR(mr_chan_peek(&c, 30, &m), -ETIMEDOUT);
-    ASSERT_GE(chan_test_ms() - t0, 30);
+    ASSERT_GE(mr_test_now_ms() - t0, 30);
     char small[4];
     ASSERT_ERR(mr_chan_recv(&c, MR_REGION_OF_ARRAY(small), 20), -ETIMEDOUT);
     struct mr_chan_stats cs;
@@ -623,12 +623,12 @@ static void test_share(void)
     ASSERT_ERR(mr_chan_attach_sock(&x, &b, 0, MR_CHAN_CONSUMER, 0, 1000), -EPROTO);
     int fd = mr_chan_fd(&p);
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("0123456789abcdef", 16), &fd, 1, 0), 16);
-    int before = chan_test_fds();
+    int before = mr_test_count_fds();
     ASSERT_ERR(mr_chan_attach_sock(&x, &b, 0, MR_CHAN_CONSUMER, 0, 1000), -EPROTO);
-    ASSERT_EQ(chan_test_fds(), before);
+    ASSERT_EQ(mr_test_count_fds(), before);
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("short", 5), &fd, 1, 0), 5);
     ASSERT_ERR(mr_chan_attach_sock(&x, &b, 0, MR_CHAN_CONSUMER, 0, 1000), -EPROTO);
-    ASSERT_EQ(chan_test_fds(), before);
+    ASSERT_EQ(mr_test_count_fds(), before);
 
     /* The watched socket: when the consumer's side of it is gone (its own
      * socket and the end's duplicate), the producer sees the peer gone. */
@@ -684,9 +684,9 @@ static void test_watch_pid(void)
         ASSERT_OK(mr_chan_commit(&p, 100));
     close(pfd[1]); /* the child exits (and stays a zombie until waited for) */
     /* A reserve blocked on the full ring sees the death within a slice. */
-    int64_t t0 = chan_test_ms();
+    int64_t t0 = mr_test_now_ms();
     ASSERT_ERR(mr_chan_reserve(&p, 100, -1, &r), -EPIPE);
-    ASSERT_LT(chan_test_ms() - t0, 2000);
+    ASSERT_LT(mr_test_now_ms() - t0, 2000);
     ASSERT_ERR(mr_chan_check_peer(&p), -EPIPE);
     int status;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -696,19 +696,19 @@ static void test_watch_pid(void)
 
 int main(void)
 {
-    RUN(test_basic);
-    RUN(test_sizes);
-    RUN(test_stale_payload);
-    RUN(test_wrap);
-    RUN(test_full_and_empty);
-    RUN(test_wakes);
-    RUN(test_misuse);
-    RUN(test_close);
-    RUN(test_attach_checks);
-    RUN(test_modes);
-    RUN(test_named);
-    RUN(test_share);
-    if (!chan_test_valgrind()) /* valgrind 3.19 has no pidfd_open */
-        RUN(test_watch_pid);
+    MR_TEST_RUN(test_basic);
+    MR_TEST_RUN(test_sizes);
+    MR_TEST_RUN(test_stale_payload);
+    MR_TEST_RUN(test_wrap);
+    MR_TEST_RUN(test_full_and_empty);
+    MR_TEST_RUN(test_wakes);
+    MR_TEST_RUN(test_misuse);
+    MR_TEST_RUN(test_close);
+    MR_TEST_RUN(test_attach_checks);
+    MR_TEST_RUN(test_modes);
+    MR_TEST_RUN(test_named);
+    MR_TEST_RUN(test_share);
+    if (!mr_test_under_valgrind()) /* valgrind 3.19 has no pidfd_open */
+        MR_TEST_RUN(test_watch_pid);
     return 0;
 }

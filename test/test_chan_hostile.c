@@ -61,7 +61,7 @@ static void touch_write(void *addr)
 
 static void test_guards(void)
 {
-    if (chan_test_valgrind())
+    if (mr_test_under_valgrind())
         return; /* the faults are the point; valgrind would report each one */
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
     chan_test_pair(&p, &c, CAP);
@@ -459,14 +459,14 @@ static void test_random(void)
 int main(void)
 {
     page = (size_t)sysconf(_SC_PAGESIZE);
-    RUN(test_guards);
-    RUN(test_head_ignored);
-    RUN(test_bad_lengths);
-    RUN(test_bad_commit_word);
-    RUN(test_header_fields);
-    RUN(test_forged_but_valid);
-    RUN(test_harmless_words);
-    RUN(test_tail);
-    RUN(test_random);
+    MR_TEST_RUN(test_guards);
+    MR_TEST_RUN(test_head_ignored);
+    MR_TEST_RUN(test_bad_lengths);
+    MR_TEST_RUN(test_bad_commit_word);
+    MR_TEST_RUN(test_header_fields);
+    MR_TEST_RUN(test_forged_but_valid);
+    MR_TEST_RUN(test_harmless_words);
+    MR_TEST_RUN(test_tail);
+    MR_TEST_RUN(test_random);
     return 0;
 }

@@ -139,7 +139,7 @@ static void stream(bool parent_produces, uint64_t n, unsigned flags)
     ASSERT_OK(mr_chan_create(&c, CAP, mine, flags));
     ASSERT_OK(mr_chan_share(&c, &a));
     ASSERT_OK(mr_sock_close(&a));
-    int64_t t0 = chan_test_ms();
+    int64_t t0 = mr_test_now_ms();
     struct pos at = { 99, 0 };
     if (mine == MR_CHAN_PRODUCER) {
         ASSERT_ERR(produce(&c, n, &at), 0);
@@ -158,7 +158,7 @@ static void stream(bool parent_produces, uint64_t n, unsigned flags)
     }
     fprintf(stderr, "stream: %llu messages %s%s in %lld ms\n", (unsigned long long)n,
             parent_produces ? "parent -> child" : "child -> parent", flags ? " (fenced)" : "",
-            (long long)(chan_test_ms() - t0));
+            (long long)(mr_test_now_ms() - t0));
 }
 
 static void test_stream_to_child(void)
@@ -213,12 +213,12 @@ static void killed_producer(enum watch how)
     struct pos at = { 5, 0 };
     ASSERT_OK(consume(&c, chan_test_scale(20000), &at));
     ASSERT_EQ(kill(pid, SIGKILL), 0);
-    int64_t t0 = chan_test_ms();
+    int64_t t0 = mr_test_now_ms();
     /* The messages it committed before it died are all there, whole. */
     struct mr_chan_stats before, after;
     mr_chan_stats(&c, &before);
     ASSERT_ERR(consume(&c, 0, &at), -EPIPE);
-    int64_t dt = chan_test_ms() - t0;
+    int64_t dt = mr_test_now_ms() - t0;
     mr_chan_stats(&c, &after);
     ASSERT_LT(dt, DEATH_LIMIT_MS);
     ASSERT_EQ(wait_child(pid), 1000 + SIGKILL);
@@ -280,7 +280,7 @@ static void gone_consumer(enum watch how, bool close_instead)
     ASSERT_EQ(read(stopped[0], &x, 1), 1);
     int64_t t0;
     if (close_instead) {
-        t0 = chan_test_ms();
+        t0 = mr_test_now_ms();
         ASSERT_ERR(produce(&p, 0, &at), -EPIPE);
     } else {
         struct mr_region r;
@@ -289,10 +289,10 @@ static void gone_consumer(enum watch how, bool close_instead)
             mr_chan_commit(&p, 512);
         ASSERT_ERR(rc, -EAGAIN);
         ASSERT_EQ(kill(pid, SIGKILL), 0);
-        t0 = chan_test_ms();
+        t0 = mr_test_now_ms();
         ASSERT_ERR(mr_chan_reserve(&p, 512, -1, &r), -EPIPE);
     }
-    int64_t dt = chan_test_ms() - t0;
+    int64_t dt = mr_test_now_ms() - t0;
     ASSERT_LT(dt, DEATH_LIMIT_MS);
     close(done[1]);
     ASSERT_EQ(wait_child(pid), close_instead ? 0 : 1000 + SIGKILL);
@@ -346,17 +346,17 @@ static void test_closing_consumer(void) { gone_consumer(BY_SOCKET, true); }
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    RUN(test_stream_to_child);
-    RUN(test_stream_from_child);
-    RUN(test_stream_fenced);
-    RUN(test_killed_producer_socket);
-    RUN(test_killed_consumer_socket);
-    RUN(test_closing_consumer);
-    RUN(test_closing_producer);
+    MR_TEST_RUN(test_stream_to_child);
+    MR_TEST_RUN(test_stream_from_child);
+    MR_TEST_RUN(test_stream_fenced);
+    MR_TEST_RUN(test_killed_producer_socket);
+    MR_TEST_RUN(test_killed_consumer_socket);
+    MR_TEST_RUN(test_closing_consumer);
+    MR_TEST_RUN(test_closing_producer);
     /* valgrind 3.19 has no pidfd_open. */
-    if (!chan_test_valgrind()) {
-        RUN(test_killed_producer_pidfd);
-        RUN(test_killed_consumer_pidfd);
+    if (!mr_test_under_valgrind()) {
+        MR_TEST_RUN(test_killed_producer_pidfd);
+        MR_TEST_RUN(test_killed_consumer_pidfd);
     }
     return 0;
 }

@@ -152,8 +152,8 @@ static void test_close_wakes(void)
 
 int main(void)
 {
-    RUN(test_million);
-    RUN(test_half_million_fenced);
-    RUN(test_close_wakes);
+    MR_TEST_RUN(test_million);
+    MR_TEST_RUN(test_half_million_fenced);
+    MR_TEST_RUN(test_close_wakes);
     return 0;
 }
