@@ -287,6 +287,16 @@ int cli_shm_name(const char *in, char *buf, size_t size)
     return mr_shm_name_check(buf);
 }
 
+int cli_shm_name_arg(const char *in, char *buf, size_t size)
+{
+    int rc = cli_shm_name(in, buf, size);
+    if (rc < 0) {
+        const char *why = mr_shm_name_error(buf);
+        return cli_fail(in, rc, "invalid name: %s", why ? why : mr_strerror(rc));
+    }
+    return 0;
+}
+
 int cli_target_open(struct cli_target *t, const char *spec, bool writable)
 {
     int rc;

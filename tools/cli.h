@@ -119,6 +119,10 @@ void cli_target_close(struct cli_target *t);
  * into buf. 0, or -EINVAL / -ENAMETOOLONG. */
 int cli_shm_name(const char *in, char *buf, size_t size);
 
+/* cli_shm_name for a name given on the command line: 0, or it reports
+ * "<in>: invalid name: <reason>" and returns the exit status of a failure. */
+int cli_shm_name_arg(const char *in, char *buf, size_t size);
+
 /* ---- JSON ---------------------------------------------------------------------
  * A tiny writer: containers nest up to 16 deep, commas come by themselves,
  * strings are escaped (control bytes as \u00XX, bytes >= 0x80 as Latin-1

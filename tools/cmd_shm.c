@@ -100,11 +100,9 @@ static int shm_args(int argc, char **argv, const char *shorts, const struct opti
 static int open_named(struct mr_shm *shm, const char *arg, unsigned flags)
 {
     char name[MR_SHM_NAME_MAX + 2];
-    int rc = cli_shm_name(arg, name, sizeof name);
-    if (rc < 0) {
-        const char *why = mr_shm_name_error(name);
-        return cli_fail(arg, rc, "invalid name: %s", why ? why : mr_strerror(rc));
-    }
+    int rc = cli_shm_name_arg(arg, name, sizeof name);
+    if (rc != 0)
+        return rc;
     rc = mr_shm_open(shm, name, flags, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0);
     if (rc < 0)
         return cli_fail(name, rc, rc == -ENOENT ? "no such shared-memory object" : NULL);
@@ -255,10 +253,8 @@ static int shm_create(int argc, char **argv)
     if ((rc = shm_args(argc, argv, "s:m:x", longs, create_help, &o, 1, 1, &first)) >= 0)
         return rc;
     char name[MR_SHM_NAME_MAX + 2];
-    if ((rc = cli_shm_name(argv[first], name, sizeof name)) < 0) {
-        const char *why = mr_shm_name_error(name);
-        return cli_fail(argv[first], rc, "invalid name: %s", why ? why : mr_strerror(rc));
-    }
+    if ((rc = cli_shm_name_arg(argv[first], name, sizeof name)) != 0)
+        return rc;
     struct mr_shm shm = MR_SHM_INIT;
     rc = mr_shm_open(&shm, name, MR_SHM_RDWR, o.exclusive ? MR_SHM_EXISTS_FAIL : MR_SHM_USE,
                      MR_SHM_CREATE, o.mode ? o.mode : 0600);
@@ -554,9 +550,8 @@ static int shm_rm(int argc, char **argv)
         return rc;
     for (int i = first; i < argc; i++) {
         char name[MR_SHM_NAME_MAX + 2];
-        if ((rc = cli_shm_name(argv[i], name, sizeof name)) < 0) {
-            const char *why = mr_shm_name_error(name);
-            status = cli_fail(argv[i], rc, "invalid name: %s", why ? why : mr_strerror(rc));
+        if ((rc = cli_shm_name_arg(argv[i], name, sizeof name)) != 0) {
+            status = rc;
             continue;
         }
         rc = mr_shm_unlink(name);
@@ -641,10 +636,8 @@ static int shm_write(int argc, char **argv)
     if ((rc = shm_args(argc, argv, "m:x", longs, write_help, &o, 1, 1, &first)) >= 0)
         return rc;
     char name[MR_SHM_NAME_MAX + 2];
-    if ((rc = cli_shm_name(argv[first], name, sizeof name)) < 0) {
-        const char *why = mr_shm_name_error(name);
-        return cli_fail(argv[first], rc, "invalid name: %s", why ? why : mr_strerror(rc));
-    }
+    if ((rc = cli_shm_name_arg(argv[first], name, sizeof name)) != 0)
+        return rc;
     struct mr_shm shm = MR_SHM_INIT;
     rc = mr_shm_open(&shm, name, MR_SHM_RDWR, o.exclusive ? MR_SHM_EXISTS_FAIL : MR_SHM_TRUNCATE,
                      MR_SHM_CREATE, o.mode ? o.mode : 0600);
