@@ -399,6 +399,11 @@ static bool peer_gone(const struct mr_chan *c)
 static int chan_sleep(struct mr_chan *c, uint64_t need, int64_t deadline)
 {
     uint32_t *w = w32(c, own_wait(c));
+    /* The watched fds are asked by the clock, not only when a slice runs
+     * out: a signal handler that runs more often than that (a profiler's
+     * timer) cuts every slice short with EINTR, and a dead peer would
+     * never be looked for. */
+    int64_t check_at = now_ns() + DEATH_CHECK_NS;
     for (;;) {
         __atomic_store_n(w, 1, __ATOMIC_SEQ_CST);
         /* Registered at create or attach, so this cannot fail short of a
@@ -421,11 +426,12 @@ static int chan_sleep(struct mr_chan *c, uint64_t need, int64_t deadline)
         c->stats.sleeps++;
         int frc = mr__sys_futex_wait(w, 1, &rel);
         __atomic_store_n(w, 0, __ATOMIC_RELAXED);
-        if (frc == -ETIMEDOUT) {
+        if (frc != 0 && frc != -ETIMEDOUT && frc != -EAGAIN && frc != -EINTR)
+            return frc;
+        if ((now = now_ns()) >= check_at || frc == -ETIMEDOUT) {
+            check_at = now + DEATH_CHECK_NS;
             if (peer_gone(c))
                 c->state |= ST_PEER_GONE;
-        } else if (frc != 0 && frc != -EAGAIN && frc != -EINTR) {
-            return frc;
         }
         /* Woken, most likely by progress: look before announcing again,
          * which would cost another membarrier. */
@@ -685,7 +691,9 @@ int mr_chan_share(struct mr_chan *c, const struct mr_sock *s)
 {
     if (c->hdr == NULL)
         return -EBADF;
-    if (s->family != AF_UNIX)
+    /* A stream socket: only its peer's close polls POLLHUP (a datagram
+     * socket reports nothing), and the watch is built on that. */
+    if (s->family != AF_UNIX || s->type != SOCK_STREAM)
         return -ENOPROTOOPT;
     /* Duplicated before sending, so that nothing can fail after the fd is
      * in the peer's hands. */
@@ -711,7 +719,7 @@ int mr_chan_attach_sock(struct mr_chan *out, const struct mr_sock *s, size_t cap
     if ((flags & ~MR_CHAN_NO_SEALS) || !role_ok((int)role) ||
         (capacity != 0 && !capacity_ok(capacity)) || timeout_ms < -1)
         return -EINVAL;
-    if (s->family != AF_UNIX)
+    if (s->family != AF_UNIX || s->type != SOCK_STREAM)
         return -ENOPROTOOPT;
 
     int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ns() + (int64_t)timeout_ms * 1000000;

@@ -6,7 +6,9 @@
  * watching a process. */
 #include "chan_test.h"
 
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 
 #define CAP ((size_t)4096 * 4)
 
@@ -648,6 +650,64 @@ static void test_share(void)
     ASSERT_ERR(mr_chan_attach_sock(&c, &e, 0, MR_CHAN_CONSUMER, 0, 1000), -EPIPE);
     ASSERT_OK(mr_sock_close(&e));
     ASSERT_ERR(mr_chan_share(&p, &e), -EBADF);
+
+    /* A datagram socket never reports its peer gone (no POLLHUP when the
+     * other end closes), so it cannot be watched: refused at both ends. */
+    ASSERT_OK(mr_sock_open_pair(&d, &e, SOCK_DGRAM, 0));
+    ASSERT_OK(mr_chan_create(&p, 4096, MR_CHAN_PRODUCER, 0));
+    ASSERT_ERR(mr_chan_share(&p, &d), -ENOPROTOOPT);
+    int pfd = mr_chan_fd(&p);
+    ASSERT_EQ(mr_sock_send_fds(&d, mr_region_make("0123456789abcdef", 16), &pfd, 1, 0), 16);
+    ASSERT_ERR(mr_chan_attach_sock(&c, &e, 0, MR_CHAN_CONSUMER, 0, 1000), -ENOPROTOOPT);
+    ASSERT_OK(mr_chan_close(&p));
+    ASSERT_OK(mr_sock_close(&d));
+    ASSERT_OK(mr_sock_close(&e));
+}
+
+/* A process whose signals come more often than a sleep slice (a profiler's
+ * timer, say) still sees a dead peer: the watched fds are asked every
+ * MR_CHAN_DEATH_CHECK_MS of sleep, not only when a slice runs out, which
+ * an interrupted futex wait never does. The peer here is the other end of
+ * the socket the channel was shared over, closed before the wait. */
+static volatile sig_atomic_t ticks;
+
+static void on_tick(int sig)
+{
+    (void)sig;
+    ticks++;
+}
+
+static void test_death_under_signals(void)
+{
+    struct mr_sock a = MR_SOCK_INIT, b = MR_SOCK_INIT;
+    ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
+    struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
+    chan_test_pair(&p, &c, 4096);
+    ASSERT_OK(mr_chan_share(&p, &a));
+    struct mr_region r;
+    while (mr_chan_try_reserve(&p, 100, &r) == 0)
+        ASSERT_OK(mr_chan_commit(&p, 100));
+    ASSERT_OK(mr_sock_close(&b)); /* the peer is gone */
+
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_tick;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART; /* a futex wait with a timeout is not restarted anyway */
+    ASSERT_EQ(sigaction(SIGALRM, &sa, &old), 0);
+    struct itimerval it = { { 0, 2000 }, { 0, 2000 } }, off = { { 0, 0 }, { 0, 0 } };
+    ASSERT_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+    int64_t t0 = mr_test_now_ms();
+    int rc = mr_chan_reserve(&p, 100, 3000, &r);
+    int64_t dt = mr_test_now_ms() - t0;
+    ASSERT_EQ(setitimer(ITIMER_REAL, &off, NULL), 0);
+    ASSERT_EQ(sigaction(SIGALRM, &old, NULL), 0);
+    ASSERT_GT(ticks, 0);
+    ASSERT_ERR(rc, -EPIPE);
+    ASSERT_LT(dt, 1500);
+    ASSERT_OK(mr_chan_close(&p));
+    ASSERT_OK(mr_chan_close(&c));
+    ASSERT_OK(mr_sock_close(&a));
 }
 
 /* ---- watching a process ------------------------------------------------------------- */
@@ -708,6 +768,7 @@ int main(void)
     MR_TEST_RUN(test_modes);
     MR_TEST_RUN(test_named);
     MR_TEST_RUN(test_share);
+    MR_TEST_RUN(test_death_under_signals);
     if (!mr_test_under_valgrind()) /* valgrind 3.19 has no pidfd_open */
         MR_TEST_RUN(test_watch_pid);
     return 0;

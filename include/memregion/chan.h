@@ -205,7 +205,8 @@ MR_API int mr_chan_attach_named(struct mr_chan *out, const char *name, size_t ca
  * and from now on watches s for the peer's death (a duplicate of s is
  * kept, so the socket stays open in this process until mr_chan_close; the
  * caller may close s at once). Replaces a socket watched before. 0; or
- * -EBADF (c closed), -ENOPROTOOPT (not a Unix socket), -EPIPE, -EMFILE,
+ * -EBADF (c closed), -ENOPROTOOPT (not a Unix SOCK_STREAM socket: a
+ * datagram socket never reports its peer gone), -EPIPE, -EMFILE,
  * ... as mr_sock_send_fds; on failure nothing is watched anew. Waits as a
  * blocking send does. Not thread-safe with other use of c. */
 MR_API int mr_chan_share(struct mr_chan *c, const struct mr_sock *s);
