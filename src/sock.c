@@ -1859,11 +1859,18 @@ int mr_sock_peer_check_user(const struct mr_sock *s)
 
 /* ==== fd passing =========================================================== */
 
+/* SO_PASSPIDFD (Linux 6.5) adds the sender's pidfd to every receive that
+ * has room for control messages; older headers lack the names. */
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+
 /* A control buffer for the most fds one message carries, plus room for a
- * credentials message (sent along when the socket has SO_PASSCRED), which
- * would otherwise truncate the fds'. */
+ * credentials message (SO_PASSCRED) and a pidfd (SO_PASSPIDFD), sent along
+ * when the socket asks for them, which would otherwise truncate the fds'. */
+#define FD_CONTROL_EXTRA (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)))
 union fd_control {
-    char buf[CMSG_SPACE(sizeof(int) * MR_SOCK_FDS_MAX) + CMSG_SPACE(sizeof(struct ucred))];
+    char buf[CMSG_SPACE(sizeof(int) * MR_SOCK_FDS_MAX) + FD_CONTROL_EXTRA];
     struct cmsghdr align;
 };
 
@@ -1932,19 +1939,27 @@ ssize_t mr_sock_recv_fds(const struct mr_sock *s, struct mr_region payload, int 
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     m.msg_control = ctl.buf;
-    m.msg_controllen = CMSG_SPACE(cap * sizeof(int)) + CMSG_SPACE(sizeof(struct ucred));
+    m.msg_controllen = CMSG_SPACE(cap * sizeof(int)) + FD_CONTROL_EXTRA;
     ssize_t k = mr__sys_recvmsg(s->fd, &m, flags | MSG_CMSG_CLOEXEC);
     if (k < 0)
         return k == -EAGAIN ? would_block(s, flags) : k;
 
-    /* Walk every control message: fds past cap (the credentials' room can
-     * hold a few), in a second SCM_RIGHTS, or in a malformed message must
-     * be closed, never left open in this process. */
+    /* Walk every control message: fds past cap (the extra room can hold a
+     * few), in a second SCM_RIGHTS, in a malformed message, or a pidfd the
+     * caller cannot see must be closed, never left open in this process. */
     size_t got = 0;
     ssize_t bad = 0;
     const unsigned char *end = (const unsigned char *)ctl.buf + m.msg_controllen;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        if (c->cmsg_level != SOL_SOCKET)
+            continue;
+        if (c->cmsg_type == SCM_PIDFD && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            mr__sys_close(fd);
+            continue;
+        }
+        if (c->cmsg_type != SCM_RIGHTS)
             continue;
         const unsigned char *data = CMSG_DATA(c);
         size_t bytes = c->cmsg_len >= CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;

@@ -572,6 +572,18 @@ static void test_unix_path_removed(void)
     ASSERT_OK(stat(path, &st));
     ASSERT_TRUE(S_ISREG(st.st_mode));
     ASSERT_OK(unlink(path));
+    /* Replaced by another server's socket, which only the file's identity
+     * tells apart: the new server keeps its path. */
+    ASSERT_OK(mr_sock_open_listen(&l, &addr, -1, 0));
+    ASSERT_OK(unlink(path));
+    ASSERT_OK(mr_sock_open_listen(&d, &addr, -1, 0));
+    ASSERT_OK(stat(path, &st));
+    mr_sock_close(&l);
+    struct stat st2;
+    ASSERT_OK(stat(path, &st2));
+    ASSERT_EQ(st2.st_ino, st.st_ino);
+    mr_sock_close(&d);
+    ASSERT_TRUE(stat(path, &st) < 0 && errno == ENOENT);
 
     /* An adopted socket's path was not made here: it stays. */
     int raw = socket(AF_UNIX, SOCK_STREAM, 0);

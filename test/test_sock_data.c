@@ -361,11 +361,16 @@ static void test_no_sigpipe(void)
     /* TCP: the first send after the peer closed may still be accepted;
      * the RST it draws makes a later one fail. */
     tcp_pair(&a, &b);
+    struct mr_addr to;
+    ASSERT_OK(mr_sock_peer_addr(&a, &to));
     mr_sock_close(&b);
     ssize_t rc = 0;
     for (int i = 0; i < 100 && rc >= 0; i++)
         rc = mr_sock_send_all(&a, REG(buf), 1000, NULL);
     ASSERT_TRUE(rc == -EPIPE || rc == -ECONNRESET);
+    /* sendto with an address (TCP ignores it) and sendmsg: -EPIPE now. */
+    ASSERT_ERR(mr_sock_send_to(&a, REG(buf), 0, &to), -EPIPE);
+    ASSERT_ERR(mr_sock_sendv(&a, rv, 2, 0, NULL), -EPIPE);
     mr_sock_close(&a);
 }
 

@@ -6,7 +6,8 @@
  * receiver that accepts fewer fds than were sent, and a receiver whose
  * RLIMIT_NOFILE leaves room for only one) with every fd that arrived closed
  * (counted in /proc/self/fd); more fds than asked for arriving without
- * MSG_CTRUNC; a truncated datagram carrying fds; an empty payload refused;
+ * MSG_CTRUNC; a truncated datagram carrying fds; a pidfd that SO_PASSPIDFD
+ * adds closed, not leaked; an empty payload refused;
  * "nothing received" never reported as fd 0; a payload too large for one
  * send. */
 #include "sock_helpers.h"
@@ -259,6 +260,43 @@ static void test_truncated_datagram(void)
     mr_sock_close(&b);
 }
 
+/* SO_PASSPIDFD (Linux 6.5) makes every receive with room for control
+ * messages install a pidfd of the sender (SCM_PIDFD) besides the fds it
+ * asked for: the caller of mr_sock_recv_fds never sees it, so it must be
+ * closed, and its room must not push the fds into MSG_CTRUNC. */
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+
+static void test_pidfd_not_leaked(void)
+{
+    struct mr_sock a = MR_SOCK_INIT, b = MR_SOCK_INIT;
+    ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
+    int one = 1;
+    if (setsockopt(b.fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof one) < 0) {
+        fprintf(stderr, "note: no SO_PASSPIDFD here, the pidfd case is skipped\n");
+        mr_sock_close(&a);
+        mr_sock_close(&b);
+        return;
+    }
+    int mine[2], got[2];
+    open_n(mine, 2);
+    char pay[4];
+    size_t n;
+    for (int passcred = 0; passcred < 2; passcred++) {
+        ASSERT_OK(setsockopt(b.fd, SOL_SOCKET, SO_PASSCRED, &passcred, sizeof passcred));
+        ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("p", 1), mine, 2, 0), 1);
+        int before = mr_test_count_fds();
+        ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, 2, &n, 0), 1);
+        ASSERT_EQ(n, (size_t)2);
+        ASSERT_EQ(mr_test_count_fds(), before + 2); /* the two asked for, no pidfd */
+        close_n(got, 2);
+    }
+    close_n(mine, 2);
+    mr_sock_close(&a);
+    mr_sock_close(&b);
+}
+
 /* ---- refusals and "nothing" ----------------------------------------------- */
 
 static void test_refusals(void)
@@ -386,6 +424,7 @@ int main(void)
     MR_TEST_RUN(test_too_many_for_max);
     MR_TEST_RUN(test_ctrunc_rlimit);
     MR_TEST_RUN(test_truncated_datagram);
+    MR_TEST_RUN(test_pidfd_not_leaked);
     MR_TEST_RUN(test_refusals);
     MR_TEST_RUN(test_nothing_is_not_fd0);
     MR_TEST_RUN(test_large_payload);

@@ -508,7 +508,8 @@ MR_API ssize_t mr_sock_send_fds(const struct mr_sock *s, struct mr_region payloa
  * fds[0..*n_received), which the caller then owns; fds[*n_received..max) are
  * set to -1, so nothing received never reads as fd 0. Every control message
  * is checked (level SOL_SOCKET, type SCM_RIGHTS, a length that holds whole
- * fds); others are skipped. Errors: -EMSGSIZE when the message did not fit
+ * fds); a sender's pidfd (SO_PASSPIDFD) is closed, others are skipped.
+ * Errors: -EMSGSIZE when the message did not fit
  * (more fds than max, or than RLIMIT_NOFILE let the kernel install, which
  * sets MSG_CTRUNC; or on a datagram socket a payload longer than the
  * region): every fd that did arrive is closed and *n_received is 0;
