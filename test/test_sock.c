@@ -532,6 +532,33 @@ static void close_in_child(void *arg)
         _exit(2);
 }
 
+/* A path that fills sun_path, with no NUL (valid to the kernel): bound,
+ * recorded and removed on close like any other. */
+static void test_unix_path_full_length(void)
+{
+    struct mr_sock d = MR_SOCK_INIT;
+    struct sockaddr_un un;
+    struct mr_addr addr;
+    struct stat st;
+    char dir[128], path[sizeof un.sun_path + 1];
+
+    sock_path(dir, sizeof dir, "");
+    size_t dlen = strlen(dir);
+    ASSERT_LT(dlen + 8, sizeof un.sun_path);
+    memset(&un, 0, sizeof un);
+    un.sun_family = AF_UNIX;
+    memcpy(un.sun_path, dir, dlen);
+    memset(un.sun_path + dlen, 'p', sizeof un.sun_path - dlen);
+    memcpy(path, un.sun_path, sizeof un.sun_path);
+    path[sizeof un.sun_path] = '\0';
+    ASSERT_OK(mr_addr_from_sockaddr(&addr, (const struct sockaddr *)&un, sizeof un));
+    ASSERT_OK(mr_sock_open_bind(&d, &addr, SOCK_DGRAM, 0));
+    ASSERT_OK(stat(path, &st));
+    ASSERT_STR_EQ(d.path, path);
+    ASSERT_OK(mr_sock_close(&d));
+    ASSERT_TRUE(stat(path, &st) < 0 && errno == ENOENT);
+}
+
 static void test_unix_path_removed(void)
 {
     struct mr_sock l = MR_SOCK_INIT, d = MR_SOCK_INIT, w = MR_SOCK_INIT;
@@ -910,6 +937,7 @@ int main(void)
     MR_TEST_RUN(test_disconnect);
     MR_TEST_RUN(test_shutdown);
     MR_TEST_RUN(test_unix_path_removed);
+    MR_TEST_RUN(test_unix_path_full_length);
     MR_TEST_RUN(test_wrap_fd);
     MR_TEST_RUN(test_options);
     MR_TEST_RUN(test_peer_cred);

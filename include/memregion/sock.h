@@ -199,7 +199,7 @@ struct mr_sock {
     pid_t path_pid;
     uint64_t path_dev;
     uint64_t path_ino;
-    char path[MR_ADDR_UNIX_MAX + 1];
+    char path[MR_ADDR_UNIX_MAX + 2]; /* a full sun_path may lack its NUL */
 };
 
 /* A closed socket: mr_sock_close on it does nothing. */
