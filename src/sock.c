@@ -458,6 +458,15 @@ int mr_addr_resolve(const char *text, int type, struct mr_addr *out, size_t max,
         return 1;
     }
 
+    /* The resolver reads 127.1, 0x7f.1 and 2130706433 as 127.0.0.1; the
+     * parser refuses those forms (programs read them differently), and a
+     * name that is really a number must not slip past an allow-list that
+     * checked the text. */
+    struct in_addr v4;
+    if (inet_aton(host, &v4) != 0)
+        return addr_fail(err, 0, -EINVAL,
+                         "\"%s\" is an IPv4 address in a form other than a.b.c.d", host);
+
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;

@@ -380,6 +380,18 @@ static void test_resolve(void)
     ASSERT_ERR(mr_addr_resolve("localhost:1", SOCK_RAW, list, 8, &err), -EINVAL);
     ASSERT_ERR(mr_addr_resolve("localhost:1", SOCK_STREAM, list, 0, &err), -EINVAL);
 
+    /* IPv4 numbers in forms the parser refuses are not names either: the
+     * resolver would take 127.1 or 0x7f.1 for 127.0.0.1. Most are refused
+     * by the parser's own rules; hex ones look like names to it. */
+    static const char *const odd_v4[] = { "127.1:80", "0x7f.1:80", "0x7f000001:80",
+                                          "2130706433:80", "0177.0.0.1:80", "127.0.1:80" };
+    for (size_t i = 0; i < sizeof odd_v4 / sizeof odd_v4[0]; i++)
+        ASSERT_ERR(mr_addr_resolve(odd_v4[i], SOCK_STREAM, list, 8, &err), -EINVAL);
+    ASSERT_ERR(mr_addr_resolve("0x7f.1:80", SOCK_STREAM, list, 8, &err), -EINVAL);
+    ASSERT_TRUE(strstr(err.reason, "form other than a.b.c.d") != NULL);
+    ASSERT_ERR(mr_addr_resolve("0x7f000001:80", SOCK_STREAM, list, 8, &err), -EINVAL);
+    ASSERT_TRUE(strstr(err.reason, "form other than a.b.c.d") != NULL);
+
     /* localhost: every result is a loopback address with the port. */
     int n = mr_addr_resolve("localhost:4242", SOCK_STREAM, list, 8, &err);
     if (n < 0)

@@ -105,8 +105,9 @@ MR_API int mr_addr_parse(struct mr_addr *out, const char *text, struct mr_addr_e
  * SOCK_DGRAM): a numeric or Unix form gives one, without any lookup; a
  * "host:port" goes to getaddrinfo, and its results are stored in its order
  * (the order to try them in), at most max of them. Returns the count (>= 1),
- * or -EINVAL (malformed text, a host that is not a valid DNS name, max 0, bad
- * type), -ENXIO (no such host), -EAGAIN (the name server did not answer,
+ * or -EINVAL (malformed text, a host that is not a valid DNS name, an IPv4
+ * number in a form other than a.b.c.d such as 0x7f.1, which the resolver
+ * would read as an address, max 0, bad type), -ENXIO (no such host), -EAGAIN (the name server did not answer,
  * try later), -EIO, -ENOMEM and the errors of mr_addr_parse, with *err (if
  * not NULL) filled. May block on the network. Thread-safe. */
 MR_API int mr_addr_resolve(const char *text, int type, struct mr_addr *out, size_t max,
