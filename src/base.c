@@ -146,6 +146,11 @@ int mr__sys_unlink(const char *path)
     return unlink(path) < 0 ? -errno : 0;
 }
 
+int mr__sys_rename(const char *from, const char *to)
+{
+    return rename(from, to) < 0 ? -errno : 0;
+}
+
 int mr__sys_fcntl(int fd, int cmd, int arg)
 {
     int rc = fcntl(fd, cmd, arg);

@@ -58,6 +58,7 @@ int mr__sys_ftruncate(int fd, off_t len);
 int mr__sys_fchmod(int fd, mode_t mode);
 int mr__sys_fchown(int fd, uid_t uid, gid_t gid);
 int mr__sys_unlink(const char *path);
+int mr__sys_rename(const char *from, const char *to);
 int mr__sys_fcntl(int fd, int cmd, int arg);
 int mr__sys_memfd_create(const char *name, unsigned flags);
 int mr__sys_getrandom(void *buf, size_t len, unsigned flags);

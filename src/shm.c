@@ -125,6 +125,9 @@ static int create_excl(const char *path, int acc, mode_t mode)
     return fd;
 }
 
+static int supersede(const char *path, int acc, mode_t mode, enum mr_shm_missing if_missing,
+                     bool *created);
+
 int mr_shm_open(struct mr_shm *out, const char *name, unsigned flags,
                 enum mr_shm_exists if_exists, enum mr_shm_missing if_missing, mode_t mode)
 {
@@ -160,15 +163,8 @@ int mr_shm_open(struct mr_shm *out, const char *name, unsigned flags,
     for (int tries = 0; tries < OPEN_TRIES; tries++) {
         switch (if_exists) {
         case MR_SHM_SUPERSEDE:
-            rc = mr__sys_unlink(path);
-            if (rc == 0)
-                existed = true;
-            else if (rc != -ENOENT)
-                return rc;
-            else if (!existed && if_missing == MR_SHM_MISSING_FAIL)
-                return -ENOENT;
-            fd = create_excl(path, acc, mode);
-            created = fd >= 0;
+            fd = supersede(path, acc, mode, existed ? MR_SHM_CREATE : if_missing, &created);
+            existed = true; /* a later round after -EEXIST: it was there */
             break;
         case MR_SHM_EXISTS_FAIL:
             fd = create_excl(path, acc, mode);
@@ -205,7 +201,9 @@ void mr__shm_force_fallback(bool on, uint64_t first_name)
     __atomic_store_n(&fallback_forced, on, __ATOMIC_RELAXED);
 }
 
-static int fallback_name(char path[SHM_PATH_MAX])
+/* A name in /dev/shm nobody is likely to hold: prefix and 64 random bits
+ * (or, while a test forces the fallback, the next of its chosen names). */
+static int random_name(char path[SHM_PATH_MAX], const char *prefix)
 {
     uint64_t r = __atomic_load_n(&fallback_next_name, __ATOMIC_RELAXED);
     if (r != 0) {
@@ -215,8 +213,48 @@ static int fallback_name(char path[SHM_PATH_MAX])
         if (rc < 0)
             return rc;
     }
-    snprintf(path, SHM_PATH_MAX, SHM_DIR "/mr-anon-%016" PRIx64, r);
+    snprintf(path, SHM_PATH_MAX, SHM_DIR "/%s%016" PRIx64, prefix, r);
     return 0;
+}
+
+/* Replace the object at path, if there is one, atomically: the new object
+ * is made under a name of its own and renamed over the old one, so a failure
+ * at any step leaves the old object as it was (unlinking it first, then
+ * creating, would lose it when the creation fails). Openers of the old
+ * object keep it, as after an unlink. A missing object is created directly,
+ * or -ENOENT when if_missing says so; -EEXIST asks the caller to try again. */
+static int supersede(const char *path, int acc, mode_t mode, enum mr_shm_missing if_missing,
+                     bool *created)
+{
+    struct stat st;
+    int rc = mr__sys_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
+    if (rc == -ENOENT) {
+        if (if_missing == MR_SHM_MISSING_FAIL)
+            return -ENOENT;
+        int fd = create_excl(path, acc, mode);
+        *created = fd >= 0;
+        return fd;
+    }
+    if (rc < 0)
+        return rc;
+    char tmp[SHM_PATH_MAX];
+    for (int tries = 0; tries < ANON_TRIES; tries++) {
+        if ((rc = random_name(tmp, ".mr-new-")) < 0)
+            return rc;
+        int fd = create_excl(tmp, acc, mode);
+        if (fd == -EEXIST)
+            continue;
+        if (fd < 0)
+            return fd;
+        if ((rc = mr__sys_rename(tmp, path)) < 0) {
+            mr__sys_unlink(tmp);
+            mr__sys_close(fd);
+            return rc;
+        }
+        *created = true;
+        return fd;
+    }
+    return -EEXIST;
 }
 
 /* The name is unlinked before anyone could know it was chosen; a
@@ -225,7 +263,7 @@ static int anon_fallback(void)
 {
     char path[SHM_PATH_MAX];
     for (int tries = 0; tries < ANON_TRIES; tries++) {
-        int rc = fallback_name(path);
+        int rc = random_name(path, "mr-anon-");
         if (rc < 0)
             return rc;
         int fd = create_excl(path, O_RDWR, 0600);

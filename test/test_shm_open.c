@@ -6,7 +6,9 @@
  * fd left open by any failure. */
 #include "shm_test.h"
 
+#include <dirent.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #define OLD_SIZE 100
@@ -428,6 +430,60 @@ static void test_glibc_agrees(void)
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -ENOENT);
 }
 
+/* Superseding is atomic: when the replacement cannot be made (here: no fd
+ * may be opened), the old object is still there, content and all; and when
+ * it can, it takes the name in one step. */
+static void supersede_without_fds(void *arg)
+{
+    const char *name = arg;
+    struct mr_shm shm;
+    struct rlimit none = { 0, 0 };
+    if (setrlimit(RLIMIT_NOFILE, &none) != 0)
+        _exit(3);
+    int rc = mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_CREATE, 0);
+    _exit(rc == -EMFILE ? 0 : 2);
+}
+
+static void test_supersede_atomic(void)
+{
+    char name[MR_SHM_NAME_MAX + 2], path[MR_SHM_NAME_MAX + 16];
+    struct mr_shm shm;
+    struct stat st;
+    shm_test_name(name, "supersede-atomic");
+    shm_test_path(path, sizeof path, name);
+    ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
+    ASSERT_EQ(pwrite(shm.fd, "keep", 4, 0), 4);
+    ASSERT_OK(mr_shm_close(&shm));
+    ASSERT_EQ(stat(path, &st), 0);
+    ino_t old_ino = st.st_ino;
+
+    if (!mr_test_under_valgrind()) { /* valgrind keeps RLIMIT_NOFILE to itself */
+        ASSERT_EQ(mr_test_in_child(supersede_without_fds, name, 0), 0);
+        char buf[4] = { 0 };
+        ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0));
+        ASSERT_EQ(pread(shm.fd, buf, 4, 0), 4);
+        ASSERT_MEM_EQ(buf, "keep", 4);
+        ASSERT_OK(mr_shm_close(&shm));
+    }
+
+    /* The working case: a new, empty object under the name, created by us,
+     * and no temporary name left behind. */
+    ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_MISSING_FAIL, 0));
+    ASSERT_TRUE(shm.flags & MR_SHM_CREATED);
+    ASSERT_EQ(fstat(shm.fd, &st), 0);
+    ASSERT_EQ(st.st_size, 0);
+    ASSERT_NE(st.st_ino, old_ino);
+    ASSERT_EQ(st.st_mode & 0777, 0600u);
+    ASSERT_OK(mr_shm_close(&shm));
+    ASSERT_OK(mr_shm_unlink(name));
+    DIR *d = opendir("/dev/shm");
+    ASSERT_TRUE(d != NULL);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, ".mr-new-", 8) == 0)
+            mr_test_fail(__FILE__, __LINE__, "temporary name left: %s", e->d_name);
+    closedir(d);
+}
+
 int main(void)
 {
     shm_test_begin();
@@ -440,6 +496,7 @@ int main(void)
     test_permissions();
     test_glibc_agrees();
     test_reopen_by_own_name();
+    test_supersede_atomic();
     shm_test_end();
     return 0;
 }

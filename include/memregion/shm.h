@@ -66,7 +66,8 @@ enum mr_shm_exists {
     MR_SHM_USE = 0,       /* open it as it is */
     MR_SHM_TRUNCATE = 1,  /* open it and cut it to size 0 (needs MR_SHM_RDWR) */
     MR_SHM_EXISTS_FAIL = 2, /* fail with -EEXIST */
-    MR_SHM_SUPERSEDE = 3, /* unlink it and create a new one exclusively */
+    MR_SHM_SUPERSEDE = 3, /* replace it by a new one, atomically: made under a temporary
+                             name and renamed over it, so on failure the old one stays */
 };
 
 /* What mr_shm_open does when the object does not exist. */
