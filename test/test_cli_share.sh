@@ -73,6 +73,24 @@ if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     run $nobody "$M" share "shm:/$n" --socket "$tmp/n.sock"; expect 1 "" "share: shm:/$n: Permission denied" "share shm as nobody"
     mkdir "$tmp/ro" && chmod 0755 "$tmp/ro"
     run $nobody "$M" share /bin/sh --socket "$tmp/ro/x.sock"; expect 1 "" "share: $tmp/ro/x.sock: Permission denied" "socket in a read-only dir"
+    # A socket anyone may connect to (umask 0, in a directory nobody can
+    # enter): share refuses a peer of another user, names it, keeps waiting,
+    # and with --any-user hands the object over.
+    chmod 0755 "$tmp"
+    (umask 0; exec "$M" share "$tmp/f" --socket "$tmp/open.sock" --timeout 1 >"$tmp/share.out" 2>"$tmp/share.err") &
+    share_pid=$!
+    i=0; while [ ! -S "$tmp/open.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+    run $nobody "$M" attach "$tmp/open.sock" --timeout 2
+    [ "$rc" = 1 ] || fail "attach as nobody to another user's share: exit $rc, expected 1"
+    wait "$share_pid"; [ $? = 1 ] || fail "share after refusing nobody: expected exit 1 (nobody else came)"
+    grep -q "refused pid [0-9]* (uid 65534): not this user" "$tmp/share.err" || fail "share did not name the refused peer: $(cat "$tmp/share.err")"
+    grep -q '^shared' "$tmp/share.out" && fail "share handed the object to another user"
+    (umask 0; exec "$M" share "$tmp/f" --socket "$tmp/open.sock" --timeout 5 --any-user >"$tmp/share.out" 2>"$tmp/share.err") &
+    share_pid=$!
+    i=0; while [ ! -S "$tmp/open.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+    run $nobody "$M" attach "$tmp/open.sock" --timeout 2; expect 0 "^received $tmp/f" "" "attach as nobody with --any-user"
+    wait "$share_pid"; [ $? = 0 ] || fail "share --any-user exited $?"
+    chmod 0700 "$tmp"
 else
     echo "note: not root or no setpriv: permission-denied cases skipped" >&2
 fi

@@ -21,7 +21,7 @@
 #define SHARE_NAME_MAX 255
 
 static const char share_help[] =
-    "usage: memregion share TARGET --socket PATH [--timeout SECONDS] [--keep]\n"
+    "usage: memregion share TARGET --socket PATH [--timeout SECONDS] [--keep] [--any-user]\n"
     "\n"
     "Hand TARGET (a file path, or a shared-memory object written shm:/name) to\n"
     "another process: share listens on the Unix socket PATH, and sends the\n"
@@ -30,6 +30,8 @@ static const char share_help[] =
     "memregion's sock layer). The receiver maps the very same memory: no byte\n"
     "is copied, and it needs no permission to open the object by name.\n"
     "The descriptor is read-only: the receiver cannot write through it.\n"
+    "Only processes of the same user get it (the kernel tells who connected);\n"
+    "others are refused, named on stderr, and share keeps waiting.\n"
     "\n"
     "options:\n"
     "  -s, --socket PATH      the Unix socket to listen on (created, and\n"
@@ -38,6 +40,7 @@ static const char share_help[] =
     "                         (default 30; 0 waits forever)\n"
     "  -k, --keep             serve every process that connects, until the\n"
     "                         timeout passes with nobody connecting\n"
+    "  -a, --any-user         hand the object to processes of any user\n"
     "  -h, --help             show this help\n"
     "\n"
     "example:\n"
@@ -62,7 +65,7 @@ static const char attach_help[] =
 struct share_opts {
     const char *socket;
     uint64_t timeout_s, len;
-    bool keep, json, dump, len_set;
+    bool keep, any_user, json, dump, len_set;
 };
 
 enum { OPT_JSON = 1000 };
@@ -80,6 +83,9 @@ static int share_opt(int c, const char *arg, void *ctx)
         return 0;
     case 'k':
         o->keep = true;
+        return 0;
+    case 'a':
+        o->any_user = true;
         return 0;
     case 'd':
         o->dump = true;
@@ -133,10 +139,11 @@ int cmd_share(int argc, char **argv)
     static const struct option longs[] = { { "socket", required_argument, NULL, 's' },
                                            { "timeout", required_argument, NULL, 't' },
                                            { "keep", no_argument, NULL, 'k' },
+                                           { "any-user", no_argument, NULL, 'a' },
                                            { 0 } };
     struct share_opts o = { .timeout_s = 30 };
     int first, rc;
-    if ((rc = cli_getopt(argc, argv, "s:t:k", longs, share_help, share_opt, &o, &first)) >= 0)
+    if ((rc = cli_getopt(argc, argv, "s:t:ka", longs, share_help, share_opt, &o, &first)) >= 0)
         return rc;
     if (argc - first < 1)
         return cli_usage_error("missing TARGET (a file, or shm:/name)");
@@ -187,6 +194,14 @@ int cmd_share(int argc, char **argv)
         }
         struct mr_sock_cred cred = { 0, 0, 0 };
         mr_sock_peer_cred(&c, &cred);
+        /* A socket file is connectable by whoever may write it, which the
+         * umask decides: the kernel's word on the peer is what counts. */
+        if (!o.any_user && (rc = mr_sock_peer_check_user(&c)) < 0) {
+            mr_sock_close(&c);
+            cli_fail(o.socket, rc, "refused pid %ld (uid %lu): not this user (see --any-user)",
+                     (long)cred.pid, (unsigned long)cred.uid);
+            continue;
+        }
         ssize_t n = mr_sock_send_fds(&c, mr_region_make(hdr, SHARE_HDR + name_len), &fd, 1, 0);
         mr_sock_close(&c);
         if (n < 0) {
