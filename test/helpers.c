@@ -129,3 +129,57 @@ uint32_t mr_test_rng32(uint32_t *state)
     x ^= x << 5;
     return *state = x;
 }
+
+/* Unix socket paths hold 107 bytes: the directory keeps most of them free. */
+#define TMPDIR_BASE_MAX 48
+
+static char tmpdir[TMPDIR_BASE_MAX + 32];
+static pid_t tmpdir_owner;
+
+static void tmpdir_remove(void)
+{
+    if (tmpdir[0] == '\0' || getpid() != tmpdir_owner)
+        return;
+    DIR *d = opendir(tmpdir);
+    if (d != NULL) {
+        struct dirent *e;
+        char p[sizeof tmpdir + 258];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
+            if (unlink(p) < 0)
+                rmdir(p);
+        }
+        closedir(d);
+    }
+    rmdir(tmpdir);
+}
+
+const char *mr_test_tmpdir(void)
+{
+    if (tmpdir[0] == '\0') {
+        const char *base = getenv("TMPDIR");
+        if (base == NULL || *base == '\0' || strlen(base) > TMPDIR_BASE_MAX)
+            base = "/tmp";
+        snprintf(tmpdir, sizeof tmpdir, "%s/mr-test-%ld-XXXXXX", base, (long)getpid());
+        if (mkdtemp(tmpdir) == NULL)
+            mr_test_fail(__FILE__, __LINE__, "cannot create a temporary directory in %s", base);
+        tmpdir_owner = getpid();
+        atexit(tmpdir_remove);
+    }
+    return tmpdir;
+}
+
+const char *mr_test_tmp_path(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/%s", mr_test_tmpdir(), name);
+    return buf;
+}
+
+const char *mr_test_tmp(const char *name)
+{
+    static char buf[8][sizeof tmpdir + 256];
+    static unsigned next;
+    return mr_test_tmp_path(buf[next++ % 8], sizeof buf[0], name);
+}

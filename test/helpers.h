@@ -111,6 +111,20 @@ size_t mr_test_first_diff(const void *a, const void *b, size_t n);
  * parallel never collide: "<prefix>-<pid>-<tag>", written into buf. */
 const char *mr_test_name(char *buf, size_t size, const char *prefix, const char *tag);
 
+/* This program's private temporary directory, made on first use:
+ * "mr-test-<pid>-XXXXXX" (mkdtemp, mode 0700) in $TMPDIR when that is short
+ * enough to leave room for Unix socket paths under it, else in /tmp. It is
+ * removed with what is in it (files, empty directories) when the process
+ * that made it exits, also after a failed assertion; forked children leave
+ * it alone. Call it before forking: a child that makes it owns it. */
+const char *mr_test_tmpdir(void);
+
+/* "<mr_test_tmpdir()>/<name>", into buf. */
+const char *mr_test_tmp_path(char *buf, size_t size, const char *name);
+
+/* The same in one of eight rotating static buffers, for a few paths at once. */
+const char *mr_test_tmp(const char *name);
+
 /* Run fn in a forked child and return how it ended: the exit status if it
  * exited (0..255), or 1000 + the signal number if a signal killed it. The
  * child's default handler for sig is restored first (sanitizers install their

@@ -1,6 +1,6 @@
 /* test/sock_helpers.h: what the socket tests share (static, header-only, so
- * that test/CMakeLists.txt needs no change): a private temporary directory
- * for Unix paths, forked peers, and whether IPv6 loopback works here.
+ * that test/CMakeLists.txt needs no change): forked peers, and whether IPv6
+ * loopback works here. Unix paths go in mr_test_tmpdir() (helpers.h).
  *
  * Every test function runs under MR_TEST_RUN() (helpers.h), which counts
  * the entries of /proc/self/fd before and after it: a test that leaves an fd
@@ -16,44 +16,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* A directory of this process's own for Unix socket paths, removed with
- * everything in it at exit (also after a failed assertion, which exits). */
-static char sock_dir[64];
-static pid_t sock_dir_pid;
-
-static inline void sock_dir_cleanup(void)
-{
-    if (sock_dir[0] == '\0' || getpid() != sock_dir_pid)
-        return;
-    DIR *d = opendir(sock_dir);
-    if (d != NULL) {
-        struct dirent *e;
-        char p[sizeof sock_dir + 258];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(p, sizeof p, "%s/%s", sock_dir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(sock_dir);
-}
-
-/* "<dir>/<name>" in buf: the directory is made on first use. */
-static inline const char *sock_path(char *buf, size_t size, const char *name)
-{
-    if (sock_dir[0] == '\0') {
-        snprintf(sock_dir, sizeof sock_dir, "/tmp/mr-sock-%ld-XXXXXX", (long)getpid());
-        if (mkdtemp(sock_dir) == NULL)
-            mr_test_fail(__FILE__, __LINE__, "mkdtemp failed");
-        sock_dir_pid = getpid();
-        atexit(sock_dir_cleanup);
-    }
-    snprintf(buf, size, "%s/%s", sock_dir, name);
-    return buf;
-}
 
 /* Run fn(arg) in a forked child, which exits 0 when fn returns (an
  * assertion that fails in it exits 1). */

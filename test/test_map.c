@@ -19,50 +19,9 @@
 int mr__map_touch(const void *p, size_t len);
 
 static size_t ps;          /* the page size */
-static char dir[256];      /* this run's temporary directory */
-static pid_t owner;        /* the process that made it (children must not remove it) */
 
 /* ---- files --------------------------------------------------------------- */
 
-static const char *path_of(const char *name)
-{
-    static char buf[4][512];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void remove_dir(void)
-{
-    if (getpid() != owner || dir[0] == '\0')
-        return;
-    DIR *d = opendir(dir);
-    if (d != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            const char *p = path_of(e->d_name);
-            if (unlink(p) < 0)
-                rmdir(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
-static void make_dir(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    char prefix[200];
-    snprintf(prefix, sizeof prefix, "%s/mr-test-map", tmp && *tmp ? tmp : "/tmp");
-    mr_test_name(dir, sizeof dir, prefix, "dir");
-    owner = getpid();
-    if (mkdir(dir, 0700) < 0)
-        mr_test_fail(__FILE__, __LINE__, "cannot create %s", dir);
-    atexit(remove_dir); /* also when an assertion fails */
-}
 
 /* The byte at offset i of every test file. */
 static uint8_t pat(uint64_t i)
@@ -73,7 +32,7 @@ static uint8_t pat(uint64_t i)
 /* A file of size bytes of the pattern, with permissions perm. */
 static const char *make_file(const char *name, size_t size, mode_t perm)
 {
-    const char *p = path_of(name);
+    const char *p = mr_test_tmp(name);
     unlink(p);
     int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
     ASSERT_GE(fd, 0);
@@ -128,13 +87,13 @@ static int count_maps(void)
     char line[1024];
     int n = 0;
     while (fgets(line, sizeof line, f))
-        if (strstr(line, dir) != NULL)
+        if (strstr(line, mr_test_tmpdir()) != NULL)
             n++;
     fclose(f);
     return n;
 }
 
-/* A test leaves no fd open (MR_TEST_RUN) and nothing of dir mapped. */
+/* A test leaves no fd open (MR_TEST_RUN) and nothing of the temporary directory mapped. */
 #define RUN(test)                                                               \
     do {                                                                        \
         MR_TEST_RUN(test);                                                      \
@@ -354,11 +313,11 @@ static void test_range_refused(void)
 static void test_errors(void)
 {
     const char *p = make_file("errors", 100, 0600);
-    const char *d = path_of("adir");
-    const char *fifo = path_of("fifo");
+    const char *d = mr_test_tmp("adir");
+    const char *fifo = mr_test_tmp("fifo");
     struct mr_map m;
 
-    ASSERT_ERR(mr_map_open(&m, path_of("missing"), MR_MAP_READ, 0), -ENOENT);
+    ASSERT_ERR(mr_map_open(&m, mr_test_tmp("missing"), MR_MAP_READ, 0), -ENOENT);
     assert_closed(&m);
     ASSERT_EQ(mkdir(d, 0700), 0);
     ASSERT_ERR(mr_map_open(&m, d, MR_MAP_READ, 0), -EISDIR);    /* opened, then refused */
@@ -492,7 +451,7 @@ static void create_fails_child(void *arg)
 
 static void test_create(void)
 {
-    const char *p = path_of("new");
+    const char *p = mr_test_tmp("new");
     struct mr_map m;
     struct stat st;
 
@@ -535,7 +494,7 @@ static void test_create(void)
     mr_map_close(&m);
 
     /* Permissions asked for, filtered by the umask. */
-    const char *r = path_of("perm");
+    const char *r = mr_test_tmp("perm");
     unlink(r);
     ASSERT_OK(mr_map_open_new(&m, r, 1, 0640, MR_MAP_EXCL | MR_MAP_NO_FD));
     mr_map_close(&m);
@@ -548,7 +507,7 @@ static void test_create(void)
     ASSERT_EQ(st.st_mode & 07777, (mode_t)0644);
 
     /* Size 0: an empty file, an empty region. */
-    const char *e = path_of("newempty");
+    const char *e = mr_test_tmp("newempty");
     unlink(e);
     ASSERT_OK(mr_map_open_new(&m, e, 0, 0, MR_MAP_EXCL));
     ASSERT_EQ(m.region.len, (size_t)0);
@@ -558,9 +517,9 @@ static void test_create(void)
 
     /* Failures leave nothing: no directory to create in, and a failure
      * after the file was made (which removes it). */
-    ASSERT_ERR(mr_map_open_new(&m, path_of("nodir/x"), 10, 0, 0), -ENOENT);
+    ASSERT_ERR(mr_map_open_new(&m, mr_test_tmp("nodir/x"), 10, 0, 0), -ENOENT);
     assert_closed(&m);
-    const char *f = path_of("toobig");
+    const char *f = mr_test_tmp("toobig");
     unlink(f);
     ASSERT_EQ(mr_test_in_child(create_fails_child, (void *)f, 0), 0);
     ASSERT_TRUE(access(f, F_OK) < 0);
@@ -661,7 +620,7 @@ static void test_populate(void)
 
 static void test_resize(void)
 {
-    const char *p = path_of("resize");
+    const char *p = mr_test_tmp("resize");
     struct mr_map m;
 
     unlink(p);
@@ -813,8 +772,8 @@ static void test_guard_checks(void)
 
 int main(void)
 {
+    mr_test_tmpdir(); /* before any fork: the directory is this process's */
     ps = (size_t)sysconf(_SC_PAGESIZE);
-    make_dir();
     RUN(test_read);
     RUN(test_shared);
     RUN(test_private);
@@ -830,7 +789,5 @@ int main(void)
     RUN(test_resize);
     RUN(test_close);
     RUN(test_guard_checks);
-    remove_dir();
-    dir[0] = '\0';
     return 0;
 }

@@ -41,46 +41,9 @@ const char *__tsan_default_options(void)
 }
 
 static size_t ps;
-static char dir[256];
-static pid_t owner;
 
 /* ---- files --------------------------------------------------------------- */
 
-static const char *path_of(const char *name)
-{
-    static char buf[4][512];
-    static int next;
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void remove_dir(void)
-{
-    if (getpid() != owner || dir[0] == '\0')
-        return;
-    DIR *d = opendir(dir);
-    if (d != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                unlink(path_of(e->d_name));
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
-static void make_dir(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    char prefix[200];
-    snprintf(prefix, sizeof prefix, "%s/mr-test-map-sigbus", tmp && *tmp ? tmp : "/tmp");
-    mr_test_name(dir, sizeof dir, prefix, "dir");
-    owner = getpid();
-    if (mkdir(dir, 0700) < 0)
-        mr_test_fail(__FILE__, __LINE__, "cannot create %s", dir);
-    atexit(remove_dir); /* also when an assertion fails */
-}
 
 static uint8_t pat(size_t i)
 {
@@ -90,7 +53,7 @@ static uint8_t pat(size_t i)
 /* A file of npages pages of the pattern. */
 static const char *make_file(const char *name, size_t npages)
 {
-    const char *p = path_of(name);
+    const char *p = mr_test_tmp(name);
     unlink(p);
     int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     ASSERT_GE(fd, 0);
@@ -608,8 +571,8 @@ static void child_nested(void *arg)
 static void test_nested(void)
 {
     ASSERT_EQ(mr_test_in_child(child_nested, NULL, 0), 0);
-    unlink(path_of("nest-src"));
-    unlink(path_of("nest-other"));
+    unlink(mr_test_tmp("nest-src"));
+    unlink(mr_test_tmp("nest-other"));
 }
 
 /* ---- threads ------------------------------------------------------------- */
@@ -666,15 +629,15 @@ static void threads_child(void *arg)
         ASSERT_EQ(w[k].oks, THREAD_ROUNDS);
         ASSERT_EQ(w[k].wrong, 0);
         mr_map_close(&w[k].m);
-        unlink(path_of(names[k]));
+        unlink(mr_test_tmp(names[k]));
     }
     _exit(0);
 }
 
 int main(void)
 {
+    mr_test_tmpdir(); /* before any fork: the directory is this process's */
     ps = (size_t)sysconf(_SC_PAGESIZE);
-    make_dir();
     /* First, while this process has not installed the guard: children
      * that install their own handlers before it. */
     test_earlier_dispositions();
@@ -687,7 +650,5 @@ int main(void)
     test_passed_on();
     test_in_handler();
     test_nested();
-    remove_dir();
-    dir[0] = '\0';
     return 0;
 }

@@ -194,7 +194,7 @@ static void test_listen_accept(void)
         fprintf(stderr, "note: no IPv6 loopback here, IPv6 listen/accept skipped\n");
     }
 
-    snprintf(text, sizeof text, "unix:%s", sock_path(path, sizeof path, "listen"));
+    snprintf(text, sizeof text, "unix:%s", mr_test_tmp_path(path, sizeof path, "listen"));
     ASSERT_OK(mr_addr_parse(&a, text, &err));
     listen_accept_on(&a, 0, AF_UNIX);
 
@@ -258,7 +258,7 @@ static void test_connect_refused(void)
         ASSERT_ERR(mr_sock_open_connect(&c, &a, SOCK_STREAM, 2000, 0), -ECONNREFUSED);
     }
 
-    ASSERT_OK(mr_addr_unix(&a, sock_path(path, sizeof path, "refuse")));
+    ASSERT_OK(mr_addr_unix(&a, mr_test_tmp_path(path, sizeof path, "refuse")));
     ASSERT_OK(mr_sock_open_bind(&s, &a, SOCK_STREAM, 0));
     ASSERT_ERR(mr_sock_open_connect(&c, &a, SOCK_STREAM, 2000, 0), -ECONNREFUSED);
     mr_sock_close(&s);
@@ -398,7 +398,7 @@ static void test_connect_text(void)
     mr_sock_close(&c);
     mr_sock_close(&l);
 
-    snprintf(text, sizeof text, "unix:%s", sock_path(path, sizeof path, "text"));
+    snprintf(text, sizeof text, "unix:%s", mr_test_tmp_path(path, sizeof path, "text"));
     ASSERT_OK(mr_addr_parse(&addr, text, &err));
     ASSERT_OK(mr_sock_open_listen(&l, &addr, -1, 0));
     ASSERT_OK(mr_sock_open_connect_text(&c, text, SOCK_STREAM, 2000, &err));
@@ -423,9 +423,9 @@ static void disconnect_family(int family)
     char buf[8];
     char p1[128], p2[128], p3[128];
     if (family == AF_UNIX) {
-        ASSERT_OK(mr_addr_unix(&aa, sock_path(p1, sizeof p1, "dg-a")));
-        ASSERT_OK(mr_addr_unix(&ba, sock_path(p2, sizeof p2, "dg-b")));
-        ASSERT_OK(mr_addr_unix(&xa, sock_path(p3, sizeof p3, "dg-x")));
+        ASSERT_OK(mr_addr_unix(&aa, mr_test_tmp_path(p1, sizeof p1, "dg-a")));
+        ASSERT_OK(mr_addr_unix(&ba, mr_test_tmp_path(p2, sizeof p2, "dg-b")));
+        ASSERT_OK(mr_addr_unix(&xa, mr_test_tmp_path(p3, sizeof p3, "dg-x")));
     } else {
         ASSERT_OK(mr_addr_loopback(&aa, family, 0));
         ba = xa = aa;
@@ -542,7 +542,7 @@ static void test_unix_path_full_length(void)
     struct stat st;
     char dir[128], path[sizeof un.sun_path + 1];
 
-    sock_path(dir, sizeof dir, "");
+    mr_test_tmp_path(dir, sizeof dir, "");
     size_t dlen = strlen(dir);
     ASSERT_LT(dlen + 8, sizeof un.sun_path);
     memset(&un, 0, sizeof un);
@@ -567,7 +567,7 @@ static void test_unix_path_removed(void)
     char path[128];
 
     /* A listener removes its path on close. */
-    ASSERT_OK(mr_addr_unix(&addr, sock_path(path, sizeof path, "gone")));
+    ASSERT_OK(mr_addr_unix(&addr, mr_test_tmp_path(path, sizeof path, "gone")));
     ASSERT_OK(mr_sock_open_listen(&l, &addr, -1, 0));
     ASSERT_TRUE(l.flags & MR_SOCK_OWNS_PATH);
     ASSERT_OK(stat(path, &st));
@@ -865,7 +865,7 @@ static void test_peer_cred(void)
     struct mr_sock l = MR_SOCK_INIT, c = MR_SOCK_INIT;
     struct mr_addr addr;
     char path[128];
-    ASSERT_OK(mr_addr_unix(&addr, sock_path(path, sizeof path, "cred")));
+    ASSERT_OK(mr_addr_unix(&addr, mr_test_tmp_path(path, sizeof path, "cred")));
     ASSERT_OK(mr_sock_open_listen(&l, &addr, -1, 0));
     pid_t pid = start_child(connect_and_wait, &addr);
     ASSERT_OK(mr_sock_accept(&l, &c, NULL, 3000));
@@ -878,7 +878,7 @@ static void test_peer_cred(void)
     /* Another user is refused. Only root can become one. */
     if (geteuid() == 0) {
         ASSERT_OK(chmod(path, 0777));
-        ASSERT_OK(chmod(sock_dir, 0755));
+        ASSERT_OK(chmod(mr_test_tmpdir(), 0755));
         pid = start_child(connect_as_nobody, &addr);
         ASSERT_OK(mr_sock_accept(&l, &c, NULL, 3000));
         ASSERT_OK(mr_sock_peer_cred(&c, &cr));
@@ -925,6 +925,7 @@ static void test_wait(void)
 
 int main(void)
 {
+    mr_test_tmpdir(); /* before any fork: the directory is this process's */
     signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would kill the test: none may come */
     have_v6 = ipv6_loopback_works();
     MR_TEST_RUN(test_open_every_kind);

@@ -487,10 +487,10 @@ static void test_truncated_datagram(void)
     mr_sock_close(&tx);
     mr_sock_close(&rx);
 
-    ASSERT_OK(mr_addr_unix(&addr, sock_path(path, sizeof path, "trunc-rx")));
+    ASSERT_OK(mr_addr_unix(&addr, mr_test_tmp_path(path, sizeof path, "trunc-rx")));
     ASSERT_OK(mr_sock_open_bind(&rx, &addr, SOCK_DGRAM, 0));
     struct mr_addr txa;
-    ASSERT_OK(mr_addr_unix(&txa, sock_path(path2, sizeof path2, "trunc-tx")));
+    ASSERT_OK(mr_addr_unix(&txa, mr_test_tmp_path(path2, sizeof path2, "trunc-tx")));
     ASSERT_OK(mr_sock_open_bind(&tx, &txa, SOCK_DGRAM, 0));
     truncated_on(&tx, &rx, &addr);
     mr_sock_close(&tx);
@@ -735,6 +735,7 @@ static void test_batches(void)
 
 int main(void)
 {
+    mr_test_tmpdir(); /* before any fork: the directory is this process's */
     have_v6 = ipv6_loopback_works();
     MR_TEST_RUN(test_send_recv);
     MR_TEST_RUN(test_send_all_recv_exact);
