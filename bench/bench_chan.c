@@ -27,6 +27,15 @@
  *   bench_chan            everything (about a minute)
  *   bench_chan --list     the variants
  *   bench_chan VARIANT    one variant once, on two CPUs (or one)
+ *
+ * The cost in instructions, which does not drift with the machine's
+ * speed: one process sends a 64-byte message and receives it back from
+ * the same ring, so nothing ever waits, and bench/callgrind.sh counts what
+ * the library executes per message, against the hand ring's put and get.
+ * On a busy round trip every one of these instructions on the receiving
+ * and answering side lies between two cache-line transfers.
+ *   bench_chan --instr-list          the single-process variants
+ *   bench_chan --instr VARIANT       run one
  */
 #define _GNU_SOURCE 1
 #include <memregion/chan.h>
@@ -464,6 +473,86 @@ static size_t find(const char *name)
     return NV;
 }
 
+/* ---- instructions: one process, both ends ------------------------------------------------ */
+
+#define INSTR_COUNT 100000
+
+static BENCH_NOINLINE void instr_chan_copy(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (mr_chan_send(p, mr_region_make(src_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_send", -EAGAIN);
+        if (mr_chan_recv(c, mr_region_make(dst_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_recv", -EAGAIN);
+    }
+}
+
+static BENCH_NOINLINE void instr_chan_zc(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        struct mr_region r;
+        int rc;
+        if ((rc = mr_chan_reserve(p, SMALL, 0, &r)) < 0)
+            die("mr_chan_reserve", rc);
+        memcpy(r.ptr, src_buf, SMALL);
+        mr_chan_commit(p, SMALL);
+        if ((rc = mr_chan_peek(c, 0, &r)) < 0)
+            die("mr_chan_peek", rc);
+        memcpy(dst_buf, r.ptr, SMALL);
+        mr_chan_release(c);
+    }
+}
+
+static BENCH_NOINLINE void instr_ring(struct hring *r, uint64_t n)
+{
+    uint64_t head = 0, tail = 0, tail_seen = 0, head_seen = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        hring_put(r, src_buf, SMALL, &head, &tail_seen, false);
+        hring_get(r, dst_buf, SMALL, &tail, &head_seen, false);
+    }
+}
+
+static const struct {
+    const char *name, *func, *what;
+} instr_variants[] = {
+    { "chan_copy", "instr_chan_copy", "mr_chan_send + mr_chan_recv of 64 bytes" },
+    { "chan_zc", "instr_chan_zc", "reserve + memcpy + commit, peek + memcpy + release, 64 bytes" },
+    { "ring", "instr_ring", "the hand ring's put + get of a 64-byte slot (memcpy both)" },
+};
+
+static int instr_main(const char *name)
+{
+    size_t n = sizeof instr_variants / sizeof instr_variants[0];
+    if (name == NULL) {
+        for (size_t i = 0; i < n; i++)
+            printf("%s %s %d msg ring\n", instr_variants[i].name, instr_variants[i].func, INSTR_COUNT);
+        return 0;
+    }
+    if (strcmp(name, "ring") == 0) {
+        struct hring *r = hring_new(SMALL);
+        instr_ring(r, INSTR_COUNT);
+        hring_free(r);
+        return 0;
+    }
+    if (strcmp(name, "chan_copy") != 0 && strcmp(name, "chan_zc") != 0) {
+        fprintf(stderr, "bench_chan: no instruction variant %s (see --instr-list)\n", name);
+        return 2;
+    }
+    struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
+    int rc;
+    if ((rc = mr_chan_create(&p, CHAN_CAP, MR_CHAN_PRODUCER, 0)) < 0)
+        die("mr_chan_create", rc);
+    if ((rc = mr_chan_attach_fd(&c, dup(mr_chan_fd(&p)), CHAN_CAP, MR_CHAN_CONSUMER, 0)) < 0)
+        die("mr_chan_attach_fd", rc);
+    if (strcmp(name, "chan_copy") == 0)
+        instr_chan_copy(&p, &c, INSTR_COUNT);
+    else
+        instr_chan_zc(&p, &c, INSTR_COUNT);
+    mr_chan_close(&c);
+    mr_chan_close(&p);
+    return 0;
+}
+
 /* ---- running one variant once ---------------------------------------------------------------------- */
 
 static void pin(int cpu)
@@ -723,6 +812,10 @@ int main(int argc, char **argv)
         if (CPU_ISSET(c, &set))
             cpus[ncpu++] = c;
 
+    if (argc >= 2 && strcmp(argv[1], "--instr-list") == 0)
+        return instr_main(NULL);
+    if (argc >= 3 && strcmp(argv[1], "--instr") == 0)
+        return instr_main(argv[2]);
     if (argc >= 2 && strcmp(argv[1], "--list") == 0) {
         for (size_t i = 0; i < NV; i++)
             printf("%s %s %llu %s %s\n", variants[i].name, variants[i].func,

@@ -22,21 +22,21 @@ trap 'exit 130' INT TERM
 
 echo "callgrind: instructions executed inside each variant's function only"
 echo "(valgrind --tool=callgrind --collect-atstart=no --toggle-collect=FUNCTION)"
-# Every benchmark whose work is user-space code. (bench_shm, bench_chan and
-# bench_pipe are kernel- and cache-bound: their figures are wall-clock only;
-# bench_sock forks a peer and is counted below.)
-for bench in bench_region bench_alloc bench_cursor bench_iobuf bench_map; do
+# count_variants BENCH LIST_FLAG [RUN_FLAG]: every variant that `BENCH
+# LIST_FLAG` names, run as `BENCH [RUN_FLAG] NAME`, counted, and a table.
+count_variants() {
+    bench=$1
     exe=$build/bench/$bench
     if [ ! -x "$exe" ]; then
         echo "callgrind.sh: $exe not found (build first)" >&2
         exit 1
     fi
-    "$exe" --list >"$tmp/list"
+    "$exe" "$2" >"$tmp/list"
     : >"$tmp/counts"
     while read -r name func count unit base; do
         out=$tmp/$bench.$name.cg
         if ! valgrind --tool=callgrind --callgrind-out-file="$out" --collect-atstart=no \
-            --toggle-collect="$func" "$exe" "$name" </dev/null >"$tmp/log" 2>&1; then
+            --toggle-collect="$func" "$exe" ${3:+"$3"} "$name" </dev/null >"$tmp/log" 2>&1; then
             cat "$tmp/log" >&2
             echo "callgrind.sh: $bench $name failed" >&2
             exit 1
@@ -63,7 +63,19 @@ for bench in bench_region bench_alloc bench_cursor bench_iobuf bench_map; do
                        ir[i] / count[i], base[i], ir[i] / b, b / ir[i]
             }
         }' "$tmp/counts"
+}
+
+# Every benchmark whose work is user-space code. (bench_shm and bench_pipe
+# are kernel- and cache-bound: their figures are wall-clock only; bench_sock
+# forks a peer and is counted below.)
+for bench in bench_region bench_alloc bench_cursor bench_iobuf bench_map; do
+    count_variants "$bench" --list
 done
+
+# bench_chan's timed variants spin on another process; its single-process
+# variants (both ends in one process, nothing ever waits) count what a
+# message costs the library.
+count_variants bench_chan --instr-list --instr
 
 # bench_sock forks its peer, which runs under callgrind too; only the
 # measured function is counted, in whichever process ran it (the larger of

@@ -438,6 +438,7 @@ int mr__sys_getaddrinfo(const char *host, const struct addrinfo *hints, struct a
  * shared with other processes, and a private futex is keyed by this
  * process's address space. */
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 
 int mr__sys_futex_wait(uint32_t *addr, uint32_t expected, const struct timespec *rel)
@@ -474,4 +475,10 @@ int mr__sys_membarrier(int cmd, unsigned flags)
     (void)flags;
     return -ENOSYS;
 #endif
+}
+
+void mr__sys_sched_yield(void)
+{
+    /* Cannot fail on Linux. */
+    (void)sched_yield();
 }

@@ -114,6 +114,9 @@
 #define SPIN_STEP_NS 500u
 #define PROBE_NS 2000u
 #define PROBE_EVERY 16u
+#ifndef YIELDS
+#define YIELDS 4u
+#endif
 #define DEATH_CHECK_NS ((int64_t)MR_CHAN_DEATH_CHECK_MS * 1000000)
 
 static inline uint64_t *w64(const struct mr_chan *c, size_t off)
@@ -183,9 +186,11 @@ static int broken(struct mr_chan *c)
 
 /* The fields written once at creation still hold what this end verified at
  * attach: a peer that rewrites them is breaking the protocol. */
-static bool header_intact(const struct mr_chan *c)
+static inline bool header_intact(const struct mr_chan *c)
 {
-    uint32_t page = (uint32_t)mr__page_size();
+    /* The header page's size, from where the mapping put the ring (two
+     * pages after the header: see chan_map), not from a call per message. */
+    uint32_t page = (uint32_t)((size_t)(c->ring - c->hdr) / 2);
     uint32_t mode = (c->state & ST_LIGHT) ? MODE_MEMBARRIER : MODE_FENCED;
     return __atomic_load_n(w64(c, H_MAGIC), __ATOMIC_RELAXED) == CHAN_MAGIC &&
            __atomic_load_n(w32(c, H_VERSION), __ATOMIC_RELAXED) == CHAN_VERSION &&
@@ -353,28 +358,41 @@ static int join_membarrier(void)
     return rc < 0 ? rc : 0;
 }
 
-static void wake_peer(struct mr_chan *c)
+static __attribute__((noinline)) void wake_word(struct mr_chan *c, uint32_t *w)
 {
-    uint32_t *w = w32(c, peer_wait(c));
-    uint32_t v = (c->state & ST_LIGHT) ? __atomic_load_n(w, __ATOMIC_RELAXED)
-                                        : __atomic_load_n(w, __ATOMIC_SEQ_CST);
-    if (v != 0 && __atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) != 0) {
+    if (__atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) != 0) {
         mr__sys_futex_wake(w, 1);
         c->stats.wakes++;
     }
 }
 
-/* P1 and P2 of the protocol above, for the index at off (mr_chan_commit
- * has its own, for the commit word). */
-static inline void publish(struct mr_chan *c, size_t off, uint64_t v)
+/* P2: wake the peer if its sleeping word, at off, says it sleeps. The load
+ * is all a publish costs while nobody sleeps. */
+static inline void wake_at(struct mr_chan *c, size_t off)
+{
+    uint32_t *w = w32(c, off);
+    uint32_t v = (c->state & ST_LIGHT) ? __atomic_load_n(w, __ATOMIC_RELAXED)
+                                        : __atomic_load_n(w, __ATOMIC_SEQ_CST);
+    if (MR_UNLIKELY(v != 0))
+        wake_word(c, w);
+}
+
+static void wake_peer(struct mr_chan *c)
+{
+    wake_at(c, peer_wait(c));
+}
+
+/* P1 and P2 of the protocol above, for the consumer's tail (the producer's
+ * P1 is the commit word: see put_record). */
+static inline void publish_tail(struct mr_chan *c)
 {
     if (c->state & ST_LIGHT) {
-        __atomic_store_n(w64(c, off), v, __ATOMIC_RELEASE);
+        __atomic_store_n(w64(c, H_TAIL), c->pos, __ATOMIC_RELEASE);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
     } else {
-        __atomic_store_n(w64(c, off), v, __ATOMIC_SEQ_CST);
+        __atomic_store_n(w64(c, H_TAIL), c->pos, __ATOMIC_SEQ_CST);
     }
-    wake_peer(c);
+    wake_at(c, H_PROD_WAIT);
 }
 
 static bool peer_gone(const struct mr_chan *c)
@@ -473,6 +491,15 @@ static int chan_wait(struct mr_chan *c, uint64_t need, int timeout_ms)
         }
         /* A failed probe leaves the budget at zero. */
         c->spin_ns = c->spin_ns / 2 >= SPIN_STEP_NS ? c->spin_ns / 2 : 0;
+    }
+    /* Before sleeping, give the CPU away a few times: when the peer is
+     * runnable on this same CPU (where spinning never pays), a yield runs
+     * it at once, and it fills or drains the ring before it yields back,
+     * for the price of one system call and no wake-up on either side. */
+    for (unsigned i = 0; i < YIELDS; i++) {
+        mr__sys_sched_yield();
+        if ((rc = ready(c, need)) != 0)
+            return rc < 0 ? rc : 0;
     }
     return chan_sleep(c, need, deadline);
 }
@@ -800,28 +827,77 @@ int mr_chan_close(struct mr_chan *c)
     return rc;
 }
 
-/* ==== producing ===================================================================== */
+/* ==== producing =====================================================================
+ *
+ * Each call has a fast path, which is the whole call while the peer keeps
+ * up: a few loads and compares, the copy, the stores of the record, and
+ * one load of the peer's sleeping word. Anything unusual (a wait, a
+ * pending reservation, an error to report) takes the general path, which
+ * decides again from the start; the fast path changes nothing before it
+ * commits to an answer. On a busy round trip every instruction of the
+ * receiving and the answering call lies between the two cache-line
+ * transfers, so they are kept few. */
+
+/* The record at the producer's index, if there is room for len bytes (and
+ * the next record's commit word) without waiting and nothing stands in the
+ * way; NULL otherwise. */
+static inline unsigned char *room_now(struct mr_chan *c, size_t len, int timeout_ms)
+{
+    if (MR_UNLIKELY(c->role != MR_CHAN_PRODUCER || c->hdr == NULL || c->pending != 0 ||
+                    (c->state & (ST_BROKEN | ST_PEER_GONE)) != 0 || len > c->max_msg ||
+                    timeout_ms < -1))
+        return NULL;
+    if (c->pos + record_size(len) + MR_CHAN_MSG_OVERHEAD - c->peer > c->capacity)
+        return NULL;
+    if (__atomic_load_n(w32(c, H_CONS_CLOSED), __ATOMIC_SEQ_CST) != 0)
+        return NULL;
+    return c->ring + (c->pos & (c->capacity - 1));
+}
+
+/* Publish the record at h, the producer's index, with len bytes. */
+static inline void put_record(struct mr_chan *c, unsigned char *h, size_t len)
+{
+    uint64_t rec = record_size(len);
+    __atomic_store_n((uint32_t *)(void *)h, (uint32_t)len, __ATOMIC_RELAXED);
+    /* The next record's commit word to 0 (see "the shared layout"), then
+     * this one's to 1, which publishes the record: P1 of the sleep
+     * protocol, a release (seq_cst when fenced: the barrier is here). */
+    __atomic_store_n((uint32_t *)(void *)(h + rec + 4), 0, __ATOMIC_RELAXED);
+    if (c->state & ST_LIGHT)
+        __atomic_store_n((uint32_t *)(void *)(h + 4), 1, __ATOMIC_RELEASE);
+    else
+        __atomic_store_n((uint32_t *)(void *)(h + 4), 1, __ATOMIC_SEQ_CST);
+    c->pos += rec;
+    c->stats.messages++;
+    c->stats.bytes += len;
+    __atomic_store_n(w64(c, H_HEAD), c->pos, __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    wake_at(c, H_CONS_WAIT);
+}
 
 int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_region *out)
 {
-    if (c->hdr == NULL || c->role != MR_CHAN_PRODUCER)
-        return -EBADF;
-    if (timeout_ms < -1)
-        return -EINVAL;
-    if (c->state & ST_BROKEN)
-        return -EPROTO;
-    if (c->pending != 0)
-        return -EBUSY;
-    if (len > c->max_msg)
-        return -EMSGSIZE;
-    uint64_t need = record_size(len);
-    /* And the next record's commit word. */
-    int rc = chan_wait(c, need + MR_CHAN_MSG_OVERHEAD, timeout_ms);
-    if (rc < 0)
-        return rc;
-    c->pending = (size_t)need;
+    unsigned char *h = room_now(c, len, timeout_ms);
+    if (MR_UNLIKELY(h == NULL)) {
+        if (c->hdr == NULL || c->role != MR_CHAN_PRODUCER)
+            return -EBADF;
+        if (timeout_ms < -1)
+            return -EINVAL;
+        if (c->state & ST_BROKEN)
+            return -EPROTO;
+        if (c->pending != 0)
+            return -EBUSY;
+        if (len > c->max_msg)
+            return -EMSGSIZE;
+        /* And the next record's commit word. */
+        int rc = chan_wait(c, record_size(len) + MR_CHAN_MSG_OVERHEAD, timeout_ms);
+        if (rc < 0)
+            return rc;
+        h = c->ring + (c->pos & (c->capacity - 1));
+    }
+    c->pending = (size_t)record_size(len);
     c->pending_len = len;
-    out->ptr = c->ring + (c->pos & (c->capacity - 1)) + MR_CHAN_MSG_OVERHEAD;
+    out->ptr = h + MR_CHAN_MSG_OVERHEAD;
     out->len = len;
     out->flags = 0;
     return 0;
@@ -833,29 +909,20 @@ int mr_chan_commit(struct mr_chan *c, size_t len)
         return -EINVAL;
     if (len > c->pending_len)
         return -ERANGE;
-    unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
-    uint32_t *word = (uint32_t *)(void *)(h + 4);
-    __atomic_store_n((uint32_t *)(void *)h, (uint32_t)len, __ATOMIC_RELAXED);
-    /* The next record's commit word to 0 (see "the shared layout"), then
-     * this one's to 1, which publishes the record: P1 of the sleep
-     * protocol, a release (seq_cst when fenced: the barrier is here). */
-    __atomic_store_n((uint32_t *)(void *)(h + record_size(len) + 4), 0, __ATOMIC_RELAXED);
-    if (c->state & ST_LIGHT)
-        __atomic_store_n(word, 1, __ATOMIC_RELEASE);
-    else
-        __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
-    c->pos += record_size(len);
     c->pending = 0;
-    c->stats.messages++;
-    c->stats.bytes += len;
-    __atomic_store_n(w64(c, H_HEAD), c->pos, __ATOMIC_RELEASE);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    wake_peer(c);
+    put_record(c, c->ring + (c->pos & (c->capacity - 1)), len);
     return 0;
 }
 
 ssize_t mr_chan_send(struct mr_chan *c, struct mr_region msg, int timeout_ms)
 {
+    unsigned char *h = room_now(c, msg.len, timeout_ms);
+    if (MR_LIKELY(h != NULL)) {
+        if (msg.len > 0)
+            memcpy(h + MR_CHAN_MSG_OVERHEAD, msg.ptr, msg.len);
+        put_record(c, h, msg.len);
+        return (ssize_t)msg.len;
+    }
     struct mr_region r;
     int rc = mr_chan_reserve(c, msg.len, timeout_ms, &r);
     if (rc < 0)
@@ -868,22 +935,62 @@ ssize_t mr_chan_send(struct mr_chan *c, struct mr_region msg, int timeout_ms)
 
 /* ==== consuming ===================================================================== */
 
+/* The record at the consumer's index if it is there now, whole and
+ * intact, with nothing peeked; NULL otherwise. Its length, loaded once and
+ * checked, in *len. */
+static inline const unsigned char *record_now(struct mr_chan *c, int timeout_ms, uint32_t *len)
+{
+    if (MR_UNLIKELY(c->role != MR_CHAN_CONSUMER || c->hdr == NULL || c->pending != 0 ||
+                    (c->state & ST_BROKEN) != 0 || timeout_ms < -1))
+        return NULL;
+    const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
+    /* The commit word as commit_word loads it; a value other than 0 or 1
+     * (or a changed header) is left for the general path to report. */
+    if (__atomic_load_n((const uint32_t *)(const void *)(h + 4), __ATOMIC_SEQ_CST) != 1 ||
+        !header_intact(c))
+        return NULL;
+    uint32_t n = __atomic_load_n((const uint32_t *)(const void *)h, __ATOMIC_RELAXED);
+    if (n > c->max_msg)
+        return NULL;
+    *len = n;
+    return h;
+}
+
+/* Free the record of n bytes at the consumer's index. */
+static inline void drop_record(struct mr_chan *c, size_t n)
+{
+    c->pos += record_size(n);
+    c->stats.messages++;
+    c->stats.bytes += n;
+    /* At least a release: the producer may overwrite the record once it
+     * sees the new tail, so our reads of it must come first. */
+    publish_tail(c);
+}
+
 int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 {
-    if (c->hdr == NULL || c->role != MR_CHAN_CONSUMER)
-        return -EBADF;
-    if (timeout_ms < -1)
-        return -EINVAL;
-    if (c->state & ST_BROKEN)
-        return -EPROTO;
-    if (c->pending == 0) {
-        int rc = chan_wait(c, 0, timeout_ms);
-        if (rc < 0)
-            return rc;
-        if ((rc = parse_record(c)) < 0)
-            return rc;
+    uint32_t len;
+    const unsigned char *h = record_now(c, timeout_ms, &len);
+    if (MR_LIKELY(h != NULL)) {
+        c->pending = (size_t)record_size(len);
+        c->pending_len = len;
+    } else {
+        if (c->hdr == NULL || c->role != MR_CHAN_CONSUMER)
+            return -EBADF;
+        if (timeout_ms < -1)
+            return -EINVAL;
+        if (c->state & ST_BROKEN)
+            return -EPROTO;
+        if (c->pending == 0) {
+            int rc = chan_wait(c, 0, timeout_ms);
+            if (rc < 0)
+                return rc;
+            if ((rc = parse_record(c)) < 0)
+                return rc;
+        }
+        h = c->ring + (c->pos & (c->capacity - 1));
     }
-    out->ptr = c->ring + (c->pos & (c->capacity - 1)) + MR_CHAN_MSG_OVERHEAD;
+    out->ptr = (unsigned char *)(uintptr_t)h + MR_CHAN_MSG_OVERHEAD;
     out->len = c->pending_len;
     out->flags = MR_REGION_RDONLY;
     return 0;
@@ -893,13 +1000,8 @@ int mr_chan_release(struct mr_chan *c)
 {
     if (c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0)
         return -EINVAL;
-    c->pos += c->pending;
-    c->stats.messages++;
-    c->stats.bytes += c->pending_len;
     c->pending = 0;
-    /* At least a release: the producer may overwrite the record once it
-     * sees the new tail, so our reads of it must come first. */
-    publish(c, H_TAIL, c->pos);
+    drop_record(c, c->pending_len);
     return 0;
 }
 
@@ -907,6 +1009,14 @@ ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
 {
     if (mr_region_is_ro(buf))
         return -EACCES;
+    uint32_t len;
+    const unsigned char *h = record_now(c, timeout_ms, &len);
+    if (MR_LIKELY(h != NULL && len <= buf.len)) {
+        if (len > 0)
+            memcpy(buf.ptr, h + MR_CHAN_MSG_OVERHEAD, len);
+        drop_record(c, len);
+        return (ssize_t)len;
+    }
     struct mr_region m;
     int rc = mr_chan_peek(c, timeout_ms, &m);
     if (rc < 0)

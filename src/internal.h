@@ -129,5 +129,7 @@ int mr__sys_futex_wait(uint32_t *addr, uint32_t expected, const struct timespec 
 int mr__sys_futex_wake(uint32_t *addr, int n);
 int mr__sys_pidfd_open(pid_t pid, unsigned flags);
 int mr__sys_membarrier(int cmd, unsigned flags);
+/* sched_yield(2): give the CPU to another runnable thread, if any. */
+void mr__sys_sched_yield(void);
 
 #endif
