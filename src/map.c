@@ -602,23 +602,35 @@ int mr_map_resize(struct mr_map *m, size_t new_len)
         return 0;
 
     size_t delta = (size_t)(m->offset & (mr__page_size() - 1));
-    off_t old_end = (off_t)(m->offset + m->region.len);
     off_t new_end = (off_t)(m->offset + new_len);
     void *base = m->base;
     if (new_len > m->region.len) {
-        /* The file grows first, so that no mapped page is ever past its end. */
-        if ((rc = mr__sys_ftruncate(m->fd, new_end)) < 0)
+        /* The larger mapping is made before the file grows, so that a
+         * failed mapping (address space, RLIMIT_AS) leaves the file as it
+         * was: undoing a grow with ftruncate fails on a memfd sealed
+         * against shrinking. In place if mremap can; else a second mapping
+         * that replaces the first only once the file has grown, so that a
+         * failed ftruncate (a memfd sealed against growing, RLIMIT_FSIZE,
+         * a full disk) leaves the region where it was. The pages past the
+         * old end are mapped for a moment beyond the file's end, outside
+         * the region, where nothing reaches them. */
+        void *grown = NULL;
+        bool in_place = base != NULL && mr__sys_mremap(base, m->map_len, delta + new_len, 0, &grown) == 0;
+        if (!in_place &&
+            (rc = mr__sys_mmap(NULL, delta + new_len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+                               (off_t)(m->offset - delta), &grown)) < 0)
             return rc;
-        if (base == NULL)
-            rc = mr__sys_mmap(NULL, delta + new_len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
-                              (off_t)(m->offset - delta), &base);
-        else
-            rc = mr__sys_mremap(base, m->map_len, delta + new_len, MREMAP_MAYMOVE, &base);
-        if (rc < 0) {
-            mr__sys_ftruncate(m->fd, old_end);
+        if ((rc = mr__sys_ftruncate(m->fd, new_end)) < 0) {
+            void *back;
+            if (!in_place)
+                mr__sys_munmap(grown, delta + new_len);
+            else if (mr__sys_mremap(base, delta + new_len, m->map_len, 0, &back) < 0)
+                m->map_len = delta + new_len; /* stays larger, past the region; goes at close */
             return rc;
         }
-        m->base = base;
+        if (!in_place && base != NULL)
+            mr__sys_munmap(base, m->map_len);
+        m->base = grown;
         m->map_len = delta + new_len;
     } else {
         /* The file shrinks first: a failed ftruncate (a memfd sealed against

@@ -716,6 +716,51 @@ static void test_resize(void)
     ASSERT_EQ(file_size(r), (off_t)(3 * ps));
 }
 
+static off_t fd_size(int fd)
+{
+    struct stat st;
+    ASSERT_EQ(fstat(fd, &st), 0);
+    return st.st_size;
+}
+
+static void assert_unchanged(const struct mr_map *m, int fd, const void *ptr, size_t len)
+{
+    ASSERT_EQ(fd_size(fd), (off_t)len);
+    ASSERT_EQ((const void *)m->region.ptr, ptr);
+    ASSERT_EQ(m->region.len, len);
+    for (size_t i = 0; i < len; i++)
+        ASSERT_EQ(((const uint8_t *)m->region.ptr)[i], 0xa5);
+}
+
+/* A grow that fails leaves the file and the map as they were, even where
+ * the file could not be shrunk back: a memfd sealed against shrinking. */
+static void test_resize_failures(void)
+{
+    int fd = memfd_create("test_resize", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(ftruncate(fd, (off_t)ps), 0);
+    ASSERT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+    struct mr_map m;
+    ASSERT_OK(mr_map_open_fd(&m, fd, MR_MAP_SHARED, 0, MR_MAP_TO_END, 0));
+    memset(m.region.ptr, 0xa5, ps);
+    void *was = m.region.ptr;
+
+    /* Larger than the address space: no mapping can be made. (The file
+     * could have grown: a memfd takes 256 TiB of holes.) */
+    int rc = mr_map_resize(&m, (size_t)1 << 48);
+    ASSERT_TRUE(rc == -ENOMEM || rc == -EINVAL); /* mmap's word, or mremap's */
+    assert_unchanged(&m, fd, was, ps);
+
+    /* A file that may not grow: the mapping made for it is undone. */
+    ASSERT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
+    ASSERT_ERR(mr_map_resize(&m, 4 * ps), -EPERM);
+    assert_unchanged(&m, fd, was, ps);
+    ASSERT_ERR(mr_map_resize(&m, 64 * ps), -EPERM); /* too far to grow in place, perhaps */
+    assert_unchanged(&m, fd, was, ps);
+    mr_map_close(&m);
+    ASSERT_EQ(close(fd), 0);
+}
+
 /* ---- close and the guarded copies' checks -------------------------------- */
 
 static void test_close(void)
@@ -787,6 +832,7 @@ int main(void)
     RUN(test_advise);
     RUN(test_populate);
     RUN(test_resize);
+    RUN(test_resize_failures);
     RUN(test_close);
     RUN(test_guard_checks);
     return 0;

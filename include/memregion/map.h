@@ -193,8 +193,10 @@ MR_API int mr_map_populate(const struct mr_map *m);
  * kept. 0, or -EACCES (MR_MAP_READ or MR_MAP_PRIVATE: the map may not
  * change the file), -EBADF (MR_MAP_NO_FD, or closed), -EINVAL (m NULL, or the
  * map does not end at the end of the file), -ERANGE (new_len larger than a
- * region can be), or what ftruncate(2) or mremap(2) say (-EPERM: a sealed
- * memfd); on failure the file and the map are as they were. */
+ * region can be), or what ftruncate(2), mmap(2) or mremap(2) say (-EPERM: a
+ * sealed memfd; -ENOMEM: no room in the address space); on failure the file,
+ * the map and the region's pointer are as they were: a grow maps the larger
+ * range before it grows the file. */
 MR_API int mr_map_resize(struct mr_map *m, size_t new_len);
 
 /* Copy the n bytes at offset off of the map's region out to dst, guarded: 0,
