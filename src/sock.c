@@ -1918,9 +1918,13 @@ ssize_t mr_sock_send_fds(const struct mr_sock *s, struct mr_region payload, cons
     if ((size_t)k < payload.len && s->type == SOCK_STREAM && !(flags & MSG_DONTWAIT)) {
         struct mr_region rest;
         mr_region_tail(payload, (size_t)k, &rest);
-        ssize_t r = mr_sock_send_all(s, rest, -1, NULL);
-        if (r < 0)
-            return r;
+        size_t done = 0;
+        /* The fds went with the first part: an error now (the peer closed)
+         * is reported as a short count, not as an error the caller would
+         * take to mean that nothing, fds included, was sent. The next call
+         * meets the error again. */
+        if (mr_sock_send_all(s, rest, -1, &done) < 0)
+            return (ssize_t)((size_t)k + done);
         k = (ssize_t)payload.len;
     }
     return k;

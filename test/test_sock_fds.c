@@ -416,6 +416,43 @@ static void test_large_payload(void)
     mr_sock_close(&a);
 }
 
+/* The peer takes the first part, with the fd, and closes: the rest fails,
+ * and the caller hears a short count (the fd went), not an error (which
+ * would say nothing went). */
+static void receive_first_part(void *arg)
+{
+    struct mr_sock *s = arg;
+    unsigned char buf[4096];
+    int fd;
+    size_t n;
+    ASSERT_GT(mr_sock_recv_fds(s, REG(buf), &fd, 1, &n, 0), 0);
+    ASSERT_EQ(n, (size_t)1);
+    close(fd);
+    mr_sock_close(s);
+}
+
+static void test_peer_closes_after_fds(void)
+{
+    struct mr_sock a = MR_SOCK_INIT, b = MR_SOCK_INIT;
+    ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
+    ASSERT_OK(mr_sock_set_opt(&a, MR_SOCK_OPT_SNDBUF, 4096));
+    unsigned char *buf = held = calloc(1, LARGE);
+    ASSERT_TRUE(buf != NULL);
+    pid_t pid = start_child(receive_first_part, &b);
+    mr_sock_close(&b);
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ssize_t k = mr_sock_send_fds(&a, mr_region_make(buf, LARGE), &fd, 1, 0);
+    ASSERT_GT(k, 0);
+    ASSERT_LT(k, (ssize_t)LARGE);
+    ASSERT_EQ(wait_child(pid), 0);
+    /* The error, now that nothing more can go. */
+    ASSERT_ERR(mr_sock_send_fds(&a, mr_region_make(buf, LARGE), &fd, 1, 0), -EPIPE);
+    close(fd);
+    free(buf);
+    held = NULL;
+    mr_sock_close(&a);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_DFL);
@@ -428,5 +465,6 @@ int main(void)
     MR_TEST_RUN(test_refusals);
     MR_TEST_RUN(test_nothing_is_not_fd0);
     MR_TEST_RUN(test_large_payload);
+    MR_TEST_RUN(test_peer_closes_after_fds);
     return 0;
 }

@@ -495,8 +495,11 @@ MR_API int mr_sock_peer_check_user(const struct mr_sock *s);
  * caller keeps its fds (they are duplicated into the peer when it
  * receives), on success and on failure. Sends all of payload (on a stream
  * socket, the rest after a short first send follows without the fds),
- * unless flags has MSG_DONTWAIT, which may stop early. Returns the bytes
- * sent; or -EINVAL (empty payload, n > MR_SOCK_FDS_MAX, flags other than
+ * unless flags has MSG_DONTWAIT, which may stop early, or an error stops
+ * the rest after a first part went (with the fds): then the count sent so
+ * far comes back, short, and the next call meets the error. A negative
+ * return means nothing was sent, fds included. Returns the bytes sent; or
+ * -EINVAL (empty payload, n > MR_SOCK_FDS_MAX, flags other than
  * MSG_DONTWAIT, fds NULL with n > 0), -EBADF (an fd that is not open),
  * -ENOPROTOOPT (not a Unix socket), -EPIPE, -ETOOMANYREFS (too many fds in
  * flight), ... */
