@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
+#include <signal.h>
+#include <unistd.h>
 
 /* Keep the measured function out of line and uncloned (so it keeps its name
  * for callgrind), and stop the compiler from reasoning across the call (e.g.
@@ -38,6 +41,15 @@ static inline void bench_clobber(void) { __asm__ __volatile__("" ::: "memory"); 
 
 /* p escapes to code the compiler cannot see, which may read or write memory. */
 static inline void bench_escape(const void *p) { __asm__ __volatile__("" : : "r"(p) : "memory"); }
+
+/* In a forked peer: die with the parent. A benchmark stopped mid-run (^C,
+ * a test's time limit) must not leave a peer spinning on shared memory
+ * forever. parent is the parent's pid, taken before the fork. */
+static inline void bench_die_with_parent(pid_t parent)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(1);
+}
 
 static inline double bench_now_ns(void)
 {

@@ -613,10 +613,12 @@ static double run_once(const struct variant *v, int parent_cpu, int child_cpu, d
     }
     pin(parent_cpu);
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         die("fork", -errno);
     if (pid == 0) {
+        bench_die_with_parent(parent);
         /* The parent's ends (r.a, r.b) are inherited memory here: left
          * alone, never closed (closing would mark them closed). */
         struct mr_chan in = MR_CHAN_INIT, out = MR_CHAN_INIT;

@@ -386,10 +386,12 @@ static void setup(struct ctx *c, bool tcp, int peer_cpu)
     }
     pin(0);
     fflush(NULL);
+    pid_t parent = getpid();
     c->peer = fork();
     if (c->peer < 0)
         die("fork");
     if (c->peer == 0) {
+        bench_die_with_parent(parent);
         mr_sock_close(&c->s);
         pin(peer_cpu);
         peer_loop(&other);
