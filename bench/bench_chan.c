@@ -16,7 +16,7 @@
  * times the parent's side from the child's "ready" to its "done", both
  * on a pipe, outside the loop. Processes are pinned with sched_setaffinity:
  * both to one CPU, then to two CPUs. Variants run interleaved, ROUNDS
- * rounds, each round starting at a different variant; figures are medians
+ * rounds (3 with BENCH_QUICK=1, as memregion bench --quick sets), each round starting at a different variant; figures are medians
  * over rounds, ratios the median of the per-round ratio to the baseline of
  * the same round (the machine's speed drifts, so only figures taken
  * seconds apart compare). Round trips are timed one by one: p50 and p99 per
@@ -24,7 +24,7 @@
  * on two CPUs only: on one CPU a spinning process only stops when the
  * scheduler preempts it (milliseconds).
  *
- *   bench_chan            everything (about a minute)
+ *   bench_chan            everything (about 20 s; BENCH_QUICK=1: about 7 s)
  *   bench_chan --list     the variants
  *   bench_chan VARIANT    one variant once, on two CPUs (or one)
  *
@@ -52,7 +52,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ROUNDS 9
+#define ROUNDS 9 /* the most; BENCH_QUICK=1 (memregion bench --quick) takes 3 */
 #define BIG ((size_t)64 << 10)
 #define SMALL ((size_t)64)
 #define CHAN_CAP ((size_t)1 << 20)
@@ -666,6 +666,7 @@ static double run_once(const struct variant *v, int parent_cpu, int child_cpu, d
 /* ---- timing everything ------------------------------------------------------------------------------ */
 
 static double times[NV][ROUNDS];
+static int rounds = ROUNDS; /* rounds this run */
 static double p50[NV][ROUNDS], p99[NV][ROUNDS];
 static double *rtt_buf;
 
@@ -682,21 +683,21 @@ static void ratio(double (*f)[ROUNDS], size_t i, size_t b, double *med, double *
     double t[ROUNDS];
     *lo = 1e300;
     *hi = 0;
-    for (int r = 0; r < ROUNDS; r++) {
+    for (int r = 0; r < rounds; r++) {
         t[r] = (f[i][r] / (double)variants[i].count) / (f[b][r] / (double)variants[b].count);
         if (t[r] < *lo)
             *lo = t[r];
         if (t[r] > *hi)
             *hi = t[r];
     }
-    *med = bench_median(t, ROUNDS);
+    *med = bench_median(t, (size_t)rounds);
 }
 
 static double med_of(double (*f)[ROUNDS], size_t i)
 {
     double t[ROUNDS];
     memcpy(t, f[i], sizeof t);
-    return bench_median(t, ROUNDS);
+    return bench_median(t, (size_t)rounds);
 }
 
 static void time_placement(const char *title, int pcpu, int ccpu, bool one_cpu)
@@ -707,7 +708,7 @@ static void time_placement(const char *title, int pcpu, int ccpu, bool one_cpu)
     for (size_t i = 0; i < NV; i++) /* warm-up: page faults, caches, the spin budget */
         if (on[i])
             run_once(&variants[i], pcpu, ccpu, rtt_buf);
-    for (int r = 0; r < ROUNDS; r++) {
+    for (int r = 0; r < rounds; r++) {
         for (size_t k = 0; k < NV; k++) {
             size_t i = (k + (size_t)r) % NV;
             if (!on[i])
@@ -722,7 +723,7 @@ static void time_placement(const char *title, int pcpu, int ccpu, bool one_cpu)
     }
 
     printf("bench_chan: %s (parent on CPU %d, child on CPU %d), %d rounds interleaved\n", title,
-           pcpu, ccpu, ROUNDS);
+           pcpu, ccpu, rounds);
     printf("  one way: median over rounds; x base = median over rounds of (base time / variant time)\n");
     printf("  %-14s %-13s %8s %10s %9s  %-8s %6s %-15s %-8s %6s\n", "variant", "function", "count",
            "msgs/s", "GB/s", "base", "x base", "[min .. max]", "base2", "x base2");
@@ -757,12 +758,12 @@ static void time_placement(const char *title, int pcpu, int ccpu, bool one_cpu)
         double t[ROUNDS];
         lo = 1e300;
         hi = 0;
-        for (int r = 0; r < ROUNDS; r++) {
+        for (int r = 0; r < rounds; r++) {
             t[r] = p50[i][r] / p50[b][r];
             lo = t[r] < lo ? t[r] : lo;
             hi = t[r] > hi ? t[r] : hi;
         }
-        m = bench_median(t, ROUNDS);
+        m = bench_median(t, (size_t)rounds);
         char range[40];
         snprintf(range, sizeof range, "[%.2f .. %.2f]", lo, hi);
         printf("  %-14s %-10s %8llu %9.0f %9.0f  %-13s %9.3f %-15s\n", v->name, v->func,
@@ -786,9 +787,9 @@ static void time_placement(const char *title, int pcpu, int ccpu, bool one_cpu)
     }
     size_t blk = find("chan_rt_block"), srt = find("sock_rt");
     double t[ROUNDS];
-    for (int r = 0; r < ROUNDS; r++)
+    for (int r = 0; r < rounds; r++)
         t[r] = p50[blk][r] / p50[srt][r];
-    double rb = bench_median(t, ROUNDS);
+    double rb = bench_median(t, (size_t)rounds);
     printf("    blocking round trip <= socket pair's (p50):   %6.3fx  %s\n", rb, rb <= 1 ? "met" : "NOT met");
     printf("\n");
     fflush(stdout);
@@ -805,6 +806,9 @@ int main(int argc, char **argv)
     if (rtt_buf == NULL)
         die("calloc", -ENOMEM);
     memset(src_buf, 0x5a, sizeof src_buf);
+    const char *quick = getenv("BENCH_QUICK");
+    if (quick && *quick && strcmp(quick, "0") != 0)
+        rounds = 3;
 
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) < 0)

@@ -17,7 +17,7 @@ run "$M" bench --frob;         expect 2 "" "unknown option '--frob'" "bench --fr
 run "$M" bench --svg;          expect 2 "" "option '--svg' needs a value" "bench --svg"
 run "$M" bench --only frob;    expect 2 "" "invalid --only 'frob'" "bench --only frob"
 
-# every layer --quick does, bounded: about 40 s on a quiet 2-CPU machine
+# every layer --quick does, bounded: about 25 s on a quiet 2-CPU machine
 t0=$(date +%s)
 run "$M" bench --quick
 t=$(($(date +%s) - t0))
