@@ -114,9 +114,7 @@
 #define SPIN_STEP_NS 500u
 #define PROBE_NS 2000u
 #define PROBE_EVERY 16u
-#ifndef YIELDS
 #define YIELDS 4u
-#endif
 #define DEATH_CHECK_NS ((int64_t)MR_CHAN_DEATH_CHECK_MS * 1000000)
 
 static inline uint64_t *w64(const struct mr_chan *c, size_t off)
@@ -495,8 +493,9 @@ static int chan_wait(struct mr_chan *c, uint64_t need, int timeout_ms)
     /* Before sleeping, give the CPU away a few times: when the peer is
      * runnable on this same CPU (where spinning never pays), a yield runs
      * it at once, and it fills or drains the ring before it yields back,
-     * for the price of one system call and no wake-up on either side. */
-    for (unsigned i = 0; i < YIELDS; i++) {
+     * for the price of one system call and no wake-up on either side.
+     * The peer's turn may last a time slice: not past the deadline. */
+    for (unsigned i = 0; i < YIELDS && now_ns() < deadline; i++) {
         mr__sys_sched_yield();
         if ((rc = ready(c, need)) != 0)
             return rc < 0 ? rc : 0;
