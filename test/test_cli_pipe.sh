@@ -92,8 +92,11 @@ expect 1 "" "memregion: pipe recv: $n: no 'memregion pipe send $n' came within 1
 [ $(($(now) - t0)) -le 6 ] || fail "the two timeouts of 1 s took $(($(now) - t0)) s"
 [ -e "$sockdir/pipe-$n.sock" ] && fail "send left its socket behind after a timeout"
 
-# the sender killed mid-stream: recv exits 1, quickly
+# the sender killed mid-stream: recv exits 1, quickly. (out is emptied
+# first: recv's own redirection truncates it only once its shell runs, and
+# an earlier run's megabyte would end the wait below at once.)
 mkfifo "$tmp/fifo"
+: >"$tmp/out"
 sh -c 'head -c 1048576 /dev/urandom; exec sleep 60' >"$tmp/fifo" &
 pp=$!; bg="$bg $pp"
 "$M" pipe send "$n" --timeout 10 <"$tmp/fifo" 2>/dev/null &
@@ -111,6 +114,7 @@ kill -9 "$pp" 2>/dev/null; wait "$pp" 2>/dev/null
 
 # the receiver killed mid-stream: send exits 1 when its input ends (it
 # notices at its next chunk, as a pipe's writer does at its next write)
+: >"$tmp/out"
 sh -c 'head -c 1048576 /dev/urandom; exec sleep 60' >"$tmp/fifo" &
 pp=$!; bg="$bg $pp"
 "$M" pipe send "$n" --timeout 10 <"$tmp/fifo" >/dev/null 2>"$tmp/err" &
@@ -118,6 +122,7 @@ sp=$!; bg="$bg $sp"
 "$M" pipe recv "$n" --timeout 10 >"$tmp/out" 2>/dev/null &
 rp=$!; bg="$bg $rp"
 i=0; while [ "$(wc -c <"$tmp/out")" -lt 1048576 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(wc -c <"$tmp/out")" = 1048576 ] || fail "receiver killed: only $(wc -c <"$tmp/out") bytes before the kill"
 kill -9 "$rp"; wait "$rp" 2>/dev/null
 kill -9 "$pp"; wait "$pp" 2>/dev/null
 t0=$(now)
