@@ -453,17 +453,24 @@ static bool order_swaps(enum mr_order order)
     return order == (MR_HOST_LITTLE_ENDIAN ? MR_ORDER_BE : MR_ORDER_LE);
 }
 
+void mr__swap_array(void *dst, const void *src, size_t n, size_t w)
+{
+    /* Nothing to do, and an empty region's pointer may be NULL, to which C
+     * forbids even adding 0 (the kernels step through it). */
+    if (n == 0)
+        return;
+    const struct kernels *k = kernels();
+    swap_fn f = w == 2 ? k->swap16 : w == 4 ? k->swap32 : k->swap64;
+    f(dst, src, n);
+}
+
 static ssize_t convert(void *dst, const void *src, size_t n, size_t w, enum mr_order order)
 {
     size_t bytes = n * w;
-    /* Nothing to do, and an empty region's pointer may be NULL, to which C
-     * forbids even adding 0 (the kernels step through it). */
     if (bytes == 0)
         return 0;
     if (order_swaps(order)) {
-        const struct kernels *k = kernels();
-        swap_fn f = w == 2 ? k->swap16 : w == 4 ? k->swap32 : k->swap64;
-        f(dst, src, n);
+        mr__swap_array(dst, src, n, w);
     } else if (dst != src) {
         memcpy(dst, src, bytes);
     }

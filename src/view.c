@@ -420,6 +420,27 @@ static bool order_is_host(enum mr_order o)
     return o == MR_ORDER_HOST || o == (MR_HOST_LITTLE_ENDIAN ? MR_ORDER_LE : MR_ORDER_BE);
 }
 
+/* A copy of n elements between a contiguous array (no gaps between them)
+ * and a host-order C array in one go: memmove in host order, else the
+ * iobuf layer's byte-swap kernels (SIMD where the CPU has it), which allow
+ * dst == src but no other overlap. false: the caller copies element by
+ * element. */
+static bool copy_contiguous(const struct mr_array *a, void *dst, const void *src, size_t n)
+{
+    if (a->stride != a->size)
+        return false;
+    size_t bytes = n * a->size;
+    if (a->size == 1 || order_is_host(a->order)) {
+        memmove(dst, src, bytes);
+        return true;
+    }
+    uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+    if (d != s && d < s + bytes && s < d + bytes)
+        return false;
+    mr__swap_array(dst, src, n, a->size);
+    return true;
+}
+
 /* How many elements from first a copy of at most n moves, or -ERANGE. */
 static ssize_t copy_count(const struct mr_array *a, size_t first, size_t n)
 {
@@ -436,10 +457,8 @@ ssize_t mr_array_copy_out(const struct mr_array *a, size_t first, void *dst, siz
     if (k <= 0)
         return k;
     const unsigned char *p = (const unsigned char *)a->region.ptr + first * a->stride;
-    if (a->stride == a->size && order_is_host(a->order)) {
-        memmove(dst, p, (size_t)k * a->size);
+    if (copy_contiguous(a, dst, p, (size_t)k))
         return k;
-    }
     switch (a->size) {
     case 1:
         copy_out_8(p, a->stride, a->order, dst, (size_t)k);
@@ -465,10 +484,8 @@ ssize_t mr_array_copy_in(const struct mr_array *a, size_t first, const void *src
     if (k <= 0)
         return k;
     unsigned char *p = (unsigned char *)a->region.ptr + first * a->stride;
-    if (a->stride == a->size && order_is_host(a->order)) {
-        memmove(p, src, (size_t)k * a->size);
+    if (copy_contiguous(a, p, src, (size_t)k))
         return k;
-    }
     switch (a->size) {
     case 1:
         copy_in_8(p, a->stride, a->order, src, (size_t)k);
