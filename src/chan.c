@@ -874,26 +874,52 @@ static inline void put_record(struct mr_chan *c, unsigned char *h, size_t len)
     wake_at(c, H_CONS_WAIT);
 }
 
-int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_region *out)
+/* The checks every waiting call of an end of this role starts with. */
+static int end_usable(const struct mr_chan *c, unsigned role, int timeout_ms)
 {
-    unsigned char *h = room_now(c, len, timeout_ms);
-    if (MR_UNLIKELY(h == NULL)) {
-        if (c->hdr == NULL || c->role != MR_CHAN_PRODUCER)
-            return -EBADF;
-        if (timeout_ms < -1)
-            return -EINVAL;
-        if (c->state & ST_BROKEN)
-            return -EPROTO;
-        if (c->pending != 0)
-            return -EBUSY;
-        if (len > c->max_msg)
-            return -EMSGSIZE;
-        /* And the next record's commit word. */
-        int rc = chan_wait(c, record_size(len) + MR_CHAN_MSG_OVERHEAD, timeout_ms);
+    if (c->hdr == NULL || c->role != role)
+        return -EBADF;
+    if (timeout_ms < -1)
+        return -EINVAL;
+    if (c->state & ST_BROKEN)
+        return -EPROTO;
+    return 0;
+}
+
+/* Why there is no room now for len bytes, or 0 once a wait found it. */
+static int room_wait(struct mr_chan *c, size_t len, int timeout_ms)
+{
+    int rc = end_usable(c, MR_CHAN_PRODUCER, timeout_ms);
+    if (rc < 0)
+        return rc;
+    if (c->pending != 0)
+        return -EBUSY;
+    if (len > c->max_msg)
+        return -EMSGSIZE;
+    /* And the next record's commit word. */
+    return chan_wait(c, record_size(len) + MR_CHAN_MSG_OVERHEAD, timeout_ms);
+}
+
+/* The record at the producer's index, with room for len bytes: 0 and *h,
+ * or the error. */
+static inline int room(struct mr_chan *c, size_t len, int timeout_ms, unsigned char **h)
+{
+    *h = room_now(c, len, timeout_ms);
+    if (MR_UNLIKELY(*h == NULL)) {
+        int rc = room_wait(c, len, timeout_ms);
         if (rc < 0)
             return rc;
-        h = c->ring + (c->pos & (c->capacity - 1));
+        *h = c->ring + (c->pos & (c->capacity - 1));
     }
+    return 0;
+}
+
+int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_region *out)
+{
+    unsigned char *h;
+    int rc = room(c, len, timeout_ms, &h);
+    if (rc < 0)
+        return rc;
     c->pending = (size_t)record_size(len);
     c->pending_len = len;
     out->ptr = h + MR_CHAN_MSG_OVERHEAD;
@@ -915,20 +941,13 @@ int mr_chan_commit(struct mr_chan *c, size_t len)
 
 ssize_t mr_chan_send(struct mr_chan *c, struct mr_region msg, int timeout_ms)
 {
-    unsigned char *h = room_now(c, msg.len, timeout_ms);
-    if (MR_LIKELY(h != NULL)) {
-        if (msg.len > 0)
-            memcpy(h + MR_CHAN_MSG_OVERHEAD, msg.ptr, msg.len);
-        put_record(c, h, msg.len);
-        return (ssize_t)msg.len;
-    }
-    struct mr_region r;
-    int rc = mr_chan_reserve(c, msg.len, timeout_ms, &r);
+    unsigned char *h;
+    int rc = room(c, msg.len, timeout_ms, &h);
     if (rc < 0)
         return rc;
     if (msg.len > 0)
-        memcpy(r.ptr, msg.ptr, msg.len);
-    mr_chan_commit(c, msg.len);
+        memcpy(h + MR_CHAN_MSG_OVERHEAD, msg.ptr, msg.len);
+    put_record(c, h, msg.len);
     return (ssize_t)msg.len;
 }
 
@@ -966,31 +985,50 @@ static inline void drop_record(struct mr_chan *c, size_t n)
     publish_tail(c);
 }
 
+/* Why there is no record to peek now, or 0 once a wait found one (or one
+ * is peeked already): c->pending and c->pending_len then describe it. */
+static int record_wait(struct mr_chan *c, int timeout_ms)
+{
+    int rc = end_usable(c, MR_CHAN_CONSUMER, timeout_ms);
+    if (rc < 0 || c->pending != 0)
+        return rc;
+    rc = chan_wait(c, 0, timeout_ms);
+    return rc < 0 ? rc : parse_record(c);
+}
+
+/* The record at the consumer's index, its length checked: 0, *h and *len;
+ * or the error. */
+static inline int record(struct mr_chan *c, int timeout_ms, const unsigned char **h,
+                         uint32_t *len)
+{
+    *h = record_now(c, timeout_ms, len);
+    if (MR_LIKELY(*h != NULL))
+        return 0;
+    int rc = record_wait(c, timeout_ms);
+    if (rc < 0)
+        return rc;
+    *h = c->ring + (c->pos & (c->capacity - 1));
+    *len = (uint32_t)c->pending_len;
+    return 0;
+}
+
+/* Mark the record of len bytes at the consumer's index as peeked. */
+static inline void hold_record(struct mr_chan *c, uint32_t len)
+{
+    c->pending = (size_t)record_size(len);
+    c->pending_len = len;
+}
+
 int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 {
+    const unsigned char *h;
     uint32_t len;
-    const unsigned char *h = record_now(c, timeout_ms, &len);
-    if (MR_LIKELY(h != NULL)) {
-        c->pending = (size_t)record_size(len);
-        c->pending_len = len;
-    } else {
-        if (c->hdr == NULL || c->role != MR_CHAN_CONSUMER)
-            return -EBADF;
-        if (timeout_ms < -1)
-            return -EINVAL;
-        if (c->state & ST_BROKEN)
-            return -EPROTO;
-        if (c->pending == 0) {
-            int rc = chan_wait(c, 0, timeout_ms);
-            if (rc < 0)
-                return rc;
-            if ((rc = parse_record(c)) < 0)
-                return rc;
-        }
-        h = c->ring + (c->pos & (c->capacity - 1));
-    }
+    int rc = record(c, timeout_ms, &h, &len);
+    if (rc < 0)
+        return rc;
+    hold_record(c, len);
     out->ptr = (unsigned char *)(uintptr_t)h + MR_CHAN_MSG_OVERHEAD;
-    out->len = c->pending_len;
+    out->len = len;
     out->flags = MR_REGION_RDONLY;
     return 0;
 }
@@ -1008,24 +1046,20 @@ ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
 {
     if (mr_region_is_ro(buf))
         return -EACCES;
+    const unsigned char *h;
     uint32_t len;
-    const unsigned char *h = record_now(c, timeout_ms, &len);
-    if (MR_LIKELY(h != NULL && len <= buf.len)) {
-        if (len > 0)
-            memcpy(buf.ptr, h + MR_CHAN_MSG_OVERHEAD, len);
-        drop_record(c, len);
-        return (ssize_t)len;
-    }
-    struct mr_region m;
-    int rc = mr_chan_peek(c, timeout_ms, &m);
+    int rc = record(c, timeout_ms, &h, &len);
     if (rc < 0)
         return rc;
-    if (m.len > buf.len)
+    if (len > buf.len) {
+        hold_record(c, len); /* it stays, for a larger buf */
         return -EMSGSIZE;
-    if (m.len > 0)
-        memcpy(buf.ptr, m.ptr, m.len);
-    mr_chan_release(c);
-    return (ssize_t)m.len;
+    }
+    if (len > 0)
+        memcpy(buf.ptr, h + MR_CHAN_MSG_OVERHEAD, len);
+    c->pending = 0;
+    drop_record(c, len);
+    return (ssize_t)len;
 }
 
 /* ==== inspecting ===================================================================== */
