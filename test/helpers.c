@@ -183,3 +183,32 @@ const char *mr_test_tmp(const char *name)
     static unsigned next;
     return mr_test_tmp_path(buf[next++ % 8], sizeof buf[0], name);
 }
+
+long mr_test_oom_walk(const char *name, int (*fn)(struct mr_allocator *a), int final_rc,
+                      long at_least, long max_n)
+{
+    long n;
+    for (n = 0;; n++) {
+        struct mr_failing f;
+        mr_failing_init(&f, NULL, n);
+        int rc = fn(mr_failing_allocator(&f));
+        if (f.live_blocks != 0 || f.live_bytes != 0)
+            mr_test_fail(__FILE__, __LINE__, "%s: %zu blocks (%zu bytes) leaked with N = %ld",
+                         name, f.live_blocks, f.live_bytes, n);
+        if (rc == final_rc && f.failures == 0)
+            break;
+        if (rc != -ENOMEM)
+            mr_test_fail(__FILE__, __LINE__, "%s: N = %ld failed with %d (%s), not -ENOMEM",
+                         name, n, rc, mr_strerror(rc));
+        /* The refusal happened at allocation N + 1, and the scenario stopped there. */
+        ASSERT_EQ(f.failures, (size_t)1);
+        ASSERT_EQ(f.attempts, (size_t)n + 1);
+        if (n >= max_n)
+            mr_test_fail(__FILE__, __LINE__, "%s: never succeeds", name);
+    }
+    fprintf(stderr, "%s: %ld allocation failures walked\n", name, n);
+    if (n < at_least)
+        mr_test_fail(__FILE__, __LINE__, "%s: only %ld allocations, expected at least %ld", name,
+                     n, at_least);
+    return n;
+}

@@ -201,4 +201,13 @@ bool mr_test_under_valgrind(void);
 uint64_t mr_test_rng(uint64_t *state);
 uint32_t mr_test_rng32(uint32_t *state);
 
+/* The out-of-memory walk: run fn over an allocator that refuses its
+ * (N+1)th allocation, for N = 0, 1, ..., until fn returns final_rc without
+ * a refusal. Every other run must return -ENOMEM after exactly one refusal,
+ * at attempt N + 1; no run may leave a block allocated. More than max_n
+ * runs, or fewer than at_least, fail the test. Returns N, the runs that
+ * met a refusal. */
+long mr_test_oom_walk(const char *name, int (*fn)(struct mr_allocator *a), int final_rc,
+                      long at_least, long max_n);
+
 #endif

@@ -5,8 +5,6 @@
  * point, so that each allocation's error path is taken once. */
 #include "helpers.h"
 
-typedef int (*scenario_fn)(struct mr_allocator *backing);
-
 /* An arena over the backing allocator: chunks spill, marks rewind across
  * chunks, the last block grows past its chunk, a big block gets its own chunk. */
 static int arena_scenario(struct mr_allocator *backing)
@@ -96,43 +94,13 @@ out_arena:
     return rc;
 }
 
-static void walk(const char *name, scenario_fn fn, long at_least)
-{
-    long n;
-    for (n = 0;; n++) {
-        struct mr_failing f;
-        mr_failing_init(&f, NULL, n);
-        int rc = fn(mr_failing_allocator(&f));
-        if (f.live_blocks != 0 || f.live_bytes != 0)
-            mr_test_fail(__FILE__, __LINE__, "%s: %zu blocks (%zu bytes) leaked with N = %ld",
-                         name, f.live_blocks, f.live_bytes, n);
-        if (rc == 0) {
-            /* Success: no allocation was refused. */
-            ASSERT_EQ(f.failures, (size_t)0);
-            break;
-        }
-        if (rc != -ENOMEM)
-            mr_test_fail(__FILE__, __LINE__, "%s: N = %ld failed with %d (%s), not -ENOMEM",
-                         name, n, rc, mr_strerror(rc));
-        /* The refusal happened at allocation N + 1, and the scenario stopped there. */
-        ASSERT_EQ(f.failures, (size_t)1);
-        ASSERT_EQ(f.attempts, (size_t)n + 1);
-        if (n > 10000)
-            mr_test_fail(__FILE__, __LINE__, "%s: never succeeds", name);
-    }
-    fprintf(stderr, "%s: %ld allocation failures walked\n", name, n);
-    if (n < at_least)
-        mr_test_fail(__FILE__, __LINE__, "%s: only %ld allocations, expected at least %ld", name,
-                     n, at_least);
-}
-
 int main(void)
 {
     /* The minimum counts below prove that each scenario really allocates
      * through the backing allocator as often as its design says. */
-    walk("arena", arena_scenario, 5);
-    walk("pool", pool_scenario, 8);
-    walk("pages", pages_scenario, 1);
-    walk("stacked", stacked_scenario, 4);
+    mr_test_oom_walk("arena", arena_scenario, 0, 5, 10000);
+    mr_test_oom_walk("pool", pool_scenario, 0, 8, 10000);
+    mr_test_oom_walk("pages", pages_scenario, 0, 1, 10000);
+    mr_test_oom_walk("stacked", stacked_scenario, 0, 4, 10000);
     return 0;
 }

@@ -581,25 +581,8 @@ out:
 
 static void test_oom(void)
 {
-    long n;
-    for (n = 0;; n++) {
-        struct mr_failing f;
-        mr_failing_init(&f, NULL, n);
-        int rc = oom_scenario(mr_failing_allocator(&f));
-        if (f.live_blocks != 0 || f.live_bytes != 0)
-            mr_test_fail(__FILE__, __LINE__, "%zu blocks (%zu bytes) leaked with N = %ld",
-                         f.live_blocks, f.live_bytes, n);
-        if (rc == 0) {
-            ASSERT_EQ(f.failures, (size_t)0);
-            break;
-        }
-        ASSERT_ERR(rc, -ENOMEM);
-        ASSERT_EQ(f.failures, (size_t)1);
-        ASSERT_EQ(f.attempts, (size_t)n + 1);
-        ASSERT_LT(n, 100);
-    }
     /* Two blocks per buffer (the node and the buffer) and one per stage. */
-    ASSERT_EQ(n, 8);
+    ASSERT_EQ(mr_test_oom_walk("iobuf", oom_scenario, 0, 8, 100), 8);
 }
 
 int main(void)

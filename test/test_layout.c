@@ -566,8 +566,6 @@ static void test_print(void)
 
 /* ---- out of memory ---------------------------------------------------------------- */
 
-typedef int (*scenario_fn)(struct mr_allocator *a);
-
 static const char big_spec[] =
     "magic:u32be len:u16le "
     "hdr:{ kind:u8 ver:u8 flags:{ a:u8 b:u8 }[2] }[3] "
@@ -627,39 +625,14 @@ static int create_scenario(struct mr_allocator *a)
     return 0;
 }
 
-static void walk(const char *name, scenario_fn fn, int final_rc, long at_least)
-{
-    long n;
-    for (n = 0;; n++) {
-        struct mr_failing f;
-        mr_failing_init(&f, NULL, n);
-        int rc = fn(mr_failing_allocator(&f));
-        if (f.live_blocks != 0 || f.live_bytes != 0)
-            mr_test_fail(__FILE__, __LINE__, "%s: %zu blocks (%zu bytes) leaked with N = %ld",
-                         name, f.live_blocks, f.live_bytes, n);
-        if (rc == final_rc && f.failures == 0)
-            break;
-        if (rc != -ENOMEM)
-            mr_test_fail(__FILE__, __LINE__, "%s: N = %ld failed with %d (%s), not -ENOMEM",
-                         name, n, rc, mr_strerror(rc));
-        ASSERT_EQ(f.failures, (size_t)1);
-        ASSERT_EQ(f.attempts, (size_t)n + 1);
-        if (n > 10000)
-            mr_test_fail(__FILE__, __LINE__, "%s: never succeeds", name);
-    }
-    if (n < at_least)
-        mr_test_fail(__FILE__, __LINE__, "%s: only %ld allocations, expected at least %ld", name,
-                     n, at_least);
-}
-
 static void test_oom(void)
 {
     /* parse: per level a field array and the layout's block, and the top
      * level's array grows twice (8 -> 16 -> 32 fields); create: the copy of
      * the fields, the block, and a clone per nested layout. */
-    walk("parse", parse_scenario, 0, 10);
-    walk("parse fails late", parse_fails_late_scenario, -EINVAL, 6);
-    walk("create", create_scenario, 0, 6);
+    mr_test_oom_walk("parse", parse_scenario, 0, 10, 10000);
+    mr_test_oom_walk("parse fails late", parse_fails_late_scenario, -EINVAL, 6, 10000);
+    mr_test_oom_walk("create", create_scenario, 0, 6, 10000);
 }
 
 int main(void)

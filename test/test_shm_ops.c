@@ -481,6 +481,25 @@ static const struct mr_shm_entry *find(const struct mr_shm_list *l, const char *
 
 #define NLISTED 40
 
+/* The listing over a's allocations, for the out-of-memory walk: no fd
+ * left open either way; on success it finds list_first, on failure it
+ * holds nothing. */
+static int list_fds;
+static const char *list_first;
+
+static int list_scenario(struct mr_allocator *a)
+{
+    struct mr_shm_list l;
+    int rc = mr_shm_list_init(&l, a);
+    ASSERT_EQ(mr_test_count_fds(), list_fds);
+    if (rc == 0)
+        ASSERT_TRUE(find(&l, list_first) != NULL);
+    else
+        ASSERT_PTR_EQ(l.entries, NULL);
+    mr_shm_list_fini(&l);
+    return rc;
+}
+
 static void test_list(void)
 {
     char names[NLISTED][MR_SHM_NAME_MAX + 2], tag[32], path[300];
@@ -536,34 +555,12 @@ static void test_list(void)
     mr_shm_list_fini(&l);
     mr_arena_destroy(a);
 
-    /* The out-of-memory walk: fail the (N+1)th allocation for N = 0, 1, ...
-     * until the listing succeeds; every failure is -ENOMEM and leaves no
-     * block and no fd behind. With 40+ entries, the array grows at least
-     * twice after the directory buffer. */
-    long n;
-    for (n = 0;; n++) {
-        struct mr_failing f;
-        mr_failing_init(&f, NULL, n);
-        int rc = mr_shm_list_init(&l, mr_failing_allocator(&f));
-        ASSERT_EQ(mr_test_count_fds(), fds);
-        if (rc == 0) {
-            ASSERT_EQ(f.failures, (size_t)0);
-            ASSERT_TRUE(find(&l, names[0]) != NULL);
-            mr_shm_list_fini(&l);
-            ASSERT_EQ(f.live_blocks, (size_t)0);
-            break;
-        }
-        ASSERT_ERR(rc, -ENOMEM);
-        ASSERT_EQ(f.live_blocks, (size_t)0);
-        ASSERT_EQ(f.live_bytes, (size_t)0);
-        ASSERT_EQ(f.failures, (size_t)1);
-        ASSERT_EQ(f.attempts, (size_t)n + 1);
-        ASSERT_PTR_EQ(l.entries, NULL);
-        mr_shm_list_fini(&l);
-        ASSERT_LT(n, 1000);
-    }
-    fprintf(stderr, "list: %ld allocation failures walked\n", n);
-    ASSERT_GE(n, 3);
+    /* The out-of-memory walk: every failure is -ENOMEM and leaves no block
+     * and no fd behind. With 40+ entries, the array grows at least twice
+     * after the directory buffer. */
+    list_fds = fds;
+    list_first = names[0];
+    mr_test_oom_walk("list", list_scenario, 0, 3, 1000);
 
     ASSERT_EQ(unlink(shm_test_path(path, sizeof path, odd[2])), 0);
     ASSERT_EQ(unlink(shm_test_path(path, sizeof path, odd[1])), 0);

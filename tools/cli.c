@@ -59,6 +59,24 @@ int cli_help(const char *help)
     return CLI_OK;
 }
 
+int cli_dispatch(const char *group, const struct cli_cmd *subs, size_t n, const char *help,
+                 const char *missing, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error("%s", missing);
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+        return cli_help(help);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            char path[32];
+            snprintf(path, sizeof path, "%s %s", group, subs[i].name);
+            cli_set_command(path);
+            return subs[i].run(argc - 1, argv + 1);
+        }
+    }
+    return cli_usage_error("unknown subcommand '%s'", argv[1]);
+}
+
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *help, int (*on_opt)(int c, const char *arg, void *ctx), void *ctx,
                int *first_arg)

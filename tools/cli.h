@@ -73,6 +73,13 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 /* Print help text to stdout; returns CLI_OK. */
 int cli_help(const char *help);
 
+/* Run the subcommand argv[1] of the command group (argv[0], "shm"), named
+ * "<group> <sub>" in messages, with argv shifted by one; -h/--help prints
+ * help; a missing one is a usage error saying `missing`, an unknown one
+ * names it. Returns what the subcommand returned, or CLI_OK / CLI_USAGE. */
+int cli_dispatch(const char *group, const struct cli_cmd *subs, size_t n, const char *help,
+                 const char *missing, int argc, char **argv);
+
 /* ---- numbers ---------------------------------------------------------------- */
 
 /* Parse an unsigned number: decimal or 0x hex (a leading 0 is still

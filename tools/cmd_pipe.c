@@ -587,17 +587,6 @@ int cmd_pipe(int argc, char **argv)
         { "send", "", pipe_send },
         { "recv", "", pipe_recv },
     };
-    if (argc < 2)
-        return cli_usage_error("missing subcommand (send or recv)");
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-        return cli_help(pipe_help);
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            char path[32];
-            snprintf(path, sizeof path, "pipe %s", subs[i].name);
-            cli_set_command(path);
-            return subs[i].run(argc - 1, argv + 1);
-        }
-    }
-    return cli_usage_error("unknown subcommand '%s'", argv[1]);
+    return cli_dispatch("pipe", subs, sizeof subs / sizeof subs[0], pipe_help,
+                        "missing subcommand (send or recv)", argc, argv);
 }

@@ -693,18 +693,7 @@ static const struct cli_cmd subs[] = {
 
 int cmd_shm(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error("missing subcommand (ls, create, stat, resize, chmod, chown, "
-                               "seal, rm, cat, write)");
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-        return cli_help(shm_help);
-    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            char path[32];
-            snprintf(path, sizeof path, "shm %s", subs[i].name);
-            cli_set_command(path);
-            return subs[i].run(argc - 1, argv + 1);
-        }
-    }
-    return cli_usage_error("unknown subcommand '%s'", argv[1]);
+    return cli_dispatch("shm", subs, sizeof subs / sizeof subs[0], shm_help,
+                        "missing subcommand (ls, create, stat, resize, chmod, chown, seal, rm, "
+                        "cat, write)", argc, argv);
 }
