@@ -689,19 +689,20 @@ static void test_death_under_signals(void)
         ASSERT_OK(mr_chan_commit(&p, 100));
     ASSERT_OK(mr_sock_close(&b)); /* the peer is gone */
 
-    struct sigaction sa, old;
+    struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_tick;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART; /* a futex wait with a timeout is not restarted anyway */
-    ASSERT_EQ(sigaction(SIGALRM, &sa, &old), 0);
+    ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
     struct itimerval it = { { 0, 2000 }, { 0, 2000 } }, off = { { 0, 0 }, { 0, 0 } };
     ASSERT_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
     int64_t t0 = mr_test_now_ms();
     int rc = mr_chan_reserve(&p, 100, 3000, &r);
     int64_t dt = mr_test_now_ms() - t0;
     ASSERT_EQ(setitimer(ITIMER_REAL, &off, NULL), 0);
-    ASSERT_EQ(sigaction(SIGALRM, &old, NULL), 0);
+    /* The counting handler stays: valgrind can deliver a tick after the
+     * timer is off, which the default action would die of. */
     ASSERT_GT(ticks, 0);
     ASSERT_ERR(rc, -EPIPE);
     ASSERT_LT(dt, 1500);
