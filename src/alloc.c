@@ -9,15 +9,6 @@
 
 /* ==== front end ============================================================ */
 
-/* Alignments up to 4096 are below every page size: only larger ones need
- * the page size, which is not a constant. */
-static int check_align(size_t align)
-{
-    if (MR_LIKELY(align - 1 < 4096))
-        return (align & (align - 1)) ? -EINVAL : 0;
-    return mr__is_pow2(align) && align <= mr__page_size() ? 0 : -EINVAL;
-}
-
 static const struct mr_region empty_region;
 
 int mr_alloc(struct mr_allocator *a, size_t size, size_t align, struct mr_region *out)
@@ -27,7 +18,7 @@ int mr_alloc(struct mr_allocator *a, size_t size, size_t align, struct mr_region
 
     if (a == NULL || out == NULL)
         return -EINVAL;
-    if ((rc = check_align(align)) < 0)
+    if ((rc = mr__check_align(align)) < 0)
         return rc;
     if (size > PTRDIFF_MAX)
         return -E2BIG;
@@ -61,7 +52,7 @@ int mr_realloc(struct mr_allocator *a, struct mr_region *r, size_t new_size, siz
 
     if (a == NULL || r == NULL)
         return -EINVAL;
-    if ((rc = check_align(align)) < 0)
+    if ((rc = mr__check_align(align)) < 0)
         return rc;
     if (new_size > PTRDIFF_MAX)
         return -E2BIG;
@@ -277,7 +268,7 @@ int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align, void **o
     size_t need;
     int rc;
 
-    if ((rc = check_align(align)) < 0)
+    if ((rc = mr__check_align(align)) < 0)
         return rc;
     if (size == 0) {
         *out = NULL;
@@ -589,7 +580,7 @@ int mr_pool_create(const struct mr_pool_opts *opts, struct mr_pool **out)
     if (opts == NULL || out == NULL || opts->block_size == 0)
         return -EINVAL;
     tmp.align = opts->align ? opts->align : MR_ALIGN_DEFAULT;
-    if ((rc = check_align(tmp.align)) < 0)
+    if ((rc = mr__check_align(tmp.align)) < 0)
         return rc;
     if (opts->block_size > PTRDIFF_MAX)
         return -E2BIG;

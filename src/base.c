@@ -47,6 +47,37 @@ void mr__panic(const char *file, int line, const char *what)
     abort();
 }
 
+int64_t mr__now_ns(void)
+{
+    struct timespec ts;
+    /* CLOCK_MONOTONIC with a valid pointer cannot fail. */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t mr__deadline(int timeout_ms)
+{
+    if (timeout_ms < 0)
+        return MR__NEVER;
+    return mr__now_ns() + (int64_t)timeout_ms * 1000000;
+}
+
+int mr__poll_ms(int64_t deadline)
+{
+    if (deadline == MR__NEVER)
+        return -1;
+    int64_t left = deadline - mr__now_ns();
+    if (left <= 0)
+        return 0;
+    int64_t ms = (left + 999999) / 1000000;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+struct timespec mr__timespec_ns(int64_t ns)
+{
+    return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
+}
+
 size_t mr__page_size(void)
 {
     static size_t cached;

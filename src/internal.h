@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* An invariant the library relies on is broken (heap corruption, a pointer
  * freed to the wrong allocator): report and abort, as musl's malloc does.
@@ -38,6 +39,32 @@ static inline bool mr__round_up(size_t x, size_t a, size_t *out)
     *out = r & ~(a - 1);
     return true;
 }
+
+/* An alignment a caller asked for: a power of two no larger than a page
+ * (-EINVAL otherwise). The alloc and iobuf layers both accept exactly this. */
+static inline int mr__check_align(size_t align)
+{
+    return mr__is_pow2(align) && align <= mr__page_size() ? 0 : -EINVAL;
+}
+
+/* Time and deadlines, one meaning everywhere. A public timeout_ms is
+ * MR_FOREVER (-1, no limit), 0 (look once, never wait) or a count of
+ * milliseconds; any other negative value is -EINVAL (mr__timeout_ok). Inside
+ * the library a wait runs to a deadline: an absolute CLOCK_MONOTONIC time in
+ * nanoseconds, MR__NEVER for none, so that a signal or a spurious wake-up
+ * that restarts the wait never extends it. */
+#define MR__NEVER INT64_MAX
+static inline bool mr__timeout_ok(int timeout_ms) { return timeout_ms >= MR_FOREVER; }
+/* CLOCK_MONOTONIC now, in nanoseconds. */
+int64_t mr__now_ns(void);
+/* The deadline timeout_ms from now: MR__NEVER for a negative timeout. */
+int64_t mr__deadline(int timeout_ms);
+/* The poll(2) timeout that ends at deadline: -1 for MR__NEVER, 0 once it
+ * has passed, else the milliseconds left rounded up, so that a poll that
+ * times out with a non-zero timeout means the deadline has passed. */
+int mr__poll_ms(int64_t deadline);
+/* A relative timespec for ns nanoseconds (ns >= 0), as futex(2) takes. */
+struct timespec mr__timespec_ns(int64_t ns);
 
 /* n elements of w bytes (2, 4 or 8) from src to dst, each with its bytes
  * reversed, by the fastest kernel this CPU has (the iobuf layer's

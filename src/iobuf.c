@@ -14,11 +14,6 @@
 #define MR__IOBUF_X86 0
 #endif
 
-static int check_align(size_t align)
-{
-    return mr__is_pow2(align) && align <= mr__page_size() ? 0 : -EINVAL;
-}
-
 /* ==== iobufs and the registry ============================================== */
 
 struct iobuf_node {
@@ -71,7 +66,7 @@ int mr_iobuf_alloc(struct mr_allocator *a, size_t size, size_t align, unsigned f
 
     if (out == NULL || size == 0 || (flags & ~MR_IOBUF_ZERO))
         return -EINVAL;
-    if ((rc = check_align(align)) < 0)
+    if ((rc = mr__check_align(align)) < 0)
         return rc;
     if (a == NULL)
         a = mr_heap();
@@ -149,7 +144,7 @@ int mr_io_stage_prepare(struct mr_io_stage *s, struct mr_region user, size_t ali
     *s = finished_stage;
     if (dir != MR_IO_IN && dir != MR_IO_OUT && dir != MR_IO_INOUT)
         return -EINVAL;
-    if ((rc = check_align(align)) < 0)
+    if ((rc = mr__check_align(align)) < 0)
         return rc;
     if (user.ptr == NULL && user.len != 0)
         return -EINVAL;

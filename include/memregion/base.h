@@ -12,6 +12,12 @@
  *   -E2BIG   the request is larger than the allocator can ever satisfy
  *   -ETIMEDOUT  a deadline passed
  *   -EPROTO  another process broke the shared-memory protocol
+ *
+ * Timeouts, in every layer that waits, are int milliseconds: MR_FOREVER (-1)
+ * waits without limit, 0 looks once without waiting, and a call whose time
+ * runs out returns -ETIMEDOUT. Other negative values are -EINVAL. Deadlines
+ * run on CLOCK_MONOTONIC, and a signal that interrupts a wait does not
+ * extend them.
  */
 #ifndef MEMREGION_BASE_H
 #define MEMREGION_BASE_H
@@ -29,13 +35,18 @@
 #define MR_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MR_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MR_NODISCARD __attribute__((warn_unused_result))
+#define MR_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
 #define MR_API
 #define MR_INLINE static inline
 #define MR_LIKELY(x) (x)
 #define MR_UNLIKELY(x) (x)
 #define MR_NODISCARD
+#define MR_DEPRECATED(msg)
 #endif
+
+/* A timeout_ms that waits without limit. */
+#define MR_FOREVER (-1)
 
 #ifdef __cplusplus
 extern "C" {
