@@ -39,8 +39,9 @@ int mr_cursor_init_growable(struct mr_cursor *c, struct mr_allocator *a, size_t 
 
 void mr_cursor_fini(struct mr_cursor *c)
 {
-    if (c->flags & MR__CURSOR_GROWABLE)
-        mr_free(c->alloc, mr_region_make(c->base, c->cap));
+    if (!(c->flags & MR__CURSOR_GROWABLE))
+        return;
+    mr_free(c->alloc, mr_region_make(c->base, c->cap));
     c->base = NULL;
     c->pos = c->limit = c->cap = 0;
     mr__cursor_set_ends(c);

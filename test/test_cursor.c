@@ -167,8 +167,13 @@ static void test_init(void)
     /* mr_cursor_fini on a cursor over a region frees nothing (valgrind and
      * ASan would see a bad free) and leaves the memory alone. */
     mr_cursor_init(&c, mr_region_make(buf, sizeof buf));
+    ASSERT_EQ(mr_cursor_read_u8(&c), 7u);
     mr_cursor_fini(&c);
     ASSERT_EQ(buf[0], 7);
+    /* ... and is a no-op, as the header says: position and data stay. */
+    ASSERT_EQ(mr_cursor_tell(&c), (size_t)1);
+    ASSERT_EQ(mr_cursor_remaining(&c), sizeof buf - 1);
+    ASSERT_REGION(mr_cursor_data(&c), buf, sizeof buf, 0);
     struct mr_region out;
     set_sentinel(&out, sizeof out);
     mr_cursor_init(&c, mr_region_make(buf, sizeof buf));

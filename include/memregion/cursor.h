@@ -101,7 +101,8 @@ MR_INLINE void mr_cursor_init(struct mr_cursor *c, struct mr_region r)
 MR_API int mr_cursor_init_growable(struct mr_cursor *c, struct mr_allocator *a,
                                    size_t initial_capacity);
 
-/* Free a growable writer's buffer. A no-op for a cursor over a region. */
+/* Free a growable writer's buffer; the writer is left empty. A no-op for a
+ * cursor over a region: its position, data and error stay as they were. */
 MR_API void mr_cursor_fini(struct mr_cursor *c);
 
 /* Hand a growable writer's bytes to the caller: *out is a block of exactly
@@ -267,8 +268,11 @@ MR_API int mr_cursor_write_cstr(struct mr_cursor *c, const char *s);
 
 /* ---- LEB128 varints --------------------------------------------------------
  * Unsigned and signed, up to 64 bits. Overlong encodings (0x80 0x00 for 0)
- * are accepted, as DWARF and WebAssembly readers accept them. A varint that
- * runs past the data is -ERANGE; one whose value needs more than 64 bits is
+ * are accepted up to ten bytes, the most a 64-bit value needs, as WebAssembly
+ * and protobuf readers accept them: a hostile input cannot make one read
+ * scan without end. A varint that runs past the data is -ERANGE; one longer
+ * than ten bytes, or whose value needs more than 64 bits (the tenth byte of
+ * an unsigned one above 1; of a signed one other than 0x00 or 0x7f), is
  * -EOVERFLOW. Both are recorded and move nothing. */
 
 MR_INLINE uint64_t mr_cursor_read_uleb128(struct mr_cursor *c)
