@@ -150,7 +150,7 @@ int mr_io_stage_prepare(struct mr_io_stage *s, struct mr_region user, size_t ali
         return -EINVAL;
     if ((dir & MR_IO_IN) && mr_region_is_ro(user))
         return -EACCES;
-    if ((((uintptr_t)user.ptr | user.len) & (align - 1)) == 0) {
+    if (user.len == 0 || (((uintptr_t)user.ptr | user.len) & (align - 1)) == 0) {
         s->io = user;
         s->user = user;
         s->dir = dir;
