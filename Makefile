@@ -7,6 +7,9 @@
 #                threaded tests under ThreadSanitizer
 #   make bench   build and run the benchmarks (figures as ratios to baselines)
 #   make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60) with clang
+#   make soak    build, then run the soak test for SOAK_SECONDS (default 120):
+#                producers and consumers over channels and `memregion pipe`,
+#                peers SIGKILLed at random; nothing lost, repeated or left behind
 #   make install install headers, libraries, pkg-config file and CMake package
 #                (PREFIX=/usr/local, DESTDIR= honoured)
 BUILD      ?= build
@@ -19,7 +22,7 @@ CMAKE_ARGS ?=
 # Passed through variables: a literal comma would split $(call) arguments.
 ASAN_FLAGS := -DMR_SANITIZE=address,undefined
 
-.PHONY: all build run examples check check-plain check-asan check-tsan bench install deps clean
+.PHONY: all build run examples check check-plain check-asan check-tsan bench soak install deps clean
 
 all: build
 
@@ -67,6 +70,11 @@ check-tsan:
 
 bench: build
 	sh bench/run.sh $(BUILD)
+
+# Minutes long, so not part of check; bounded by its own watchdog.
+SOAK_SECONDS ?= 120
+soak: build
+	$(BUILD)/test/soak --seconds $(SOAK_SECONDS) --memregion $(BUILD)/tools/memregion
 
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
