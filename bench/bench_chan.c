@@ -517,6 +517,7 @@ static const struct {
 } instr_variants[] = {
     { "chan_copy", "instr_chan_copy", "mr_chan_send + mr_chan_recv of 64 bytes" },
     { "chan_zc", "instr_chan_zc", "reserve + memcpy + commit, peek + memcpy + release, 64 bytes" },
+    { "chan_copy_fenced", "instr_chan_copy", "mr_chan_send + mr_chan_recv of 64 bytes, MR_CHAN_FENCED" },
     { "ring", "instr_ring", "the hand ring's put + get of a 64-byte slot (memcpy both)" },
 };
 
@@ -534,17 +535,18 @@ static int instr_main(const char *name)
         hring_free(r);
         return 0;
     }
-    if (strcmp(name, "chan_copy") != 0 && strcmp(name, "chan_zc") != 0) {
+    bool fenced = strcmp(name, "chan_copy_fenced") == 0;
+    if (strcmp(name, "chan_copy") != 0 && strcmp(name, "chan_zc") != 0 && !fenced) {
         fprintf(stderr, "bench_chan: no instruction variant %s (see --instr-list)\n", name);
         return 2;
     }
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
     int rc;
-    if ((rc = mr_chan_create(&p, CHAN_CAP, MR_CHAN_PRODUCER, 0)) < 0)
+    if ((rc = mr_chan_create(&p, CHAN_CAP, MR_CHAN_PRODUCER, fenced ? MR_CHAN_FENCED : 0)) < 0)
         die("mr_chan_create", rc);
     if ((rc = mr_chan_attach_fd(&c, dup(mr_chan_fd(&p)), CHAN_CAP, MR_CHAN_CONSUMER, 0)) < 0)
         die("mr_chan_attach_fd", rc);
-    if (strcmp(name, "chan_copy") == 0)
+    if (strcmp(name, "chan_zc") != 0)
         instr_chan_copy(&p, &c, INSTR_COUNT);
     else
         instr_chan_zc(&p, &c, INSTR_COUNT);
