@@ -1,78 +1,49 @@
-/* src/chan.c: the shared-memory channel: a ring in a sealed memfd, mapped
- * twice back to back, futex wake-ups only for a sleeping peer, and checks
- * on everything the peer can write. */
-#include "internal.h"
+/* src/chan.c: the SPSC channel's record protocol: a ring in a sealed
+ * memfd, records with commit words, and checks on everything the peer can
+ * write; built on the core of src/chan_internal.h (the double-mapped ring,
+ * sleep/wake, peer watching, handover). The design argument is in
+ * docs/chan.md; this file keeps the layout and the invariants it relies
+ * on, each with the section that argues it. */
+#include "chan_internal.h"
 
-#include <memregion/chan.h>
 #include <memregion/shm.h>
 
-#include <fcntl.h>
-#include <linux/membarrier.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
-/* ==== the shared layout ======================================================
- *
- * The object is one header page followed by the ring (capacity bytes):
+/* ==== the shared layout (docs/chan.md, "Shared layout") =======================
  *
  *   header   0  u64 magic          written once by the creator, never again
  *            8  u32 version
  *           12  u32 header size    (the page size: the ring's file offset)
  *           16  u64 capacity
  *           24  u32 roles          which ends have attached (bit = role)
- *           28  u32 mode           0: membarrier, 1: fenced (see "waiting")
+ *           28  u32 mode           MODE_MEMBARRIER or MODE_FENCED
  *          128  u64 head           producer's index: bytes ever committed
  *          256  u32 producer closed, 260 u32 producer sleeping (futex word)
  *          384  u64 tail           consumer's index: bytes ever released
  *          512  u32 consumer closed, 516 u32 consumer sleeping (futex word)
- *   ring     page size .. page size + capacity
+ *   ring     page size .. page size + capacity, mapped twice (chan_ring.c)
  *
- * Each word one side writes often sits 128 bytes from the others: the
- * indices change once per message, and x86's adjacent-line prefetcher
- * moves lines in pairs, so 64 bytes apart would still share. The sleeping
- * words sit apart from the indices because the other side reads them after
- * every publish: that line stays in its cache, shared, as long as nobody
- * sleeps.
+ * A record: u32 length, u32 commit word, the bytes padded to 8. Indices are
+ * 64-bit byte counts that never wrap, multiples of 8; the position in the
+ * ring is index & (capacity - 1).
  *
- * A record is a u32 length, a u32 commit word, and the bytes, padded to 8:
- * indices are multiples of 8 and every region starts 8-aligned. Indices
- * are 64-bit byte counts that never wrap; the position in the ring is
- * index & (capacity - 1).
- *
- * The consumer does not read the head: it polls the commit word of the
- * record at its own index, 1 when the record is there, 0 when not yet.
- * Reading the head first and the record after it costs one more cache-line
- * transfer between the cores per message, a third of a busy round trip
- * (FastForward's observation). For the word at the consumer's index to be
- * 0 until that record is committed, stale bytes of an earlier lap there
- * (possibly the payload of a message, which could hold anything) must be
- * overwritten first: a commit stores a 0 commit word just past its record,
- * where the next record will start, before it stores its own 1. So the
- * producer keeps 8 bytes of the ring free beyond every record, and the
- * largest message is capacity - 16 bytes. The ring starts zeroed (a fresh
- * object). The producer still publishes the head, as its figure of bytes
- * committed; nothing relies on it.
- *
- * Why the ring is mapped twice, back to back, rather than padding a message
- * that does not fit before the end to the start: a record is then always
- * contiguous in the address space, so reserve and peek hand out one region
- * however the ring wraps, with no copy; a message may fill nearly the
- * whole ring (capacity - 16 bytes), where padding limits it to half the
- * ring to be sure it ever fits; and there is no padding marker for a
- * hostile peer to forge, only a length to check. The cost is setup:
- * capacity is a multiple of the page size, and mapping takes a reservation
- * and three mmap calls. Around the header and the two views are
- * inaccessible guard pages:
- *
- *   [guard][header][guard][ring view 1][ring view 2][guard]
- *
- * so an access outside the header and the ring faults at once instead of
- * reading a neighbour's memory. The map layer has no call that places a
- * mapping at a fixed address (mr_map_open_fd lets the kernel choose), so
- * the three mappings are made here with mr__sys_mmap and MAP_FIXED inside
- * a PROT_NONE reservation of our own, which nothing else can take. */
+ * Invariants this file relies on:
+ * - The consumer never reads the head; it polls the commit word at its own
+ *   index. So every commit stores a 0 commit word just past its record
+ *   before its own 1, and the producer keeps 8 bytes free beyond every
+ *   record: the largest message is capacity - 16 ("Commit words, not the
+ *   head").
+ * - A length of at most max_msg puts the record and the next commit word
+ *   within capacity bytes of its start: inside the two views, wherever it
+ *   starts ("The peer is hostile").
+ * - Everything read from shared memory is loaded once, atomically, into
+ *   private memory and checked there; capacity, mode, mapping and this
+ *   end's index are private copies ("The peer is hostile").
+ * - ring - hdr is two pages (chan_ring.c: the header page, a guard page).
+ * - An end is open exactly when hdr != NULL; closed, every field is
+ *   MR_CHAN_INIT's (chan_reset). */
 
 #define CHAN_MAGIC UINT64_C(0x31304e414843524d) /* "MRCHAN01" read little-endian */
 #define CHAN_VERSION 2u
@@ -97,25 +68,11 @@
 /* struct mr_chan's private state bits. */
 #define ST_BROKEN 0x1u    /* the peer broke the protocol: -EPROTO from now on */
 #define ST_PEER_GONE 0x2u /* a watched fd said the peer is gone */
-#define ST_LIGHT 0x4u     /* the channel's mode is 0: publish without a fence */
+#define ST_LIGHT 0x4u     /* the channel's mode is MODE_MEMBARRIER */
 
+/* docs/chan.md, "Waiting, and the lost wake-up". */
 #define MODE_MEMBARRIER 0u
 #define MODE_FENCED 1u
-
-/* Spinning: a futex sleep and wake-up costs the sleeper several
- * microseconds (two system calls, a trip through the scheduler, often an
- * idle CPU waking up), so a wait first spins up to spin_ns. The budget
- * adapts: it doubles when a spin sees the peer progress, and halves when it
- * does not, down to nothing: two processes on one CPU never win a spin (the
- * peer cannot run while we spin), and a spin there only delays the switch
- * to the peer. At zero, every PROBE_EVERY-th wait still spins PROBE_NS, so
- * that a peer busy again on another CPU brings the budget back. */
-#define SPIN_MAX_NS 20000u
-#define SPIN_STEP_NS 500u
-#define PROBE_NS 2000u
-#define PROBE_EVERY 16u
-#define YIELDS 4u
-#define DEATH_CHECK_NS ((int64_t)MR_CHAN_DEATH_CHECK_MS * 1000000)
 
 static inline uint64_t *w64(const struct mr_chan *c, size_t off)
 {
@@ -128,6 +85,7 @@ static inline uint32_t *w32(const struct mr_chan *c, size_t off)
 }
 
 static inline bool is_producer(const struct mr_chan *c) { return c->role == MR_CHAN_PRODUCER; }
+static inline bool light(const struct mr_chan *c) { return (c->state & ST_LIGHT) != 0; }
 static inline size_t own_closed(const struct mr_chan *c) { return is_producer(c) ? H_PROD_CLOSED : H_CONS_CLOSED; }
 static inline size_t peer_closed(const struct mr_chan *c) { return is_producer(c) ? H_CONS_CLOSED : H_PROD_CLOSED; }
 static inline size_t own_wait(const struct mr_chan *c) { return is_producer(c) ? H_PROD_WAIT : H_CONS_WAIT; }
@@ -136,25 +94,6 @@ static inline size_t peer_wait(const struct mr_chan *c) { return is_producer(c) 
 static inline uint64_t record_size(size_t len)
 {
     return MR_CHAN_MSG_OVERHEAD + (((uint64_t)len + (MR_CHAN_MSG_ALIGN - 1)) & ~(uint64_t)(MR_CHAN_MSG_ALIGN - 1));
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#else
-    __asm__ __volatile__("" ::: "memory");
-#endif
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    /* CLOCK_MONOTONIC with a valid pointer cannot fail. */
-    mr__sys_clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void chan_reset(struct mr_chan *c)
@@ -177,17 +116,12 @@ static int broken(struct mr_chan *c)
     return -EPROTO;
 }
 
-/* ==== checking what the peer wrote ==========================================
- * Indices are loaded once per look, into private memory, and checked there;
- * a length is loaded once, with an atomic load, so the compiler cannot
- * fetch it a second time after the check. */
+/* ==== checking what the peer wrote (docs/chan.md, "The peer is hostile") ===== */
 
 /* The fields written once at creation still hold what this end verified at
- * attach: a peer that rewrites them is breaking the protocol. */
+ * attach. */
 static inline bool header_intact(const struct mr_chan *c)
 {
-    /* The header page's size, from where the mapping put the ring (two
-     * pages after the header: see chan_map), not from a call per message. */
     uint32_t page = (uint32_t)((size_t)(c->ring - c->hdr) / 2);
     uint32_t mode = (c->state & ST_LIGHT) ? MODE_MEMBARRIER : MODE_FENCED;
     return __atomic_load_n(w64(c, H_MAGIC), __ATOMIC_RELAXED) == CHAN_MAGIC &&
@@ -197,12 +131,10 @@ static inline bool header_intact(const struct mr_chan *c)
            __atomic_load_n(w32(c, H_MODE), __ATOMIC_RELAXED) == mode;
 }
 
-/* The producer's look at the tail: accepted only if it moved forward, stays
- * 8-aligned, and frees no more than was committed: old tail <= tail <= pos.
- * The load is seq_cst for the sleep protocol (see chan_sleep). The fixed
- * header fields are checked whenever the tail moved, that is before
- * anything new is used, but not on every empty poll of a spinning wait
- * (they cost a tenth of a busy round trip there). */
+/* The producer's look at the tail: accepted only if old tail <= tail <=
+ * pos and 8-aligned. seq_cst: S2 of the sleep protocol. The header is
+ * checked when the tail moved, before anything new is used, not on every
+ * empty poll. */
 static int load_peer(struct mr_chan *c)
 {
     uint64_t v = __atomic_load_n(w64(c, H_TAIL), __ATOMIC_SEQ_CST);
@@ -228,11 +160,9 @@ static int producer_ready(struct mr_chan *c, uint64_t need)
     return c->pos + need - c->peer <= c->capacity;
 }
 
-/* The commit word of the record at the consumer's index, loaded once: 1,
- * the record is there (the load is an acquire, so are its bytes); 0, not
- * yet; anything else breaks the protocol. seq_cst for the sleep protocol
- * (see chan_sleep). The fixed header fields are checked before a new
- * record is used, not on every empty poll. */
+/* The commit word at the consumer's index, loaded once: 1, the record is
+ * there (an acquire: so are its bytes); 0, not yet; else -EPROTO. seq_cst:
+ * S2 of the sleep protocol. */
 static int commit_word(struct mr_chan *c)
 {
     const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
@@ -250,9 +180,8 @@ static int consumer_ready(struct mr_chan *c)
     if (rc != 0)
         return rc;
     if (__atomic_load_n(w32(c, H_PROD_CLOSED), __ATOMIC_SEQ_CST) != 0 || (c->state & ST_PEER_GONE)) {
-        /* The producer commits its last record before it sets closed (or
-         * before it died), so one more look after seeing either finds every
-         * record it committed. */
+        /* One more look: the producer's last commit came before its close
+         * (docs/chan.md, "What it guarantees": closing). */
         if ((rc = commit_word(c)) != 0)
             return rc;
         return -EPIPE;
@@ -265,11 +194,8 @@ static inline int ready(struct mr_chan *c, uint64_t need)
     return is_producer(c) ? producer_ready(c, need) : consumer_ready(c);
 }
 
-/* The record at pos, whose commit word consumer_ready saw at 1: its length
- * is read once and must be at most max_msg, so that the record and the
- * commit word after it lie within capacity bytes of pos: inside the two
- * views, wherever pos is. Nothing else bounds it: a producer that forges a
- * record no head covers only sends a message of its own making. */
+/* The record at pos, whose commit word consumer_ready saw at 1: its length,
+ * read once, at most max_msg. */
 static int parse_record(struct mr_chan *c)
 {
     const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
@@ -281,183 +207,27 @@ static int parse_record(struct mr_chan *c)
     return 0;
 }
 
-/* ==== waiting and waking =====================================================
- *
- * The lost wake-up. A side that finds no room (no message) and means to
- * sleep does, in this order:
- *   S1  store 1 to its sleeping word
- *   S2  look for progress, and not sleep if there is: the producer loads
- *       the tail, the consumer the commit word of the record at its index;
- *       both load the peer's closed flag
- *   S3  futex_wait(sleeping word, 1)
- * and the other side, after it publishes:
- *   P1  store what S2 loads: the consumer its tail, the producer the
- *       record's commit word (or either, its closed flag)
- *   P2  load the sleeper's word; if it is not 0, exchange it to 0 and, if
- *       it was, futex_wake.
- * What must not happen is that S2 misses P1 while P2 misses S1: the peer
- * would sleep on a message nobody will announce. Each side's store and
- * load are to different addresses, so x86 (whose store buffer lets a load
- * pass an earlier store) allows exactly that unless something orders each
- * store before the load that follows it: this is Dekker's pattern, and it
- * needs a full barrier on both sides. The waker clears the word before
- * waking, and the kernel compares it with 1 under its own lock in S3, so a
- * wake that comes between S2 and S3 is not lost: futex_wait then returns
- * at once (EAGAIN).
- *
- * Where the barriers are depends on the channel's mode, fixed in the
- * header by the creator:
- *
- * FENCED: S1, S2, P1 and P2 are all seq_cst. They fall in one total order
- * that agrees with each side's program order: if S2 comes before P1 in it,
- * then S1 < S2 < P1 < P2, and P2 reads the 1 of S1; otherwise P1 < S2, and
- * S2 sees the progress. The price is a full barrier (xchg, or mov+mfence)
- * in every commit and every release: the store buffer drains, and the
- * publishing side waits for the cache lines of the message it just wrote.
- * Measured on 64-byte messages: a quarter of the time of a message.
- *
- * MEMBARRIER (the default): the barrier moves entirely to the side that is
- * about to sleep, which is slow anyway. P1 is a release store and P2 a
- * relaxed load, with only a compiler barrier between them; S1 is seq_cst
- * and is followed by membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) before S2.
- * That call returns only after every CPU running a thread of a process
- * registered for it (both ends register when they create or attach) has
- * executed a full barrier, at some point B during the call; a thread not
- * running then is between context switches, which are full barriers. If
- * the waker's P2 comes after B, then S1, globally visible before the call
- * began, is what P2 reads. If P2 comes before B, so does P1, and the
- * barrier at B drains it to memory before the call returns: S2, after the
- * call, sees it. Either way no wake-up is lost, and the fast path of both
- * sides has no barrier at all: as cheap as a hand-written ring. This is
- * the asymmetric use of membarrier that its manual page describes. A
- * process that cannot register (a kernel before 4.16, a seccomp filter)
- * creates FENCED channels, and cannot attach to MEMBARRIER ones (the
- * creator would never fence for it): -EOPNOTSUPP.
- *
- * The sleep is cut into slices of MR_CHAN_DEATH_CHECK_MS: a dead peer never
- * wakes anyone, so at the end of each slice the watched fds are asked. A
- * hostile peer can wake us for nothing, clear our word, or lie about the
- * mode it registered for; each only makes us look again sooner or later,
- * which it could also get by never publishing. */
+/* ==== waiting (src/chan_wake.c) ============================================== */
 
-static bool no_membarrier; /* tests: act as if membarrier were unavailable */
+struct want {
+    struct mr_chan *c;
+    uint64_t need;
+};
 
-void mr__chan_no_membarrier(bool on)
+static int want_ready(void *ctx)
 {
-    __atomic_store_n(&no_membarrier, on, __ATOMIC_RELAXED);
+    struct want *w = ctx;
+    return ready(w->c, w->need);
 }
 
-/* Register this process for the membarrier protocol: 0, or why not. */
-static int join_membarrier(void)
+static void want_check(void *ctx)
 {
-    if (__atomic_load_n(&no_membarrier, __ATOMIC_RELAXED))
-        return -ENOSYS;
-    int rc = mr__sys_membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0);
-    return rc < 0 ? rc : 0;
+    struct mr_chan *c = ((struct want *)ctx)->c;
+    if (mr__watch_gone(c->pidfd, c->sockfd))
+        c->state |= ST_PEER_GONE;
 }
 
-static __attribute__((noinline)) void wake_word(struct mr_chan *c, uint32_t *w)
-{
-    if (__atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST) != 0) {
-        mr__sys_futex_wake(w, 1);
-        c->stats.wakes++;
-    }
-}
-
-/* P2: wake the peer if its sleeping word, at off, says it sleeps. The load
- * is all a publish costs while nobody sleeps. */
-static inline void wake_at(struct mr_chan *c, size_t off)
-{
-    uint32_t *w = w32(c, off);
-    uint32_t v = (c->state & ST_LIGHT) ? __atomic_load_n(w, __ATOMIC_RELAXED)
-                                        : __atomic_load_n(w, __ATOMIC_SEQ_CST);
-    if (MR_UNLIKELY(v != 0))
-        wake_word(c, w);
-}
-
-static void wake_peer(struct mr_chan *c)
-{
-    wake_at(c, peer_wait(c));
-}
-
-/* P1 and P2 of the protocol above, for the consumer's tail (the producer's
- * P1 is the commit word: see put_record). */
-static inline void publish_tail(struct mr_chan *c)
-{
-    if (c->state & ST_LIGHT) {
-        __atomic_store_n(w64(c, H_TAIL), c->pos, __ATOMIC_RELEASE);
-        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    } else {
-        __atomic_store_n(w64(c, H_TAIL), c->pos, __ATOMIC_SEQ_CST);
-    }
-    wake_at(c, H_PROD_WAIT);
-}
-
-static bool peer_gone(const struct mr_chan *c)
-{
-    struct pollfd p[2];
-    unsigned long n = 0;
-    /* A pidfd polls readable once its process has exited; a socket whose
-     * peer closed polls POLLHUP even with no events asked, so data the
-     * caller may exchange on it is left alone. */
-    if (c->pidfd >= 0)
-        p[n++] = (struct pollfd){ .fd = c->pidfd, .events = POLLIN, .revents = 0 };
-    if (c->sockfd >= 0)
-        p[n++] = (struct pollfd){ .fd = c->sockfd, .events = 0, .revents = 0 };
-    if (n == 0 || mr__sys_poll(p, n, 0) <= 0)
-        return false;
-    for (unsigned long i = 0; i < n; i++)
-        if (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
-            return true;
-    return false;
-}
-
-static int chan_sleep(struct mr_chan *c, uint64_t need, int64_t deadline)
-{
-    uint32_t *w = w32(c, own_wait(c));
-    /* The watched fds are asked by the clock, not only when a slice runs
-     * out: a signal handler that runs more often than that (a profiler's
-     * timer) cuts every slice short with EINTR, and a dead peer would
-     * never be looked for. */
-    int64_t check_at = now_ns() + DEATH_CHECK_NS;
-    for (;;) {
-        __atomic_store_n(w, 1, __ATOMIC_SEQ_CST);
-        /* Registered at create or attach, so this cannot fail short of a
-         * kernel bug; if it did, a short slice bounds a lost wake-up. */
-        int64_t cap = DEATH_CHECK_NS;
-        if ((c->state & ST_LIGHT) && mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) < 0)
-            cap = 1000000;
-        int rc = ready(c, need);
-        if (rc != 0) {
-            __atomic_store_n(w, 0, __ATOMIC_RELAXED);
-            return rc < 0 ? rc : 0;
-        }
-        int64_t now = now_ns();
-        if (now >= deadline) {
-            __atomic_store_n(w, 0, __ATOMIC_RELAXED);
-            return -ETIMEDOUT;
-        }
-        int64_t slice = deadline - now < cap ? deadline - now : cap;
-        struct timespec rel = { .tv_sec = (time_t)(slice / 1000000000), .tv_nsec = (long)(slice % 1000000000) };
-        c->stats.sleeps++;
-        int frc = mr__sys_futex_wait(w, 1, &rel);
-        __atomic_store_n(w, 0, __ATOMIC_RELAXED);
-        if (frc != 0 && frc != -ETIMEDOUT && frc != -EAGAIN && frc != -EINTR)
-            return frc;
-        if ((now = now_ns()) >= check_at || frc == -ETIMEDOUT) {
-            check_at = now + DEATH_CHECK_NS;
-            if (peer_gone(c))
-                c->state |= ST_PEER_GONE;
-        }
-        /* Woken, most likely by progress: look before announcing again,
-         * which would cost another membarrier. */
-        if ((rc = ready(c, need)) != 0)
-            return rc < 0 ? rc : 0;
-    }
-}
-
-/* Wait until ready(c, need) or the deadline. The clock is read only every
- * 64 turns of the spin: a vDSO call costs about what 64 pauses do. */
+/* Wait until ready(c, need) or timeout_ms. */
 static int chan_wait(struct mr_chan *c, uint64_t need, int timeout_ms)
 {
     int rc = ready(c, need);
@@ -465,79 +235,51 @@ static int chan_wait(struct mr_chan *c, uint64_t need, int timeout_ms)
         return rc < 0 ? rc : 0;
     if (timeout_ms == 0)
         return -EAGAIN;
-    c->stats.waits++;
-    int64_t start = now_ns();
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000;
-    uint32_t spin = c->spin_ns;
-    if (spin == 0 && c->stats.waits % PROBE_EVERY == 0)
-        spin = PROBE_NS;
-    if (spin > 0) {
-        int64_t spin_end = start + spin;
-        for (unsigned i = 1;; i++) {
-            cpu_relax();
-            rc = ready(c, need);
-            if (rc != 0) {
-                if (rc > 0)
-                    c->spin_ns = spin * 2 + SPIN_STEP_NS < SPIN_MAX_NS ? spin * 2 + SPIN_STEP_NS : SPIN_MAX_NS;
-                return rc < 0 ? rc : 0;
-            }
-            if ((i & 63) == 0) {
-                int64_t now = now_ns();
-                if (now >= spin_end || now >= deadline)
-                    break;
-            }
-        }
-        /* A failed probe leaves the budget at zero. */
-        c->spin_ns = c->spin_ns / 2 >= SPIN_STEP_NS ? c->spin_ns / 2 : 0;
-    }
-    /* Before sleeping, give the CPU away a few times: when the peer is
-     * runnable on this same CPU (where spinning never pays), a yield runs
-     * it at once, and it fills or drains the ring before it yields back,
-     * for the price of one system call and no wake-up on either side.
-     * The peer's turn may last a time slice: not past the deadline. */
-    for (unsigned i = 0; i < YIELDS && now_ns() < deadline; i++) {
-        mr__sys_sched_yield();
-        if ((rc = ready(c, need)) != 0)
-            return rc < 0 ? rc : 0;
-    }
-    return chan_sleep(c, need, deadline);
+    struct want want = { c, need };
+    struct mr__waiter w = {
+        .word = w32(c, own_wait(c)),
+        .light = light(c),
+        .ready = want_ready,
+        .check = want_check,
+        .ctx = &want,
+        .spin_ns = &c->spin_ns,
+        .waits = &c->stats.waits,
+        .sleeps = &c->stats.sleeps,
+    };
+    return mr__wait(&w, mr__deadline(timeout_ms));
+}
+
+/* P2 for the peer, off the fast paths. */
+static void wake_peer(struct mr_chan *c)
+{
+    mr__wake_check(w32(c, peer_wait(c)), light(c), &c->stats.wakes);
 }
 
 /* ==== mapping ================================================================ */
 
 static int chan_map(struct mr_chan *c, int fd, size_t cap)
 {
-    size_t page = mr__page_size();
-    size_t len = 4 * page + 2 * cap;
-    void *base, *got;
-    int rc = mr__sys_mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0,
-                          &base);
-    if (rc < 0)
-        return rc;
-    unsigned char *hdr = (unsigned char *)base + page;
-    unsigned char *ring = hdr + 2 * page;
+    struct mr__ring r;
     /* The consumer only reads the ring: a stray write of its own faults
      * instead of corrupting messages. */
     int rprot = c->role == MR_CHAN_PRODUCER ? PROT_READ | PROT_WRITE : PROT_READ;
-    if ((rc = mr__sys_mmap(hdr, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0, &got)) < 0 ||
-        (rc = mr__sys_mmap(ring, cap, rprot, MAP_SHARED | MAP_FIXED, fd, (off_t)page, &got)) < 0 ||
-        (rc = mr__sys_mmap(ring + cap, cap, rprot, MAP_SHARED | MAP_FIXED, fd, (off_t)page, &got)) < 0) {
-        mr__sys_munmap(base, len);
+    int rc = mr__ring_map(&r, fd, mr__page_size(), PROT_READ | PROT_WRITE, cap, rprot);
+    if (rc < 0)
         return rc;
-    }
-    c->base = base;
-    c->base_len = len;
-    c->hdr = hdr;
-    c->ring = ring;
+    c->base = r.base;
+    c->base_len = r.len;
+    c->hdr = r.hdr;
+    c->ring = r.ring;
     c->capacity = cap;
     c->max_msg = cap - 2 * MR_CHAN_MSG_OVERHEAD;
-    c->spin_ns = SPIN_MAX_NS;
+    c->spin_ns = MR__WAKE_SPIN_MAX_NS;
     return 0;
 }
 
 static void chan_unmap(struct mr_chan *c)
 {
-    mr__sys_munmap(c->base, c->base_len);
+    struct mr__ring r = { .base = c->base, .len = c->base_len, .hdr = c->hdr, .ring = c->ring };
+    mr__ring_unmap(&r);
     chan_reset(c);
 }
 
@@ -549,7 +291,7 @@ static int chan_setup(struct mr_chan *c, const struct mr_shm *shm, size_t cap, u
                       unsigned flags)
 {
     size_t page = mr__page_size();
-    uint32_t mode = !(flags & MR_CHAN_FENCED) && join_membarrier() == 0 ? MODE_MEMBARRIER : MODE_FENCED;
+    uint32_t mode = !(flags & MR_CHAN_FENCED) && mr__wake_join() == 0 ? MODE_MEMBARRIER : MODE_FENCED;
     int rc = mr_shm_resize(shm, (uint64_t)page + cap);
     if (rc < 0)
         return rc;
@@ -567,8 +309,8 @@ static int chan_setup(struct mr_chan *c, const struct mr_shm *shm, size_t cap, u
     __atomic_store_n(w32(c, H_MODE), mode, __ATOMIC_RELAXED);
     if (mode == MODE_MEMBARRIER)
         c->state |= ST_LIGHT;
-    /* Last, with release: an attacher by name that sees the magic (acquire)
-     * sees a whole header; before it, it sees none and says -EAGAIN. */
+    /* Last, a release: an attacher by name that sees the magic sees a whole
+     * header (docs/chan.md, "Shared layout"). */
     __atomic_store_n(w64(c, H_MAGIC), CHAN_MAGIC, __ATOMIC_RELEASE);
     c->fd = shm->fd;
     return 0;
@@ -618,8 +360,8 @@ static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want,
 
     if (!(shm->flags & MR_SHM_RDWR))
         return -EACCES;
-    /* Seals first: only with SHRINK can the size checked below not drop
-     * under the mapping (SIGBUS) once mapped. */
+    /* Seals before the size: only SHRINK keeps it from dropping under the
+     * mapping (docs/chan.md, "Sealing"). */
     if (need_seals && (rc = mr_shm_require_seals(shm, REQUIRED_SEALS, 0, NULL)) < 0)
         return rc;
     struct mr_shm_stat st;
@@ -648,7 +390,7 @@ static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want,
         rc = -EPROTO;
         goto fail;
     }
-    if (mode == MODE_MEMBARRIER && join_membarrier() < 0) {
+    if (mode == MODE_MEMBARRIER && mr__wake_join() < 0) {
         rc = -EOPNOTSUPP;
         goto fail;
     }
@@ -662,8 +404,7 @@ static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want,
             rc = -EBUSY;
             goto fail;
         }
-        /* An unclaimed end's index is where it started: nobody may have
-         * moved it. */
+        /* An unclaimed end's index is where it started. */
         if (__atomic_load_n(w64(c, role == MR_CHAN_PRODUCER ? H_HEAD : H_TAIL), __ATOMIC_RELAXED) != 0) {
             rc = -EPROTO;
             goto fail;
@@ -706,7 +447,7 @@ int mr_chan_attach_named(struct mr_chan *out, const char *name, size_t capacity,
     return rc;
 }
 
-/* ==== handing over ================================================================ */
+/* ==== handing over (src/chan_handover.c) and watching (src/chan_watch.c) ====== */
 
 struct greeting {
     uint64_t magic;
@@ -717,24 +458,18 @@ int mr_chan_share(struct mr_chan *c, const struct mr_sock *s)
 {
     if (c->hdr == NULL)
         return -EBADF;
-    /* A stream socket: only its peer's close polls POLLHUP (a datagram
-     * socket reports nothing), and the watch is built on that. */
-    if (s->family != AF_UNIX || s->type != SOCK_STREAM)
-        return -ENOPROTOOPT;
-    /* Duplicated before sending, so that nothing can fail after the fd is
-     * in the peer's hands. */
-    int watch = mr__sys_fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+    /* The watch first, so that nothing can fail once the fd is in the
+     * peer's hands. */
+    int watch = mr__watch_sock(s);
     if (watch < 0)
         return watch;
     struct greeting g = { GREETING_MAGIC, c->capacity };
-    ssize_t n = mr_sock_send_fds(s, mr_region_make(&g, sizeof g), &c->fd, 1, 0);
-    if (n < 0) {
+    int rc = mr__handover_send(s, c->fd, &g, sizeof g);
+    if (rc < 0) {
         mr__sys_close(watch);
-        return (int)n;
+        return rc;
     }
-    if (c->sockfd >= 0)
-        mr__sys_close(c->sockfd);
-    c->sockfd = watch;
+    mr__watch_replace(&c->sockfd, watch);
     return 0;
 }
 
@@ -743,46 +478,23 @@ int mr_chan_attach_sock(struct mr_chan *out, const struct mr_sock *s, size_t cap
 {
     chan_reset(out);
     if ((flags & ~MR_CHAN_NO_SEALS) || !role_ok((int)role) ||
-        (capacity != 0 && !capacity_ok(capacity)) || timeout_ms < -1)
+        (capacity != 0 && !capacity_ok(capacity)) || !mr__timeout_ok(timeout_ms))
         return -EINVAL;
-    if (s->family != AF_UNIX || s->type != SOCK_STREAM)
-        return -ENOPROTOOPT;
-
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ns() + (int64_t)timeout_ms * 1000000;
     struct greeting g;
-    int fd = -1;
-    size_t nfd = 0;
-    ssize_t n;
-    for (;;) {
-        int ms = -1;
-        if (deadline != INT64_MAX) {
-            int64_t left = (deadline - now_ns() + 999999) / 1000000;
-            ms = left > 0 ? (int)left : 0;
-        }
-        int rc = mr_sock_wait(s, MR_SOCK_READABLE, ms);
-        if (rc < 0)
-            return rc;
-        n = mr_sock_recv_fds(s, mr_region_make(&g, sizeof g), &fd, 1, &nfd, MSG_DONTWAIT);
-        if (n != -EAGAIN)
-            break;
-    }
-    if (n < 0)
-        return (int)n;
-    if (n == 0)
-        return -EPIPE;
-    if (nfd != 1 || (size_t)n != sizeof g || g.magic != GREETING_MAGIC ||
-        (capacity != 0 && g.capacity != capacity)) {
-        if (nfd == 1)
-            mr__sys_close(fd);
+    int fd;
+    int rc = mr__handover_recv(s, &g, sizeof g, GREETING_MAGIC, mr__deadline(timeout_ms), &fd);
+    if (rc < 0)
+        return rc;
+    if (capacity != 0 && g.capacity != capacity) {
+        mr__sys_close(fd);
         return -EPROTO;
     }
-    int watch = mr__sys_fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+    int watch = mr__watch_sock(s);
     if (watch < 0) {
         mr__sys_close(fd);
         return watch;
     }
-    int rc = mr_chan_attach_fd(out, fd, capacity, role, flags);
-    if (rc < 0) {
+    if ((rc = mr_chan_attach_fd(out, fd, capacity, role, flags)) < 0) {
         mr__sys_close(fd);
         mr__sys_close(watch);
         return rc;
@@ -795,14 +507,10 @@ int mr_chan_watch_pid(struct mr_chan *c, pid_t pid)
 {
     if (c->hdr == NULL)
         return -EBADF;
-    if (pid <= 0)
-        return -EINVAL;
-    int fd = mr__sys_pidfd_open(pid, 0);
+    int fd = mr__watch_pid(pid);
     if (fd < 0)
         return fd;
-    if (c->pidfd >= 0)
-        mr__sys_close(c->pidfd);
-    c->pidfd = fd;
+    mr__watch_replace(&c->pidfd, fd);
     return 0;
 }
 
@@ -827,15 +535,10 @@ int mr_chan_close(struct mr_chan *c)
 }
 
 /* ==== producing =====================================================================
- *
- * Each call has a fast path, which is the whole call while the peer keeps
- * up: a few loads and compares, the copy, the stores of the record, and
- * one load of the peer's sleeping word. Anything unusual (a wait, a
- * pending reservation, an error to report) takes the general path, which
- * decides again from the start; the fast path changes nothing before it
- * commits to an answer. On a busy round trip every instruction of the
- * receiving and the answering call lies between the two cache-line
- * transfers, so they are kept few. */
+ * Each call has an inline fast path, the whole call while the peer keeps
+ * up; anything unusual takes the general path, which decides again from
+ * the start: the fast path changes nothing before it commits to an answer
+ * (docs/chan.md, "The busy round trip"). */
 
 /* The record at the producer's index, if there is room for len bytes (and
  * the next record's commit word) without waiting and nothing stands in the
@@ -844,7 +547,7 @@ static inline unsigned char *room_now(struct mr_chan *c, size_t len, int timeout
 {
     if (MR_UNLIKELY(c->role != MR_CHAN_PRODUCER || c->hdr == NULL || c->pending != 0 ||
                     (c->state & (ST_BROKEN | ST_PEER_GONE)) != 0 || len > c->max_msg ||
-                    timeout_ms < -1))
+                    !mr__timeout_ok(timeout_ms)))
         return NULL;
     if (c->pos + record_size(len) + MR_CHAN_MSG_OVERHEAD - c->peer > c->capacity)
         return NULL;
@@ -853,25 +556,19 @@ static inline unsigned char *room_now(struct mr_chan *c, size_t len, int timeout
     return c->ring + (c->pos & (c->capacity - 1));
 }
 
-/* Publish the record at h, the producer's index, with len bytes. */
+/* Publish the record at h, the producer's index, with len bytes: the next
+ * record's commit word to 0, then this one's to 1 (P1), then P2. */
 static inline void put_record(struct mr_chan *c, unsigned char *h, size_t len)
 {
     uint64_t rec = record_size(len);
     __atomic_store_n((uint32_t *)(void *)h, (uint32_t)len, __ATOMIC_RELAXED);
-    /* The next record's commit word to 0 (see "the shared layout"), then
-     * this one's to 1, which publishes the record: P1 of the sleep
-     * protocol, a release (seq_cst when fenced: the barrier is here). */
     __atomic_store_n((uint32_t *)(void *)(h + rec + 4), 0, __ATOMIC_RELAXED);
-    if (c->state & ST_LIGHT)
-        __atomic_store_n((uint32_t *)(void *)(h + 4), 1, __ATOMIC_RELEASE);
-    else
-        __atomic_store_n((uint32_t *)(void *)(h + 4), 1, __ATOMIC_SEQ_CST);
+    MR__WAKE_PUBLISH((uint32_t *)(void *)(h + 4), 1u, light(c));
     c->pos += rec;
     c->stats.messages++;
     c->stats.bytes += len;
     __atomic_store_n(w64(c, H_HEAD), c->pos, __ATOMIC_RELEASE);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    wake_at(c, H_CONS_WAIT);
+    mr__wake_check(w32(c, H_CONS_WAIT), light(c), &c->stats.wakes);
 }
 
 /* The checks every waiting call of an end of this role starts with. */
@@ -879,7 +576,7 @@ static int end_usable(const struct mr_chan *c, unsigned role, int timeout_ms)
 {
     if (c->hdr == NULL || c->role != role)
         return -EBADF;
-    if (timeout_ms < -1)
+    if (!mr__timeout_ok(timeout_ms))
         return -EINVAL;
     if (c->state & ST_BROKEN)
         return -EPROTO;
@@ -959,7 +656,7 @@ ssize_t mr_chan_send(struct mr_chan *c, struct mr_region msg, int timeout_ms)
 static inline const unsigned char *record_now(struct mr_chan *c, int timeout_ms, uint32_t *len)
 {
     if (MR_UNLIKELY(c->role != MR_CHAN_CONSUMER || c->hdr == NULL || c->pending != 0 ||
-                    (c->state & ST_BROKEN) != 0 || timeout_ms < -1))
+                    (c->state & ST_BROKEN) != 0 || !mr__timeout_ok(timeout_ms)))
         return NULL;
     const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
     /* The commit word as commit_word loads it; a value other than 0 or 1
@@ -974,15 +671,16 @@ static inline const unsigned char *record_now(struct mr_chan *c, int timeout_ms,
     return h;
 }
 
-/* Free the record of n bytes at the consumer's index. */
+/* Free the record of n bytes at the consumer's index: the tail is P1 (at
+ * least a release: our reads of the record come before the producer may
+ * overwrite it), then P2. */
 static inline void drop_record(struct mr_chan *c, size_t n)
 {
     c->pos += record_size(n);
     c->stats.messages++;
     c->stats.bytes += n;
-    /* At least a release: the producer may overwrite the record once it
-     * sees the new tail, so our reads of it must come first. */
-    publish_tail(c);
+    MR__WAKE_PUBLISH(w64(c, H_TAIL), c->pos, light(c));
+    mr__wake_check(w32(c, H_PROD_WAIT), light(c), &c->stats.wakes);
 }
 
 /* Why there is no record to peek now, or 0 once a wait found one (or one
@@ -1074,7 +772,7 @@ int mr_chan_check_peer(struct mr_chan *c)
         return broken(c);
     if ((c->state & ST_PEER_GONE) || __atomic_load_n(w32(c, peer_closed(c)), __ATOMIC_SEQ_CST) != 0)
         return -EPIPE;
-    if (peer_gone(c)) {
+    if (mr__watch_gone(c->pidfd, c->sockfd)) {
         c->state |= ST_PEER_GONE;
         return -EPIPE;
     }

@@ -151,18 +151,4 @@ int mr__sys_if_indextoname(unsigned index, char *name);
 int mr__sys_getaddrinfo(const char *host, const struct addrinfo *hints, struct addrinfo **res,
                         int *gai);
 
-/* chan layer: futexes on words shared between processes (not _PRIVATE),
- * pidfds, and membarrier. mr__sys_futex_wait sleeps while *addr ==
- * expected, at most rel (NULL: no limit): 0 when woken (or spuriously),
- * -EAGAIN when *addr differed, -ETIMEDOUT, or -EINTR (not retried: the
- * caller recomputes its deadline). mr__sys_futex_wake returns how many
- * sleepers it woke. mr__sys_pidfd_open returns the new fd (close-on-exec
- * by the kernel). mr__sys_membarrier returns membarrier(2)'s result. */
-int mr__sys_futex_wait(uint32_t *addr, uint32_t expected, const struct timespec *rel);
-int mr__sys_futex_wake(uint32_t *addr, int n);
-int mr__sys_pidfd_open(pid_t pid, unsigned flags);
-int mr__sys_membarrier(int cmd, unsigned flags);
-/* sched_yield(2): give the CPU to another runnable thread, if any. */
-void mr__sys_sched_yield(void);
-
 #endif

@@ -5,6 +5,7 @@
  * refuse an object; named channels; handing a channel over a socket; and
  * watching a process. */
 #include "chan_test.h"
+#include "chan_internal.h" /* mr__chan_no_membarrier */
 
 #include <signal.h>
 #include <sys/syscall.h>

@@ -25,16 +25,15 @@
  * consumer). mr_chan_send and mr_chan_recv copy instead; the try variants
  * never wait.
  *
- * TIMEOUTS are int milliseconds, as in the sock layer: -1 waits forever, 0
- * tries once (-EAGAIN when it cannot proceed now), > 0 waits that long
- * (then -ETIMEDOUT). Other negative values are -EINVAL. A waiting call spins
- * briefly, then sleeps on a futex in the shared header; a side wakes the
- * other only when the other really sleeps, so while both are busy no system
- * call is made per message. The memory barrier that rule needs is paid by
- * the side about to sleep, with membarrier(2), so publishing a message
- * costs no barrier at all; a channel created with MR_CHAN_FENCED instead
- * puts a full barrier in every commit and release (for peers that cannot
- * use membarrier: a kernel before 4.16, a seccomp filter).
+ * TIMEOUTS are base.h's (MR_FOREVER); with 0, a call that cannot proceed
+ * now returns -EAGAIN. A waiting call spins briefly, then sleeps on a
+ * futex in the shared header; a side wakes the other only when the other
+ * really sleeps, so while both are busy no system call is made per
+ * message. The memory barrier that rule needs is paid by the side about to
+ * sleep, with membarrier(2), so publishing a message costs no barrier at
+ * all; a channel created with MR_CHAN_FENCED instead puts a full barrier in
+ * every commit and release (for peers that cannot use membarrier: a kernel
+ * before 4.16, a seccomp filter).
  *
  * THE PEER IS HOSTILE. Everything read from shared memory (the consumer's
  * index, message lengths and commit words, the header) is checked before
@@ -325,11 +324,6 @@ MR_API size_t mr_chan_max_msg(const struct mr_chan *c);
 /* The object's fd, still owned by the end (for passing it on by other
  * means than mr_chan_share), or -1 for a closed end. */
 MR_API int mr_chan_fd(const struct mr_chan *c);
-
-/* For tests: on, this process acts as if membarrier(2) were unavailable
- * (creates are MR_CHAN_FENCED, attaching to other channels -EOPNOTSUPP).
- * Thread-safe. */
-MR_API void mr__chan_no_membarrier(bool on);
 
 #ifdef __cplusplus
 }
