@@ -347,7 +347,7 @@ static void do_close(struct world *w, struct input *in)
         w->reserved = false;
     else
         w->peeked = false;
-    CHECK(mr_chan_fd(&w->end[e]) == -1);
+    CHECK(mr_chan_fd(&w->end[e]) == -EBADF);
     CHECK(mr_chan_capacity(&w->end[e]) == 0);
 }
 

@@ -42,8 +42,10 @@
  *   private memory and checked there; capacity, mode, mapping and this
  *   end's index are private copies ("The peer is hostile").
  * - ring - hdr is two pages (chan_ring.c: the header page, a guard page).
- * - An end is open exactly when hdr != NULL; closed, every field is
- *   MR_CHAN_INIT's (chan_reset). */
+ * - An end is open exactly when hdr != NULL, and then role is its role.
+ *   Every closed end (chan.h, "CLOSED ENDS") has hdr NULL and role 0, and
+ *   the calls read nothing else of it but the figures: a zeroed one holds
+ *   fd 0. */
 
 #define CHAN_MAGIC UINT64_C(0x31304e414843524d) /* "MRCHAN01" read little-endian */
 #define CHAN_VERSION 2u
@@ -627,8 +629,8 @@ int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_reg
 
 int mr_chan_commit(struct mr_chan *c, size_t len)
 {
-    if (c->hdr == NULL || c->role != MR_CHAN_PRODUCER || c->pending == 0)
-        return -EINVAL;
+    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_PRODUCER || c->pending == 0))
+        return c->hdr == NULL ? -EBADF : -EINVAL;
     if (len > c->pending_len)
         return -ERANGE;
     c->pending = 0;
@@ -733,8 +735,8 @@ int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 
 int mr_chan_release(struct mr_chan *c)
 {
-    if (c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0)
-        return -EINVAL;
+    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0))
+        return c->hdr == NULL ? -EBADF : -EINVAL;
     c->pending = 0;
     drop_record(c, c->pending_len);
     return 0;
@@ -742,8 +744,8 @@ int mr_chan_release(struct mr_chan *c)
 
 ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
 {
-    if (mr_region_is_ro(buf))
-        return -EACCES;
+    if (MR_UNLIKELY(mr_region_is_ro(buf)))
+        return c->hdr == NULL ? -EBADF : -EACCES;
     const unsigned char *h;
     uint32_t len;
     int rc = record(c, timeout_ms, &h, &len);
@@ -796,5 +798,5 @@ size_t mr_chan_max_msg(const struct mr_chan *c)
 
 int mr_chan_fd(const struct mr_chan *c)
 {
-    return c->hdr ? c->fd : -1;
+    return c->hdr ? c->fd : -EBADF;
 }

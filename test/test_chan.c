@@ -69,7 +69,7 @@ static void test_basic(void)
     ASSERT_OK(mr_chan_close(&p));
     ASSERT_OK(mr_chan_close(&c));
     ASSERT_OK(mr_chan_close(&c)); /* closed: a no-op */
-    ASSERT_EQ(mr_chan_fd(&c), -1);
+    ASSERT_ERR(mr_chan_fd(&c), -EBADF);
     ASSERT_EQ(mr_chan_capacity(&c), 0u);
 }
 
@@ -287,11 +287,11 @@ static void test_misuse(void)
     /* Closed ends. */
     ASSERT_ERR(mr_chan_reserve(&p, 1, 0, &r), -EBADF);
     ASSERT_ERR(mr_chan_peek(&c, 0, &m), -EBADF);
-    ASSERT_ERR(mr_chan_commit(&p, 0), -EINVAL);
-    ASSERT_ERR(mr_chan_release(&c), -EINVAL);
+    ASSERT_ERR(mr_chan_commit(&p, 0), -EBADF);
+    ASSERT_ERR(mr_chan_release(&c), -EBADF);
     ASSERT_ERR(mr_chan_check_peer(&p), -EBADF);
     ASSERT_ERR(mr_chan_watch_pid(&p, getpid()), -EBADF);
-    ASSERT_EQ(mr_chan_fd(&p), -1);
+    ASSERT_ERR(mr_chan_fd(&p), -EBADF);
     struct mr_chan zeroed;
     memset(&zeroed, 0, sizeof zeroed);
     ASSERT_OK(mr_chan_close(&zeroed));
@@ -306,7 +306,7 @@ static void test_misuse(void)
     ASSERT_ERR(mr_chan_create(&p, 4096, (enum mr_chan_role)0, 0), -EINVAL);
     ASSERT_ERR(mr_chan_create(&p, 4096, MR_CHAN_PRODUCER, 1), -EINVAL);
     ASSERT_ERR(mr_chan_create(&p, 4096, MR_CHAN_PRODUCER, 0x10), -EINVAL);
-    ASSERT_EQ(mr_chan_fd(&p), -1);
+    ASSERT_ERR(mr_chan_fd(&p), -EBADF);
 
     chan_test_pair(&p, &c, 4096);
     /* The wrong role. */
@@ -341,6 +341,87 @@ static void test_misuse(void)
     ASSERT_OK(mr_chan_close(&p));
     ASSERT_ERR(mr_chan_peek(&c, -1, &m), -EPIPE);
     ASSERT_OK(mr_chan_close(&c));
+}
+
+/* Every call on a closed end x: -EBADF from each that returns int or
+ * ssize_t, whatever its other arguments (a bad timeout, a read-only
+ * buffer, a bad pid); 0 from capacity and max_msg, zero figures, and a
+ * close that does nothing (chan.h, "CLOSED ENDS"). x stays closed. */
+static void expect_closed(struct mr_chan *x)
+{
+    struct mr_sock a = MR_SOCK_INIT, b = MR_SOCK_INIT;
+    ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
+    struct mr_region r = { NULL, 0, 0 };
+    char buf[8];
+    struct mr_region rw = MR_REGION_OF_ARRAY(buf), ro = mr_region_make_ro(buf, sizeof buf);
+    int timeouts[] = { 0, -1, 10, -2 };
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
+        int t = timeouts[i];
+        ASSERT_ERR(mr_chan_reserve(x, 1, t, &r), -EBADF);
+        ASSERT_ERR(mr_chan_send(x, mr_region_make("x", 1), t), -EBADF);
+        ASSERT_ERR(mr_chan_peek(x, t, &r), -EBADF);
+        ASSERT_ERR(mr_chan_recv(x, rw, t), -EBADF);
+        ASSERT_ERR(mr_chan_recv(x, ro, t), -EBADF);
+    }
+    ASSERT_PTR_EQ(r.ptr, NULL); /* untouched on failure */
+    ASSERT_ERR(mr_chan_try_reserve(x, 1, &r), -EBADF);
+    ASSERT_ERR(mr_chan_try_send(x, mr_region_make("x", 1)), -EBADF);
+    ASSERT_ERR(mr_chan_try_peek(x, &r), -EBADF);
+    ASSERT_ERR(mr_chan_try_recv(x, rw), -EBADF);
+    ASSERT_ERR(mr_chan_try_recv(x, ro), -EBADF);
+    ASSERT_ERR(mr_chan_commit(x, 0), -EBADF);
+    ASSERT_ERR(mr_chan_commit(x, 100), -EBADF);
+    ASSERT_ERR(mr_chan_release(x), -EBADF);
+    ASSERT_ERR(mr_chan_share(x, &a), -EBADF);
+    ASSERT_ERR(mr_chan_watch_pid(x, getpid()), -EBADF);
+    ASSERT_ERR(mr_chan_watch_pid(x, 0), -EBADF);
+    ASSERT_ERR(mr_chan_check_peer(x), -EBADF);
+    ASSERT_ERR(mr_chan_fd(x), -EBADF);
+    ASSERT_EQ(mr_chan_capacity(x), 0u);
+    ASSERT_EQ(mr_chan_max_msg(x), 0u);
+    struct mr_chan_stats st;
+    memset(&st, 0xff, sizeof st);
+    mr_chan_stats(x, &st);
+    ASSERT_EQ(st.messages + st.bytes + st.waits + st.sleeps + st.wakes, 0u);
+    ASSERT_OK(mr_chan_close(x));
+    ASSERT_OK(mr_chan_close(x));
+    ASSERT_ERR(mr_chan_fd(x), -EBADF);
+    ASSERT_OK(mr_sock_close(&a));
+    ASSERT_OK(mr_sock_close(&b));
+}
+
+/* A closed end is one thing whatever made it so: MR_CHAN_INIT, zeroed, a
+ * failed create or attach (before or after it mapped anything), a close of
+ * either end that had been used. */
+static void test_closed_ends(void)
+{
+    struct mr_chan x = MR_CHAN_INIT;
+    expect_closed(&x);
+
+    memset(&x, 0, sizeof x);
+    expect_closed(&x);
+
+    ASSERT_ERR(mr_chan_create(&x, 4095, MR_CHAN_PRODUCER, 0), -EINVAL);
+    expect_closed(&x);
+    ASSERT_ERR(mr_chan_attach_fd(&x, -1, 0, MR_CHAN_CONSUMER, 0), -EBADF);
+    expect_closed(&x);
+
+    struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
+    chan_test_pair(&p, &c, 4096);
+    int fd = fcntl(mr_chan_fd(&p), F_DUPFD_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_ERR(mr_chan_attach_fd(&x, fd, 0, MR_CHAN_CONSUMER, 0), -EBUSY); /* mapped, then refused */
+    close(fd);
+    expect_closed(&x);
+
+    ASSERT_EQ(mr_chan_send(&p, mr_region_make("x", 1), 0), 1);
+    struct mr_region m;
+    ASSERT_OK(mr_chan_peek(&c, 0, &m));
+    ASSERT_OK(mr_chan_reserve(&p, 8, 0, &m));
+    ASSERT_OK(mr_chan_close(&p)); /* with a reservation pending */
+    expect_closed(&p);
+    ASSERT_OK(mr_chan_close(&c)); /* with a message peeked */
+    expect_closed(&c);
 }
 
 /* A close by either end is seen by the other: the consumer drains what was
@@ -423,7 +504,7 @@ static void expect_refused(int fd, size_t cap, unsigned flags, int want)
 {
     struct mr_chan e = MR_CHAN_INIT;
     ASSERT_ERR(mr_chan_attach_fd(&e, fd, cap, MR_CHAN_PRODUCER, flags), want);
-    ASSERT_EQ(mr_chan_fd(&e), -1);
+    ASSERT_ERR(mr_chan_fd(&e), -EBADF);
     ASSERT_GE(fcntl(fd, F_GETFD), 0);
     close(fd);
 }
@@ -765,6 +846,7 @@ int main(void)
     MR_TEST_RUN(test_full_and_empty);
     MR_TEST_RUN(test_wakes);
     MR_TEST_RUN(test_misuse);
+    MR_TEST_RUN(test_closed_ends);
     MR_TEST_RUN(test_close);
     MR_TEST_RUN(test_attach_checks);
     MR_TEST_RUN(test_modes);

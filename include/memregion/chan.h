@@ -64,6 +64,13 @@
  * look at the closed flags but never make a system call; mr_chan_check_peer
  * asks the watched fds.
  *
+ * CLOSED ENDS. An end is closed when it is MR_CHAN_INIT or all zero bytes,
+ * after a create or attach that failed, and after mr_chan_close. Every
+ * call below that takes a closed end returns -EBADF, whatever its other
+ * arguments, except: mr_chan_close does nothing and returns 0;
+ * mr_chan_capacity and mr_chan_max_msg return 0; mr_chan_stats gives
+ * figures that are all 0. The calls' own comments do not repeat this.
+ *
  * Every fd an end holds is close-on-exec. Thread-safety: an end is used by
  * one thread at a time (its calls change its private state); the two ends
  * of one channel are used concurrently, by two threads or two processes.
@@ -123,9 +130,8 @@ struct mr_chan_stats {
     uint64_t wakes;    /* futex wakes issued to a sleeping peer */
 };
 
-/* One end of a channel. The fields are private. A struct set to
- * MR_CHAN_INIT (or zeroed), or whose create or attach failed, is closed:
- * mr_chan_close on it does nothing. */
+/* One end of a channel. The fields are private. MR_CHAN_INIT (or all zero
+ * bytes) is a closed end: see CLOSED ENDS above. */
 struct mr_chan {
     unsigned char *hdr;  /* the shared header page; NULL when closed */
     unsigned char *ring; /* the ring's first view; the second follows it */
@@ -204,7 +210,7 @@ MR_API int mr_chan_attach_named(struct mr_chan *out, const char *name, size_t ca
  * and from now on watches s for the peer's death (a duplicate of s is
  * kept, so the socket stays open in this process until mr_chan_close; the
  * caller may close s at once). Replaces a socket watched before. 0; or
- * -EBADF (c closed), -ENOPROTOOPT (not a Unix SOCK_STREAM socket: a
+ * -ENOPROTOOPT (not a Unix SOCK_STREAM socket: a
  * datagram socket never reports its peer gone), -EPIPE, -EMFILE,
  * ... as mr_sock_send_fds; on failure nothing is watched anew. Waits as a
  * blocking send does. Not thread-safe with other use of c. */
@@ -226,14 +232,14 @@ MR_API int mr_chan_attach_sock(struct mr_chan *out, const struct mr_sock *s, siz
  * reused meanwhile: fork's return value for a child not yet waited for, or
  * a socket's SO_PEERCRED (mr_sock_peer_cred) while the peer holds it. 0;
  * or -ESRCH (no such process), -ENOSYS (a kernel before Linux 5.3, or
- * valgrind before 3.20), -EINVAL (pid <= 0), -EBADF (c closed), -EMFILE.
+ * valgrind before 3.20), -EINVAL (pid <= 0), -EMFILE.
  * Not thread-safe with other use of c. */
 MR_API int mr_chan_watch_pid(struct mr_chan *c, pid_t pid);
 
 /* Close this end: mark it closed in the shared header, wake the peer, drop
  * a pending reservation or peeked message, unmap, and close the object's
- * fd and the watched fds. Regions from this end die here. A closed end is a
- * no-op. Returns 0 (the first close(2) error, if any; everything is closed
+ * fd and the watched fds. Regions from this end die here; the end is
+ * closed. Returns 0 (the first close(2) error, if any; everything is closed
  * anyway). Not thread-safe with other use of c. */
 MR_API int mr_chan_close(struct mr_chan *c);
 
@@ -246,14 +252,14 @@ MR_API int mr_chan_close(struct mr_chan *c);
  * inside the ring, valid until mr_chan_commit or mr_chan_close. Or
  * -EMSGSIZE (len > mr_chan_max_msg), -EAGAIN (timeout 0, no room now),
  * -ETIMEDOUT, -EPIPE (the consumer closed or died), -EPROTO (the consumer
- * broke the protocol), -EBUSY (a reservation is pending), -EBADF (closed,
- * or not the producer), -EINVAL (timeout); *out is untouched on failure. */
+ * broke the protocol), -EBUSY (a reservation is pending), -EBADF (not the
+ * producer), -EINVAL (timeout); *out is untouched on failure. */
 MR_API int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_region *out);
 
 /* Publish the first len bytes of the pending reservation (len at most what
  * was reserved; the rest of the room is given back) as the next message,
  * and wake the consumer if it sleeps. Never waits. 0; or -EINVAL (no
- * reservation pending, or c closed), -ERANGE (len above the reservation). */
+ * reservation pending), -ERANGE (len above the reservation). */
 MR_API int mr_chan_commit(struct mr_chan *c, size_t len);
 
 /* Send a copy of msg as one message: reserve, copy, commit. Returns msg.len,
@@ -279,12 +285,12 @@ MR_INLINE ssize_t mr_chan_try_send(struct mr_chan *c, struct mr_region msg)
  * until mr_chan_release or mr_chan_close. Peeking again before the release
  * gives the same message. Or -EAGAIN (timeout 0, no message now),
  * -ETIMEDOUT, -EPIPE (no message left, and the producer closed or died),
- * -EPROTO (the producer broke the protocol), -EBADF (closed, or not the
- * consumer), -EINVAL (timeout); *out is untouched on failure. */
+ * -EPROTO (the producer broke the protocol), -EBADF (not the consumer),
+ * -EINVAL (timeout); *out is untouched on failure. */
 MR_API int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out);
 
 /* Free the peeked message's room, and wake the producer if it sleeps.
- * Never waits. 0, or -EINVAL (no message peeked, or c closed). */
+ * Never waits. 0, or -EINVAL (no message peeked). */
 MR_API int mr_chan_release(struct mr_chan *c);
 
 /* Receive the next message into buf: peek, copy, release. Returns its
@@ -309,20 +315,19 @@ MR_INLINE ssize_t mr_chan_try_recv(struct mr_chan *c, struct mr_region buf)
 /* Is the peer still there? 0 when it is, as far as can be told; -EPIPE
  * when it closed, or a watched socket or process says it is gone (one
  * poll(2) when anything is watched); -EPROTO if the end is broken or the
- * header is no longer a channel's (the end is broken from then on); -EBADF
- * if c is closed. Not thread-safe with other use of c. */
+ * header is no longer a channel's (the end is broken from then on). Not
+ * thread-safe with other use of c. */
 MR_API int mr_chan_check_peer(struct mr_chan *c);
 
 /* This end's figures (struct mr_chan_stats). */
 MR_API void mr_chan_stats(const struct mr_chan *c, struct mr_chan_stats *out);
 
-/* The ring's capacity in bytes, and the largest message (capacity - 16);
- * 0 for a closed end. */
+/* The ring's capacity in bytes, and the largest message (capacity - 16). */
 MR_API size_t mr_chan_capacity(const struct mr_chan *c);
 MR_API size_t mr_chan_max_msg(const struct mr_chan *c);
 
 /* The object's fd, still owned by the end (for passing it on by other
- * means than mr_chan_share), or -1 for a closed end. */
+ * means than mr_chan_share). */
 MR_API int mr_chan_fd(const struct mr_chan *c);
 
 #ifdef __cplusplus
