@@ -627,10 +627,27 @@ int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_reg
     return 0;
 }
 
+/* Why a commit or release cannot go ahead, or 0. A broken end publishes
+ * nothing more, so its pending reservation or peek is dropped unpublished. */
+static int finish_usable(struct mr_chan *c, unsigned role)
+{
+    if (c->hdr == NULL || c->role != role)
+        return -EBADF;
+    if (c->state & ST_BROKEN) {
+        c->pending = 0;
+        return -EPROTO;
+    }
+    return c->pending == 0 ? -EINVAL : 0;
+}
+
 int mr_chan_commit(struct mr_chan *c, size_t len)
 {
-    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_PRODUCER || c->pending == 0))
-        return c->hdr == NULL ? -EBADF : -EINVAL;
+    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_PRODUCER || c->pending == 0 ||
+                    (c->state & ST_BROKEN) != 0)) {
+        int rc = finish_usable(c, MR_CHAN_PRODUCER);
+        if (rc < 0)
+            return rc;
+    }
     if (len > c->pending_len)
         return -ERANGE;
     c->pending = 0;
@@ -735,8 +752,12 @@ int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 
 int mr_chan_release(struct mr_chan *c)
 {
-    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0))
-        return c->hdr == NULL ? -EBADF : -EINVAL;
+    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0 ||
+                    (c->state & ST_BROKEN) != 0)) {
+        int rc = finish_usable(c, MR_CHAN_CONSUMER);
+        if (rc < 0)
+            return rc;
+    }
     c->pending = 0;
     drop_record(c, c->pending_len);
     return 0;
@@ -748,11 +769,13 @@ ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
         return c->hdr == NULL ? -EBADF : -EACCES;
     const unsigned char *h;
     uint32_t len;
+    bool peeked = c->pending != 0;
     int rc = record(c, timeout_ms, &h, &len);
     if (rc < 0)
         return rc;
     if (len > buf.len) {
-        hold_record(c, len); /* it stays, for a larger buf */
+        /* The message stays, for a larger buf; peeked only if it was. */
+        c->pending = peeked ? (size_t)record_size(len) : 0;
         return -EMSGSIZE;
     }
     if (len > 0)

@@ -315,8 +315,8 @@ static void test_misuse(void)
     ASSERT_ERR(mr_chan_send(&c, mr_region_make("x", 1), 0), -EBADF);
     char b[4];
     ASSERT_ERR(mr_chan_recv(&p, MR_REGION_OF_ARRAY(b), 0), -EBADF);
-    ASSERT_ERR(mr_chan_release(&p), -EINVAL);
-    ASSERT_ERR(mr_chan_commit(&c, 0), -EINVAL);
+    ASSERT_ERR(mr_chan_release(&p), -EBADF);
+    ASSERT_ERR(mr_chan_commit(&c, 0), -EBADF);
     /* Out of order. */
     ASSERT_ERR(mr_chan_commit(&p, 0), -EINVAL);
     ASSERT_ERR(mr_chan_release(&c), -EINVAL);

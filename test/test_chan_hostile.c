@@ -100,7 +100,7 @@ static void assert_consumer_broken(struct mr_chan *c)
     ASSERT_ERR(mr_chan_peek(c, -1, &m), -EPROTO);
     ASSERT_ERR(mr_chan_peek(c, 10, &m), -EPROTO);
     ASSERT_ERR(mr_chan_recv(c, MR_REGION_OF_ARRAY(buf), -1), -EPROTO);
-    ASSERT_ERR(mr_chan_release(c), -EINVAL);
+    ASSERT_ERR(mr_chan_release(c), -EPROTO);
     ASSERT_ERR(mr_chan_check_peer(c), -EPROTO);
 }
 
@@ -110,6 +110,7 @@ static void assert_producer_broken(struct mr_chan *p)
     ASSERT_ERR(mr_chan_try_reserve(p, 8, &r), -EPROTO);
     ASSERT_ERR(mr_chan_reserve(p, 8, -1, &r), -EPROTO);
     ASSERT_ERR(mr_chan_send(p, mr_region_make("x", 1), -1), -EPROTO);
+    ASSERT_ERR(mr_chan_commit(p, 0), -EPROTO);
     ASSERT_ERR(mr_chan_check_peer(p), -EPROTO);
 }
 
@@ -263,6 +264,59 @@ static void test_header_fields(void)
         assert_producer_broken(&p);
         teardown(&p, &c, &s);
     }
+}
+
+/* An end that breaks while a reservation or a peek is pending publishes
+ * nothing more: the commit publishes no record, the release does not move
+ * the tail; both say -EPROTO, and so does every later call. */
+static void test_broken_pending(void)
+{
+    struct mr_chan p, c;
+    struct scribbler s = setup(&p, &c, 1, 0);
+    struct mr_region r, m;
+    ASSERT_OK(mr_chan_reserve(&p, 16, 0, &r));
+    ct_fill(r.ptr, 16, 1);
+    s.h[CT_MAGIC] ^= 0x40;
+    ASSERT_ERR(mr_chan_check_peer(&p), -EPROTO);
+    ASSERT_ERR(mr_chan_commit(&p, 16), -EPROTO);
+    s.h[CT_MAGIC] ^= 0x40; /* the consumer's view is intact again */
+    ASSERT_OK(mr_chan_peek(&c, 0, &m));
+    ASSERT_TRUE(ct_check(m.ptr, m.len, 0));
+    ASSERT_OK(mr_chan_release(&c));
+    ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN); /* message 1 was never published */
+    assert_producer_broken(&p);
+    teardown(&p, &c, &s);
+
+    s = setup(&p, &c, 2, 0);
+    ASSERT_OK(mr_chan_peek(&c, 0, &m));
+    s.h[CT_MAGIC] ^= 0x40;
+    ASSERT_ERR(mr_chan_check_peer(&c), -EPROTO);
+    uint64_t tail = ct_get64(s.h, CT_TAIL);
+    ASSERT_ERR(mr_chan_release(&c), -EPROTO);
+    ASSERT_EQ(ct_get64(s.h, CT_TAIL), tail);
+    assert_consumer_broken(&c);
+    teardown(&p, &c, &s);
+}
+
+/* A recv into a buffer too short for the message leaves it where it was:
+ * still there for a larger buffer, and not peeked unless it was. */
+static void test_recv_too_short(void)
+{
+    struct mr_chan p, c;
+    struct scribbler s = setup(&p, &c, 1, 0);
+    char small[8], big[64];
+    struct mr_region m;
+    ASSERT_ERR(mr_chan_recv(&c, MR_REGION_OF_ARRAY(small), 0), -EMSGSIZE);
+    ASSERT_ERR(mr_chan_release(&c), -EINVAL);
+    ASSERT_OK(mr_chan_peek(&c, 0, &m));
+    ASSERT_ERR(mr_chan_recv(&c, MR_REGION_OF_ARRAY(small), 0), -EMSGSIZE);
+    ASSERT_OK(mr_chan_release(&c)); /* the peek is still pending */
+    ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
+    ASSERT_EQ(mr_chan_send(&p, mr_region_make("hello", 5), 0), 5);
+    ASSERT_ERR(mr_chan_recv(&c, mr_region_make(small, 4), 0), -EMSGSIZE);
+    ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(big), 0), 5);
+    ASSERT_MEM_EQ(big, "hello", 5);
+    teardown(&p, &c, &s);
 }
 
 /* A record the scribbler forges whole is a message like any other, head
@@ -420,8 +474,12 @@ static void test_random(void)
             case 4: {
                 ssize_t n = mr_chan_try_recv(&c, mr_region_make(buf, (r >> 8) % sizeof buf));
                 ASSERT_TRUE(n >= 0 || n == -EAGAIN || n == -EPROTO || n == -EPIPE || n == -EMSGSIZE);
-                if (n == -EMSGSIZE)
-                    ASSERT_OK(mr_chan_release(&c)); /* the message stayed peeked */
+                if (n == -EMSGSIZE) {
+                    /* The message stayed, not peeked: skip it. */
+                    ASSERT_OK(mr_chan_try_peek(&c, &reg));
+                    check_region(&c, reg);
+                    ASSERT_OK(mr_chan_release(&c));
+                }
                 break;
             }
             case 5: { /* scribble on a record header, somewhere in the ring */
@@ -467,6 +525,8 @@ int main(void)
     MR_TEST_RUN(test_forged_but_valid);
     MR_TEST_RUN(test_harmless_words);
     MR_TEST_RUN(test_tail);
+    MR_TEST_RUN(test_broken_pending);
+    MR_TEST_RUN(test_recv_too_short);
     MR_TEST_RUN(test_random);
     return 0;
 }

@@ -258,8 +258,10 @@ MR_API int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct
 
 /* Publish the first len bytes of the pending reservation (len at most what
  * was reserved; the rest of the room is given back) as the next message,
- * and wake the consumer if it sleeps. Never waits. 0; or -EINVAL (no
- * reservation pending), -ERANGE (len above the reservation). */
+ * and wake the consumer if it sleeps. Never waits. 0; or -EBADF (not the
+ * producer), -EPROTO (the end is broken: the reservation is dropped, nothing
+ * is published), -EINVAL (no reservation pending), -ERANGE (len above the
+ * reservation; it stays pending). */
 MR_API int mr_chan_commit(struct mr_chan *c, size_t len);
 
 /* Send a copy of msg as one message: reserve, copy, commit. Returns msg.len,
@@ -290,12 +292,14 @@ MR_INLINE ssize_t mr_chan_try_send(struct mr_chan *c, struct mr_region msg)
 MR_API int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out);
 
 /* Free the peeked message's room, and wake the producer if it sleeps.
- * Never waits. 0, or -EINVAL (no message peeked). */
+ * Never waits. 0; or -EBADF (not the consumer), -EPROTO (the end is broken:
+ * the tail does not move), -EINVAL (no message peeked). */
 MR_API int mr_chan_release(struct mr_chan *c);
 
 /* Receive the next message into buf: peek, copy, release. Returns its
  * length; or -EMSGSIZE (buf is shorter: the message stays, for a larger
- * buf), -EACCES (buf read-only), and the errors of mr_chan_peek. */
+ * buf, and is peeked afterwards only if it was before), -EACCES (buf
+ * read-only), and the errors of mr_chan_peek. */
 MR_API ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms);
 
 /* mr_chan_peek without waiting. */
