@@ -11,6 +11,7 @@
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
+#endif
 
 #include <memregion.h>
 #include <getopt.h>
@@ -158,13 +159,6 @@ void cli_json_null(struct cli_json *j);
 void cli_json_raw(struct cli_json *j, const char *text);
 /* End the document with a newline. */
 void cli_json_end(struct cli_json *j);
-
-/* Parse a layout spec argument (or @FILE) with mr_layout_parse. 0 and *out
- * set; or CLI_USAGE after showing the spec with a caret under the error, or
- * CLI_FAIL (a file that cannot be read, out of memory). (cmd_dump.c) */
-int cli_layout_from_arg(const char *arg, struct mr_layout **out);
-
-#endif
 
 /* ---- values (cli.c) ---------------------------------------------------------- */
 
