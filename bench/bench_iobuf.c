@@ -8,14 +8,15 @@
  * "x faster" column is the bandwidth relative to memcpy: >= 0.5).
  *
  * Variants with a kernel in their name force that conversion code
- * (mr__iobuf_convert_force) before they run; the others use the best this
- * CPU runs. Kernels the CPU lacks are left out of the table. Every variant is
- * its own noinline function, named in the table, for bench/callgrind.sh.
+ * (mr__swap_force) before they run; the others use the best this CPU runs.
+ * Kernels the CPU lacks are left out of the table. Every variant is its own
+ * noinline function, named in the table, for bench/callgrind.sh.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <memregion/iobuf.h>
 
 #include "bench.h"
+#include "swap_internal.h"
 
 #define BYTES_PER_REP ((size_t)64 << 20)
 #define ROUNDS 15
@@ -87,8 +88,8 @@ static void fail(const char *what)
 
 static void force(const char *kernel)
 {
-    if (mr__iobuf_convert_force(kernel) < 0)
-        fail("mr__iobuf_convert_force");
+    if (mr__swap_force(kernel) < 0)
+        fail("mr__swap_force");
 }
 
 /* Spot checks: a few elements of dst against the wire bytes at skew. */
@@ -193,8 +194,8 @@ int main(int argc, char **argv)
     /* Only the kernels this CPU runs; then the default again. */
     for (size_t i = 0; i < NALL; i++) {
         const char *name = all_variants[i].name;
-        if ((strcmp(name, "u32be_ssse3") == 0 && mr__iobuf_convert_force("ssse3") < 0) ||
-            (strcmp(name, "u32be_avx2") == 0 && mr__iobuf_convert_force("avx2") < 0))
+        if ((strcmp(name, "u32be_ssse3") == 0 && mr__swap_force("ssse3") < 0) ||
+            (strcmp(name, "u32be_avx2") == 0 && mr__swap_force("avx2") < 0))
             continue;
         v[nv++] = all_variants[i];
     }

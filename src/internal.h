@@ -66,12 +66,6 @@ int mr__poll_ms(int64_t deadline);
 /* A relative timespec for ns nanoseconds (ns >= 0), as futex(2) takes. */
 struct timespec mr__timespec_ns(int64_t ns);
 
-/* n elements of w bytes (2, 4 or 8) from src to dst, each with its bytes
- * reversed, by the fastest kernel this CPU has (the iobuf layer's
- * conversions; the view layer's bulk copies of contiguous arrays use it
- * too). dst == src works; any other overlap does not. */
-void mr__swap_array(void *dst, const void *src, size_t n, size_t w);
-
 /* System-call wrappers: -errno on failure, EINTR retried where retrying is
  * correct. They are the only places that read errno. */
 int mr__sys_close(int fd);

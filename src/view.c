@@ -1,6 +1,7 @@
 /* src/view.c: typed values, typed arrays, layouts (made from fields or parsed
  * from text), and objects. */
 #include "internal.h"
+#include "swap_internal.h"
 
 #include <memregion/view.h>
 #include <float.h>

@@ -5,6 +5,7 @@
  * computed byte by byte; and the refusals (short region, read-only region,
  * bad order, overflow), which must write nothing. */
 #include "helpers.h"
+#include "swap_internal.h"
 
 static const char *const kernel_names[] = { "portable", "ssse3", "avx2", "avx512bw" };
 static const enum mr_order orders[] = { MR_ORDER_HOST, MR_ORDER_LE, MR_ORDER_BE };
@@ -136,7 +137,7 @@ static void test_all_kernels(void)
 {
     size_t ran = 0;
     for (size_t k = 0; k < sizeof kernel_names / sizeof kernel_names[0]; k++) {
-        int rc = mr__iobuf_convert_force(kernel_names[k]);
+        int rc = mr__swap_force(kernel_names[k]);
         if (rc == -ENOTSUP) {
             fprintf(stderr, "kernel %s: not on this CPU, not tested\n", kernel_names[k]);
             continue;
@@ -152,7 +153,7 @@ static void test_all_kernels(void)
                             one_case(widths[wi], orders[oi], counts[ci], skews[si], skews[di]);
     }
     ASSERT_GE(ran, (size_t)1);
-    ASSERT_OK(mr__iobuf_convert_force(NULL));
+    ASSERT_OK(mr__swap_force(NULL));
 }
 
 /* A few known values, so that the reference itself is checked. */
@@ -225,8 +226,8 @@ static void test_refused(void)
     ASSERT_MEM_EQ(wire, before_w, sizeof wire);
     ASSERT_MEM_EQ(host, before_h, sizeof host);
 
-    ASSERT_ERR(mr__iobuf_convert_force("sse9"), -EINVAL);
-    ASSERT_ERR(mr__iobuf_convert_force(""), -EINVAL);
+    ASSERT_ERR(mr__swap_force("sse9"), -EINVAL);
+    ASSERT_ERR(mr__swap_force(""), -EINVAL);
 }
 
 /* A large array round trip with the default kernels. */

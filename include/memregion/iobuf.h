@@ -159,12 +159,6 @@ MR_API ssize_t mr_iobuf_decode_u64(void *dst, struct mr_region src, size_t n,
  * forced. The string is static. Thread-safe. */
 MR_API const char *mr_iobuf_convert_impl(void);
 
-/* For tests and benchmarks: use the named conversion code from now on (NULL:
- * the best the CPU runs). 0, -EINVAL (unknown name) or -ENOTSUP (this CPU or
- * build lacks it; nothing changes). Thread-safe: a conversion already running
- * finishes with the code it started with. */
-MR_API int mr__iobuf_convert_force(const char *name);
-
 #ifdef __cplusplus
 }
 #endif
