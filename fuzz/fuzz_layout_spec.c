@@ -3,9 +3,10 @@
  * Checked on every input: a refusal is -EINVAL with a reason and a position
  * inside the text. On success: the layout printed as a spec parses back to
  * the same layout and prints the same text; mr_layout_create accepts the
- * same fields; an object over a zeroed buffer reads every field, writes and
- * reads back a value, and prints as text and JSON; and, for short inputs,
- * every allocation failure leaves nothing allocated. */
+ * same fields; every element type's name (mr_type_format) parses back to
+ * the same type and order; an object over a zeroed buffer reads every field,
+ * writes and reads back a value, and prints as text and JSON; and, for short
+ * inputs, every allocation failure leaves nothing allocated. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
@@ -104,6 +105,12 @@ static void check_object(const struct mr_layout *l)
             CHECK(mr_object_get_at(&o, i, 0, &v) == -EINVAL);
             continue;
         }
+        char tname[MR_TYPE_NAME_MAX];
+        enum mr_type t;
+        enum mr_order ord;
+        int n = mr_type_format(f->type, f->order, tname, sizeof tname);
+        CHECK(n > 0 && mr_type_parse(tname, (size_t)n, &t, &ord) == 0);
+        CHECK(t == f->type && ord == f->order);
         size_t last = f->count ? f->count - 1 : 0;
         CHECK(mr_object_get_at(&o, i, last, &v) == 0);
         CHECK(mr_object_get_at(&o, i, last + 1, &v) == -ERANGE);

@@ -9,6 +9,11 @@
 #include <memregion/region.h>
 #include <memregion/alloc.h>
 #include <memregion/cursor.h>
+#include <memregion/type.h>
+#include <memregion/value.h>
+#include <memregion/array.h>
+#include <memregion/layout.h>
+#include <memregion/object.h>
 #include <memregion/view.h>
 #include <memregion/iobuf.h>
 #include <memregion/map.h>
