@@ -231,40 +231,6 @@ int cli_parse_mode(const char *s, mode_t *out)
     return 0;
 }
 
-int cli_parse_type(const char *s, enum mr_type *t, enum mr_order *o)
-{
-    static const struct {
-        const char *name;
-        enum mr_type type;
-    } types[] = {
-        { "u8", MR_TYPE_U8 },   { "i8", MR_TYPE_I8 },   { "char", MR_TYPE_CHAR },
-        { "u16", MR_TYPE_U16 }, { "u32", MR_TYPE_U32 }, { "u64", MR_TYPE_U64 },
-        { "i16", MR_TYPE_I16 }, { "i32", MR_TYPE_I32 }, { "i64", MR_TYPE_I64 },
-        { "f32", MR_TYPE_F32 }, { "f64", MR_TYPE_F64 },
-    };
-    if (!s)
-        return -EINVAL;
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        size_t n = strlen(types[i].name);
-        if (strncmp(s, types[i].name, n) != 0)
-            continue;
-        const char *suf = s + n;
-        if (!*suf) {
-            *t = types[i].type;
-            *o = MR_ORDER_HOST;
-            return 0;
-        }
-        if (mr_type_size(types[i].type) == 1)
-            continue; /* "u8le" is not a type */
-        if (strcmp(suf, "le") == 0 || strcmp(suf, "be") == 0) {
-            *t = types[i].type;
-            *o = suf[0] == 'l' ? MR_ORDER_LE : MR_ORDER_BE;
-            return 0;
-        }
-    }
-    return -EINVAL;
-}
-
 int cli_opt_u64(const char *what, const char *s, bool suffixes, uint64_t *out)
 {
     int rc = cli_parse_u64(s, suffixes, out);
@@ -388,23 +354,7 @@ void cli_json_end_array(struct cli_json *j) { json_close(j, ']'); }
 void cli_json_strn(struct cli_json *j, const char *s, size_t n)
 {
     json_value_start(j);
-    fputc('"', j->out);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': fputs("\\\"", j->out); break;
-        case '\\': fputs("\\\\", j->out); break;
-        case '\n': fputs("\\n", j->out); break;
-        case '\r': fputs("\\r", j->out); break;
-        case '\t': fputs("\\t", j->out); break;
-        default:
-            if (c < 0x20 || c >= 0x7f)
-                fprintf(j->out, "\\u%04x", c);
-            else
-                fputc(c, j->out);
-        }
-    }
-    fputc('"', j->out);
+    (void)mr_value_print_str(j->out, s, n, MR_VALUE_FMT_JSON);
 }
 
 void cli_json_str(struct cli_json *j, const char *s)
@@ -433,19 +383,7 @@ void cli_json_i64(struct cli_json *j, int64_t v)
 
 void cli_json_f64(struct cli_json *j, double v)
 {
-    json_value_start(j);
-    if (isfinite(v)) {
-        char buf[40];
-        /* The shortest of 15..17 digits that reads back as the same double. */
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(buf, sizeof buf, "%.*g", prec, v);
-            if (strtod(buf, NULL) == v)
-                break;
-        }
-        fputs(buf, j->out);
-    }
-    else
-        fputs("null", j->out);
+    cli_json_value(j, MR_TYPE_F64, (union mr_value){ .f = v });
 }
 
 void cli_json_bool(struct cli_json *j, bool v)
@@ -473,53 +411,13 @@ void cli_json_end(struct cli_json *j)
 
 /* ---- values ---------------------------------------------------------------------- */
 
-static bool type_signed(enum mr_type t)
-{
-    return t == MR_TYPE_I8 || t == MR_TYPE_I16 || t == MR_TYPE_I32 || t == MR_TYPE_I64;
-}
-
-static bool type_float(enum mr_type t)
-{
-    return t == MR_TYPE_F32 || t == MR_TYPE_F64;
-}
-
-const char *cli_format_value(enum mr_type t, union mr_value v, char *buf, size_t size)
-{
-    if (type_signed(t)) {
-        snprintf(buf, size, "%lld", (long long)v.i);
-    } else if (type_float(t)) {
-        if (isnan(v.f))
-            snprintf(buf, size, "nan");
-        else if (isinf(v.f))
-            snprintf(buf, size, "%sinf", v.f < 0 ? "-" : "");
-        else
-            for (int prec = t == MR_TYPE_F32 ? 6 : 15; prec <= 17; prec++) {
-                snprintf(buf, size, "%.*g", prec, v.f);
-                if (t == MR_TYPE_F32 ? (float)strtod(buf, NULL) == (float)v.f
-                                     : strtod(buf, NULL) == v.f)
-                    break;
-            }
-    } else {
-        snprintf(buf, size, "%llu", (unsigned long long)v.u);
-    }
-    return buf;
-}
-
 void cli_json_value(struct cli_json *j, enum mr_type t, union mr_value v)
 {
-    if (type_signed(t))
-        cli_json_i64(j, v.i);
-    else if (type_float(t))
-        cli_json_f64(j, v.f);
-    else
-        cli_json_u64(j, v.u);
-}
-
-const char *cli_type_name(enum mr_type t, enum mr_order o, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s%s", mr_type_name(t),
-             mr_type_size(t) == 1 || o == MR_ORDER_HOST ? "" : o == MR_ORDER_LE ? "le" : "be");
-    return buf;
+    char text[MR_VALUE_TEXT_MAX];
+    /* At least 15 digits: JSON readers take every number as a double. */
+    (void)mr_value_format(t == MR_TYPE_F32 ? MR_TYPE_F64 : t, v,
+                          MR_VALUE_FMT_JSON | MR_VALUE_FMT_DIG, text, sizeof text);
+    cli_json_raw(j, text);
 }
 
 int cli_target_read(const struct cli_target *t, uint64_t off, void *dst, size_t n)

@@ -98,10 +98,6 @@ int cli_parse_f64(const char *s, double *out);
 /* Parse permission bits in octal ("644", "0600"): 0 or -EINVAL. */
 int cli_parse_mode(const char *s, mode_t *out);
 
-/* Parse an element type as the layout spec writes it (u8 i8 char, u16..f64
- * with an optional le or be): 0 or -EINVAL. */
-int cli_parse_type(const char *s, enum mr_type *t, enum mr_order *o);
-
 /* A parsed option value, with its own usage error on failure: returns 0 or
  * CLI_USAGE after printing "invalid <what> '<s>': <why>". */
 int cli_opt_u64(const char *what, const char *s, bool suffixes, uint64_t *out);
@@ -160,17 +156,13 @@ void cli_json_raw(struct cli_json *j, const char *text);
 /* End the document with a newline. */
 void cli_json_end(struct cli_json *j);
 
-/* ---- values (cli.c) ---------------------------------------------------------- */
+/* ---- values (cli.c) ----------------------------------------------------------
+ * Element types are parsed and named by mr_type_parse and mr_type_format,
+ * values written by mr_value_format (memregion/type.h, memregion/value.h). */
 
-/* The value v of type t as text: decimal integers, the shortest float text
- * that reads back exactly (nan, inf, -inf), a char as its code. */
-const char *cli_format_value(enum mr_type t, union mr_value v, char *buf, size_t size);
-
-/* The value as JSON (a number, or null for NaN and infinities). */
+/* The value as JSON (a number, or null for NaN and infinities; an f32 as
+ * the double it widens to, as cli_json_f64 writes it). */
 void cli_json_value(struct cli_json *j, enum mr_type t, union mr_value v);
-
-/* The type's name with its byte order suffix ("u32le"), into buf. */
-const char *cli_type_name(enum mr_type t, enum mr_order o, char *buf, size_t size);
 
 /* Read n bytes at off of the target through the SIGBUS guard into dst; the
  * error is reported (naming the target) and CLI_FAIL returned, or 0. */

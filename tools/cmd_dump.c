@@ -196,7 +196,7 @@ static int dump_typed(const struct cli_target *t, uint64_t at, uint64_t len, con
 {
     enum mr_type type;
     enum mr_order order;
-    if (cli_parse_type(o->as, &type, &order) < 0)
+    if (mr_type_parse(o->as, strlen(o->as), &type, &order) < 0)
         return cli_usage_error("invalid type '%s': expected u8, i8, char, or u16..u64, i16..i64, "
                                "f32, f64 with an optional le or be",
                                o->as);
@@ -205,8 +205,6 @@ static int dump_typed(const struct cli_target *t, uint64_t at, uint64_t len, con
     if (o->count_set && count > (UINT64_MAX - at) / size)
         return cli_fail(t->spec, -ERANGE, "--count %llu is past the end",
                         (unsigned long long)count);
-    char tname[16];
-    cli_type_name(type, order, tname, sizeof tname);
     struct cli_json j;
     if (o->json) {
         cli_json_init(&j, stdout);
@@ -225,8 +223,9 @@ static int dump_typed(const struct cli_target *t, uint64_t at, uint64_t len, con
         if (o->json) {
             cli_json_value(&j, type, v);
         } else {
-            char text[64];
-            printf("%08llx: %s", (unsigned long long)off, cli_format_value(type, v, text, sizeof text));
+            char text[MR_VALUE_TEXT_MAX];
+            mr_value_format(type, v, MR_VALUE_FMT_DIG, text, sizeof text);
+            printf("%08llx: %s", (unsigned long long)off, text);
             if (type == MR_TYPE_CHAR && v.u >= 0x20 && v.u < 0x7f)
                 printf(" '%c'", (int)v.u);
             putchar('\n');

@@ -93,7 +93,8 @@ static int common(int argc, char **argv, bool poke, struct peek_opts *o, enum mr
         return cli_usage_error("unexpected argument '%s'", argv[*first + want]);
     if (!o->at_set)
         return cli_usage_error("missing --at OFF");
-    if (cli_parse_type(o->as ? o->as : "u8", type, order) < 0)
+    const char *as = o->as ? o->as : "u8";
+    if (mr_type_parse(as, strlen(as), type, order) < 0)
         return cli_usage_error("invalid type '%s': expected u8, i8, char, or u16..u64, i16..i64, "
                                "f32, f64 with an optional le or be",
                                o->as);
@@ -121,9 +122,9 @@ int cmd_peek(int argc, char **argv)
     cli_target_close(&t);
     union mr_value v;
     mr_value_get(mr_region_make_ro(bytes, size), 0, type, order, &v);
-    char text[64], tname[16];
-    cli_format_value(type, v, text, sizeof text);
-    cli_type_name(type, order, tname, sizeof tname);
+    char text[MR_VALUE_TEXT_MAX], tname[MR_TYPE_NAME_MAX];
+    mr_value_format(type, v, MR_VALUE_FMT_DIG, text, sizeof text);
+    mr_type_format(type, order, tname, sizeof tname);
     if (o.json) {
         struct cli_json j;
         cli_json_init(&j, stdout);
@@ -208,8 +209,8 @@ int cmd_poke(int argc, char **argv)
         return rc;
     const char *spec = argv[first];
     unsigned char bytes[8];
-    char tname[16];
-    cli_type_name(type, order, tname, sizeof tname);
+    char tname[MR_TYPE_NAME_MAX];
+    mr_type_format(type, order, tname, sizeof tname);
     if ((rc = parse_value(argv[first + 1], type, order, bytes, tname)) != 0)
         return rc;
     struct cli_target t;
