@@ -116,7 +116,7 @@ static void check_object(const struct mr_layout *l)
         CHECK(mr_object_get_at(&o, i, last + 1, &v) == -ERANGE);
         /* Fields may overlap, so only the value just written is read back. */
         union mr_value w = { .u = 7 };
-        if (f->type == MR_TYPE_F32 || f->type == MR_TYPE_F64)
+        if (mr_type_is_float(f->type))
             w.f = 7.5;
         CHECK(mr_object_set_at(&o, i, last, w) == 0);
         CHECK(mr_object_get_at(&o, i, last, &v) == 0);

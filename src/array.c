@@ -2,19 +2,71 @@
 /* src/array.c: typed arrays: init, sub-views, element get and set with
  * their conversions, and bulk copies to and from host-order C arrays. */
 #include "swap_internal.h"
-#include "value_internal.h"
 
 #include <memregion/array.h>
 #include <string.h>
+
+/* Which member of union mr_value holds a value of the type. */
+enum kind { KIND_U, KIND_I, KIND_F };
+
+static enum kind type_kind(enum mr_type t)
+{
+    return mr_type_is_float(t) ? KIND_F : mr_type_is_signed(t) ? KIND_I : KIND_U;
+}
+
+/* Conversions for the typed accessors. To an integer: exact or -EOVERFLOW. To a float: rounded. The range tests
+ * come before each cast, because casting an out-of-range double to an
+ * integer is undefined behaviour. */
+
+#define TWO_POW_63 9223372036854775808.0
+#define TWO_POW_64 18446744073709551616.0
+
+static int value_to_u64(enum kind k, union mr_value v, uint64_t *out)
+{
+    if (k == KIND_U) {
+        *out = v.u;
+    } else if (k == KIND_I) {
+        if (v.i < 0)
+            return -EOVERFLOW;
+        *out = (uint64_t)v.i;
+    } else {
+        if (!(v.f >= 0 && v.f < TWO_POW_64) || (double)(uint64_t)v.f != v.f)
+            return -EOVERFLOW;
+        *out = (uint64_t)v.f;
+    }
+    return 0;
+}
+
+static int value_to_i64(enum kind k, union mr_value v, int64_t *out)
+{
+    if (k == KIND_U) {
+        if (v.u > INT64_MAX)
+            return -EOVERFLOW;
+        *out = (int64_t)v.u;
+    } else if (k == KIND_I) {
+        *out = v.i;
+    } else {
+        if (!(v.f >= -TWO_POW_63 && v.f < TWO_POW_63) || (double)(int64_t)v.f != v.f)
+            return -EOVERFLOW;
+        *out = (int64_t)v.f;
+    }
+    return 0;
+}
+
+static double value_to_f64(enum kind k, union mr_value v)
+{
+    return k == KIND_U ? (double)v.u : k == KIND_I ? (double)v.i : v.f;
+}
 
 int mr_array_init(struct mr_array *a, struct mr_region r, enum mr_type t, enum mr_order o,
                   size_t stride, size_t count)
 {
     size_t size, span;
 
-    if (!mr__type_is_scalar(t) || !mr__order_is_valid(o))
-        return -EINVAL;
+    /* mr_type_size is 0 for MR_TYPE_STRUCT and values outside the enum. */
     size = mr_type_size(t);
+    if (size == 0 || (unsigned)o > (unsigned)MR_ORDER_BE)
+        return -EINVAL;
     if (stride == 0)
         stride = size;
     else if (stride < size)
@@ -47,14 +99,14 @@ int mr_array_get_u64(const struct mr_array *a, size_t i, uint64_t *out)
 {
     union mr_value v;
     int rc = array_load(a, i, &v);
-    return rc < 0 ? rc : mr__value_to_u64(mr__type_kind(a->type), v, out);
+    return rc < 0 ? rc : value_to_u64(type_kind(a->type), v, out);
 }
 
 int mr_array_get_i64(const struct mr_array *a, size_t i, int64_t *out)
 {
     union mr_value v;
     int rc = array_load(a, i, &v);
-    return rc < 0 ? rc : mr__value_to_i64(mr__type_kind(a->type), v, out);
+    return rc < 0 ? rc : value_to_i64(type_kind(a->type), v, out);
 }
 
 int mr_array_get_f64(const struct mr_array *a, size_t i, double *out)
@@ -63,7 +115,7 @@ int mr_array_get_f64(const struct mr_array *a, size_t i, double *out)
     int rc = array_load(a, i, &v);
     if (rc < 0)
         return rc;
-    *out = mr__value_to_f64(mr__type_kind(a->type), v);
+    *out = value_to_f64(type_kind(a->type), v);
     return 0;
 }
 
@@ -82,11 +134,11 @@ int mr_array_set_u64(const struct mr_array *a, size_t i, uint64_t x)
     int rc = array_store_check(a, i);
     if (rc < 0)
         return rc;
-    switch (mr__type_kind(a->type)) {
-    case MR__KIND_U:
+    switch (type_kind(a->type)) {
+    case KIND_U:
         v.u = x;
         break;
-    case MR__KIND_I:
+    case KIND_I:
         if (x > INT64_MAX)
             return -EOVERFLOW;
         v.i = (int64_t)x;
@@ -104,13 +156,13 @@ int mr_array_set_i64(const struct mr_array *a, size_t i, int64_t x)
     int rc = array_store_check(a, i);
     if (rc < 0)
         return rc;
-    switch (mr__type_kind(a->type)) {
-    case MR__KIND_U:
+    switch (type_kind(a->type)) {
+    case KIND_U:
         if (x < 0)
             return -EOVERFLOW;
         v.u = (uint64_t)x;
         break;
-    case MR__KIND_I:
+    case KIND_I:
         v.i = x;
         break;
     default:
@@ -127,12 +179,12 @@ int mr_array_set_f64(const struct mr_array *a, size_t i, double x)
     int rc = array_store_check(a, i);
     if (rc < 0)
         return rc;
-    switch (mr__type_kind(a->type)) {
-    case MR__KIND_U:
-        rc = mr__value_to_u64(MR__KIND_F, in, &v.u);
+    switch (type_kind(a->type)) {
+    case KIND_U:
+        rc = value_to_u64(KIND_F, in, &v.u);
         break;
-    case MR__KIND_I:
-        rc = mr__value_to_i64(MR__KIND_F, in, &v.i);
+    case KIND_I:
+        rc = value_to_i64(KIND_F, in, &v.i);
         break;
     default:
         v.f = x;

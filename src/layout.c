@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* src/layout.c: layouts, made from fields or parsed from spec text, and
  * written back as spec text. */
-#include "layout_internal.h"
-#include "type_internal.h"
+#include "internal.h"
 
+#include <memregion/layout.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -97,22 +97,25 @@ static void sort_indices(uint32_t *v, size_t n, const struct field_in *in, field
     }
 }
 
-size_t mr__field_elem_size(const struct mr_field *f)
+static size_t elem_size(const struct mr_field *f)
 {
     return f->type == MR_TYPE_STRUCT ? f->nested->size : mr_type_size(f->type);
 }
 
 size_t mr_field_size(const struct mr_field *f)
 {
-    return mr__field_elem_size(f) * (f->count ? f->count : 1);
+    return elem_size(f) * (f->count ? f->count : 1);
 }
+
+static bool is_ident_start(int c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_ident_char(int c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 
 /* The field's end offset, or false when it passes PTRDIFF_MAX (the largest
  * region) or the arithmetic overflows. */
 static bool field_end(const struct mr_field *f, size_t *end)
 {
     size_t total;
-    if (__builtin_mul_overflow(mr__field_elem_size(f), f->count ? f->count : 1, &total) ||
+    if (__builtin_mul_overflow(elem_size(f), f->count ? f->count : 1, &total) ||
         __builtin_add_overflow(f->offset, total, end))
         return false;
     return *end <= PTRDIFF_MAX;
@@ -190,13 +193,13 @@ static int layout_build(struct mr_allocator *a, struct field_in *in, size_t n, b
             return layout_error(err, in[i].pos, "field name longer than %d bytes",
                                 MR_LAYOUT_MAX_NAME);
         for (size_t k = 0; k < in[i].name_len; k++)
-            if (!(k ? mr__ident_char(f->name[k]) : mr__ident_start(f->name[k])))
+            if (!(k ? is_ident_char(f->name[k]) : is_ident_start(f->name[k])))
                 return layout_error(err, in[i].pos, "field name is not an identifier");
         if (f->flags & ~MR_FIELD_OVERLAP)
             return layout_error(err, in[i].pos, "unknown field flags");
         if ((unsigned)f->type > (unsigned)MR_TYPE_STRUCT)
             return layout_error(err, in[i].pos, "unknown type");
-        if (!mr__order_is_valid(f->order))
+        if ((unsigned)f->order > (unsigned)MR_ORDER_BE)
             return layout_error(err, in[i].pos, "unknown byte order");
         if (f->type == MR_TYPE_STRUCT) {
             if (f->nested == NULL)
@@ -368,7 +371,7 @@ const struct mr_field *mr_layout_field(const struct mr_layout *l, size_t i)
     return i < l->nfields ? &l->fields[i] : NULL;
 }
 
-ssize_t mr__layout_find_n(const struct mr_layout *l, const char *name, size_t len)
+static ssize_t layout_find_n(const struct mr_layout *l, const char *name, size_t len)
 {
     size_t lo = 0, hi = l->nfields;
     while (lo < hi) {
@@ -389,7 +392,7 @@ ssize_t mr_layout_find(const struct mr_layout *l, const char *name)
 {
     if (name == NULL)
         return -ENOENT;
-    return mr__layout_find_n(l, name, strnlen(name, MR_LAYOUT_MAX_NAME + 1));
+    return layout_find_n(l, name, strnlen(name, MR_LAYOUT_MAX_NAME + 1));
 }
 
 /* ---- the spec parser -----------------------------------------------------------
@@ -478,7 +481,7 @@ static int parse_number(struct parser *p, const char *expected, const char *over
 static int parse_type(struct parser *p, enum mr_type *t, enum mr_order *o)
 {
     size_t start = p->pos;
-    while (mr__ident_char(peek(p)))
+    while (is_ident_char(peek(p)))
         p->pos++;
     const char *tok = p->s + start;
     size_t len = p->pos - start;
@@ -602,11 +605,11 @@ static int parse_level(struct parser *p, unsigned depth, size_t open_pos, struct
             break;
         }
         size_t start = p->pos;
-        if (!mr__ident_start(c)) {
+        if (!is_ident_start(c)) {
             rc = layout_error(p->err, p->pos, "expected field name");
             goto out;
         }
-        while (mr__ident_char(peek(p)))
+        while (is_ident_char(peek(p)))
             p->pos++;
         size_t name_len = p->pos - start;
         if (name_len > MR_LAYOUT_MAX_NAME) {
@@ -690,9 +693,15 @@ static void print_spec_level(const struct mr_layout *l, FILE *out)
     fprintf(out, "size=%zu", l->size);
 }
 
+static int flush_status(FILE *out)
+{
+    int rc = fflush(out);
+    return rc != 0 || ferror(out) ? -EIO : 0;
+}
+
 int mr_layout_print(const struct mr_layout *l, FILE *out)
 {
     print_spec_level(l, out);
     fputc('\n', out);
-    return mr__flush_status(out);
+    return flush_status(out);
 }

@@ -1,10 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* src/object.c: objects: a layout over a region, read and written by path
  * or field index, and printed as text or JSON. */
-#include "layout_internal.h"
+#include "internal.h"
 
 #include <memregion/object.h>
 #include <string.h>
+
+static bool is_ident_start(int c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_ident_char(int c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+
+/* Bytes of one element of field f. */
+static size_t elem_size(const struct mr_field *f)
+{
+    return f->type == MR_TYPE_STRUCT ? mr_layout_size(f->nested) : mr_type_size(f->type);
+}
+
+static int flush_status(FILE *out)
+{
+    int rc = fflush(out);
+    return rc != 0 || ferror(out) ? -EIO : 0;
+}
 
 int mr_object_init(struct mr_object *o, const struct mr_layout *l, struct mr_region r)
 {
@@ -34,13 +49,17 @@ static int resolve(const struct mr_layout *l, const char *path, struct target *t
         return -EINVAL;
     for (;;) {
         const char *name = s;
-        if (!mr__ident_start((unsigned char)*s))
+        if (!is_ident_start((unsigned char)*s))
             return -EINVAL;
-        while (mr__ident_char((unsigned char)*s))
+        while (is_ident_char((unsigned char)*s))
             s++;
-        if ((size_t)(s - name) > MR_LAYOUT_MAX_NAME)
+        size_t len = (size_t)(s - name);
+        char key[MR_LAYOUT_MAX_NAME + 1];
+        if (len > MR_LAYOUT_MAX_NAME)
             return -ENOENT;
-        ssize_t idx = mr__layout_find_n(l, name, (size_t)(s - name));
+        memcpy(key, name, len);
+        key[len] = '\0';
+        ssize_t idx = mr_layout_find(l, key);
         if (idx < 0)
             return (int)idx;
         const struct mr_field *f = mr_layout_field(l, (size_t)idx);
@@ -64,7 +83,7 @@ static int resolve(const struct mr_layout *l, const char *path, struct target *t
                 return -EINVAL;
             if (too_big || i >= f->count)
                 return -ERANGE;
-            t->off += i * mr__field_elem_size(f);
+            t->off += i * elem_size(f);
             t->n = 1;
             t->whole_array = false;
         }
@@ -117,7 +136,7 @@ static int target_at(const struct mr_object *o, size_t index, size_t elem, struc
     if (elem >= (f->count ? f->count : 1))
         return -ERANGE;
     t->f = f;
-    t->off = f->offset + elem * mr__field_elem_size(f);
+    t->off = f->offset + elem * elem_size(f);
     t->n = 1;
     t->whole_array = false;
     return 0;
@@ -297,12 +316,12 @@ int mr_object_print(const struct mr_object *o, FILE *out)
 {
     char path[PATH_MAX_LEN];
     print_text_level(out, o->region, 0, o->layout, path, 0);
-    return mr__flush_status(out);
+    return flush_status(out);
 }
 
 int mr_object_print_json(const struct mr_object *o, FILE *out)
 {
     print_json_level(out, o->region, 0, o->layout);
     fputc('\n', out);
-    return mr__flush_status(out);
+    return flush_status(out);
 }

@@ -2,22 +2,27 @@
 /* src/type.c: the table of element types: sizes, names, and the names'
  * parser and formatter that the layout spec and the memregion program
  * share. */
-#include "type_internal.h"
+#include "internal.h"
 
+#include <memregion/type.h>
 #include <string.h>
 
+/* kind: which member of union mr_value holds the type's values. */
 static const struct {
     const char *name;
     size_t size;
+    char kind;
 } type_info[] = {
-    [MR_TYPE_U8] = { "u8", 1 },     [MR_TYPE_U16] = { "u16", 2 },
-    [MR_TYPE_U32] = { "u32", 4 },   [MR_TYPE_U64] = { "u64", 8 },
-    [MR_TYPE_I8] = { "i8", 1 },     [MR_TYPE_I16] = { "i16", 2 },
-    [MR_TYPE_I32] = { "i32", 4 },   [MR_TYPE_I64] = { "i64", 8 },
-    [MR_TYPE_F32] = { "f32", 4 },   [MR_TYPE_F64] = { "f64", 8 },
-    [MR_TYPE_CHAR] = { "char", 1 }, [MR_TYPE_STRUCT] = { "struct", 0 },
+    [MR_TYPE_U8] = { "u8", 1, 'u' },     [MR_TYPE_U16] = { "u16", 2, 'u' },
+    [MR_TYPE_U32] = { "u32", 4, 'u' },   [MR_TYPE_U64] = { "u64", 8, 'u' },
+    [MR_TYPE_I8] = { "i8", 1, 'i' },     [MR_TYPE_I16] = { "i16", 2, 'i' },
+    [MR_TYPE_I32] = { "i32", 4, 'i' },   [MR_TYPE_I64] = { "i64", 8, 'i' },
+    [MR_TYPE_F32] = { "f32", 4, 'f' },   [MR_TYPE_F64] = { "f64", 8, 'f' },
+    [MR_TYPE_CHAR] = { "char", 1, 'u' }, [MR_TYPE_STRUCT] = { "struct", 0, 0 },
 };
 
+/* The enum's underlying type is the compiler's choice: comparing as unsigned
+ * refuses negative values too. */
 static bool type_is_valid(enum mr_type t) { return (unsigned)t <= (unsigned)MR_TYPE_STRUCT; }
 
 size_t mr_type_size(enum mr_type t)
@@ -29,6 +34,9 @@ const char *mr_type_name(enum mr_type t)
 {
     return type_is_valid(t) ? type_info[t].name : "?";
 }
+
+bool mr_type_is_signed(enum mr_type t) { return type_is_valid(t) && type_info[t].kind == 'i'; }
+bool mr_type_is_float(enum mr_type t) { return type_is_valid(t) && type_info[t].kind == 'f'; }
 
 int mr_type_parse(const char *text, size_t len, enum mr_type *t, enum mr_order *o)
 {
@@ -57,7 +65,7 @@ int mr_type_parse(const char *text, size_t len, enum mr_type *t, enum mr_order *
 
 int mr_type_format(enum mr_type t, enum mr_order o, char *buf, size_t size)
 {
-    if (!type_is_valid(t) || !mr__order_is_valid(o))
+    if (!type_is_valid(t) || (unsigned)o > (unsigned)MR_ORDER_BE)
         return -EINVAL;
     const char *suffix = type_info[t].size <= 1 || o == MR_ORDER_HOST ? ""
                          : o == MR_ORDER_LE                          ? "le"

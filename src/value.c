@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* src/value.c: typed values at an offset, the conversions the array
- * accessors apply, and the text of values and strings that the object
- * printer and the memregion program share. */
-#include "value_internal.h"
+/* src/value.c: typed values at an offset, and the text of values and
+ * strings that the object printer and the memregion program share. */
+#include "internal.h"
 
+#include <memregion/value.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The enum's underlying type is the compiler's choice: comparing as unsigned
+ * refuses negative values too. mr_type_size is 0 for MR_TYPE_STRUCT and
+ * for values outside the enum. */
+static bool type_order_ok(enum mr_type t, enum mr_order o)
+{
+    return mr_type_size(t) != 0 && (unsigned)o <= (unsigned)MR_ORDER_BE;
+}
 
 #define VALUE_GET(name, ctype, member)                                          \
     do {                                                                        \
@@ -25,7 +33,7 @@
 int mr_value_get(struct mr_region r, size_t off, enum mr_type t, enum mr_order o,
                  union mr_value *out)
 {
-    if (!mr__type_is_scalar(t) || !mr__order_is_valid(o))
+    if (!type_order_ok(t, o))
         return -EINVAL;
     switch (t) {
     case MR_TYPE_U8:
@@ -74,7 +82,7 @@ static bool i_fits(int64_t v, int64_t min, int64_t max) { return v >= min && v <
 int mr_value_set(struct mr_region r, size_t off, enum mr_type t, enum mr_order o,
                  union mr_value v)
 {
-    if (!mr__type_is_scalar(t) || !mr__order_is_valid(o))
+    if (!type_order_ok(t, o))
         return -EINVAL;
     if (r.flags & MR_REGION_RDONLY)
         return -EACCES;
@@ -123,51 +131,6 @@ int mr_value_set(struct mr_region r, size_t off, enum mr_type t, enum mr_order o
     }
 }
 
-/* ---- conversions for the typed accessors ------------------------------------
- * To an integer: exact or -EOVERFLOW. To a float: rounded. The range tests
- * come before each cast, because casting an out-of-range double to an
- * integer is undefined behaviour. */
-
-#define TWO_POW_63 9223372036854775808.0
-#define TWO_POW_64 18446744073709551616.0
-
-int mr__value_to_u64(enum mr__kind k, union mr_value v, uint64_t *out)
-{
-    if (k == MR__KIND_U) {
-        *out = v.u;
-    } else if (k == MR__KIND_I) {
-        if (v.i < 0)
-            return -EOVERFLOW;
-        *out = (uint64_t)v.i;
-    } else {
-        if (!(v.f >= 0 && v.f < TWO_POW_64) || (double)(uint64_t)v.f != v.f)
-            return -EOVERFLOW;
-        *out = (uint64_t)v.f;
-    }
-    return 0;
-}
-
-int mr__value_to_i64(enum mr__kind k, union mr_value v, int64_t *out)
-{
-    if (k == MR__KIND_U) {
-        if (v.u > INT64_MAX)
-            return -EOVERFLOW;
-        *out = (int64_t)v.u;
-    } else if (k == MR__KIND_I) {
-        *out = v.i;
-    } else {
-        if (!(v.f >= -TWO_POW_63 && v.f < TWO_POW_63) || (double)(int64_t)v.f != v.f)
-            return -EOVERFLOW;
-        *out = (int64_t)v.f;
-    }
-    return 0;
-}
-
-double mr__value_to_f64(enum mr__kind k, union mr_value v)
-{
-    return k == MR__KIND_U ? (double)v.u : k == MR__KIND_I ? (double)v.i : v.f;
-}
-
 /* ---- text ------------------------------------------------------------------- */
 
 #define FMT_FLAGS (MR_VALUE_FMT_JSON | MR_VALUE_FMT_DIG)
@@ -199,19 +162,14 @@ int mr_value_format(enum mr_type t, union mr_value v, unsigned flags, char *buf,
 {
     char text[MR_VALUE_TEXT_MAX];
 
-    if (!mr__type_is_scalar(t) || (flags & ~FMT_FLAGS))
+    if (mr_type_size(t) == 0 || (flags & ~FMT_FLAGS))
         return -EINVAL;
-    switch (mr__type_kind(t)) {
-    case MR__KIND_U:
-        snprintf(text, sizeof text, "%" PRIu64, v.u);
-        break;
-    case MR__KIND_I:
-        snprintf(text, sizeof text, "%" PRId64, v.i);
-        break;
-    default:
+    if (mr_type_is_float(t))
         format_float(text, sizeof text, v.f, t == MR_TYPE_F32, flags);
-        break;
-    }
+    else if (mr_type_is_signed(t))
+        snprintf(text, sizeof text, "%" PRId64, v.i);
+    else
+        snprintf(text, sizeof text, "%" PRIu64, v.u);
     size_t len = strlen(text);
     if (buf == NULL || len >= size)
         return -EOVERFLOW;

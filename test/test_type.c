@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* test/test_type.c: the type table (sizes and names), and type names as the
- * layout spec writes them: every type and order parsed and formatted, the
- * two agreeing with each other and with the layout parser, and the
- * refusals (no order on one-byte types, partial and foreign names, a
- * buffer too short), which leave the outputs untouched. */
+/* test/test_type.c: the type table (sizes, names, which member of union
+ * mr_value holds each type's values), and type names as the layout spec
+ * writes them: every type and order parsed and formatted, the two agreeing
+ * with each other and with the layout parser, and the refusals (no order on
+ * one-byte types, partial and foreign names, a buffer too short), which
+ * leave the outputs untouched. */
 #include "helpers.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -30,6 +31,27 @@ static void test_types(void)
     ASSERT_EQ(mr_type_size((enum mr_type)-1), (size_t)0);
     ASSERT_STR_EQ(mr_type_name((enum mr_type)12), "?");
     ASSERT_STR_EQ(mr_type_name((enum mr_type)-1), "?");
+}
+
+/* Which member of union mr_value holds each type's values. */
+static void test_kinds(void)
+{
+    static const struct {
+        enum mr_type t;
+        bool is_signed, is_float;
+    } want[] = {
+        { MR_TYPE_U8, false, false },  { MR_TYPE_U16, false, false },
+        { MR_TYPE_U32, false, false }, { MR_TYPE_U64, false, false },
+        { MR_TYPE_I8, true, false },   { MR_TYPE_I16, true, false },
+        { MR_TYPE_I32, true, false },  { MR_TYPE_I64, true, false },
+        { MR_TYPE_F32, false, true },  { MR_TYPE_F64, false, true },
+        { MR_TYPE_CHAR, false, false }, { MR_TYPE_STRUCT, false, false },
+        { (enum mr_type)12, false, false }, { (enum mr_type)-1, false, false },
+    };
+    for (size_t i = 0; i < COUNT(want); i++) {
+        ASSERT_EQ(mr_type_is_signed(want[i].t), want[i].is_signed);
+        ASSERT_EQ(mr_type_is_float(want[i].t), want[i].is_float);
+    }
 }
 
 /* ---- names: parse and format --------------------------------------------------- */
@@ -154,6 +176,7 @@ static void test_format(void)
 int main(void)
 {
     test_types();
+    test_kinds();
     test_parse_every_name();
     test_parse_refusals();
     test_format();

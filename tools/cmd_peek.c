@@ -150,17 +150,12 @@ static int parse_value(const char *s, enum mr_type type, enum mr_order order,
 {
     union mr_value v;
     int rc;
-    switch (type) {
-    case MR_TYPE_I8: case MR_TYPE_I16: case MR_TYPE_I32: case MR_TYPE_I64:
+    if (mr_type_is_signed(type))
         rc = cli_parse_i64(s, &v.i);
-        break;
-    case MR_TYPE_F32: case MR_TYPE_F64:
+    else if (mr_type_is_float(type))
         rc = cli_parse_f64(s, &v.f);
-        break;
-    default:
+    else
         rc = cli_parse_u64(s, false, &v.u);
-        break;
-    }
     if (rc == -EINVAL)
         return cli_usage_error("invalid value '%s' for %s", s, tname);
     if (rc == 0)

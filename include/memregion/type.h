@@ -40,6 +40,13 @@ MR_API size_t mr_type_size(enum mr_type t);
  * "struct"; "?" for a value outside the enum. Static text. Thread-safe. */
 MR_API const char *mr_type_name(enum mr_type t);
 
+/* Which member of union mr_value (memregion/value.h) holds a value of type
+ * t: i for the signed integers i8..i64 (mr_type_is_signed), f for f32 and
+ * f64 (mr_type_is_float), u for the others (u8..u64 and char). Both are
+ * false for MR_TYPE_STRUCT and a value outside the enum. Thread-safe. */
+MR_API bool mr_type_is_signed(enum mr_type t);
+MR_API bool mr_type_is_float(enum mr_type t);
+
 /* Parse an element type as the layout spec writes it: u8, i8 or char, or
  * u16 u32 u64 i16 i32 i64 f32 f64 with an optional "le" or "be" (without
  * one, MR_ORDER_HOST). The type is all len bytes of text (no NUL needed):
