@@ -112,9 +112,13 @@ static bool capacity_ok(uint64_t cap)
            mr__is_pow2((size_t)cap);
 }
 
+/* A broken end publishes nothing more: a pending reservation or peek is
+ * dropped here, so that commit and release fall to their general path,
+ * which reports -EPROTO, at no cost to their fast path. */
 static int broken(struct mr_chan *c)
 {
     c->state |= ST_BROKEN;
+    c->pending = 0;
     return -EPROTO;
 }
 
@@ -627,27 +631,19 @@ int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_reg
     return 0;
 }
 
-/* Why a commit or release cannot go ahead, or 0. A broken end publishes
- * nothing more, so its pending reservation or peek is dropped unpublished. */
-static int finish_usable(struct mr_chan *c, unsigned role)
+/* Why a commit or release finds nothing to finish (broken() dropped what
+ * a broken end had pending). */
+static int finish_error(const struct mr_chan *c, unsigned role)
 {
     if (c->hdr == NULL || c->role != role)
         return -EBADF;
-    if (c->state & ST_BROKEN) {
-        c->pending = 0;
-        return -EPROTO;
-    }
-    return c->pending == 0 ? -EINVAL : 0;
+    return (c->state & ST_BROKEN) ? -EPROTO : -EINVAL;
 }
 
 int mr_chan_commit(struct mr_chan *c, size_t len)
 {
-    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_PRODUCER || c->pending == 0 ||
-                    (c->state & ST_BROKEN) != 0)) {
-        int rc = finish_usable(c, MR_CHAN_PRODUCER);
-        if (rc < 0)
-            return rc;
-    }
+    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_PRODUCER || c->pending == 0))
+        return finish_error(c, MR_CHAN_PRODUCER);
     if (len > c->pending_len)
         return -ERANGE;
     c->pending = 0;
@@ -752,12 +748,8 @@ int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 
 int mr_chan_release(struct mr_chan *c)
 {
-    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0 ||
-                    (c->state & ST_BROKEN) != 0)) {
-        int rc = finish_usable(c, MR_CHAN_CONSUMER);
-        if (rc < 0)
-            return rc;
-    }
+    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0))
+        return finish_error(c, MR_CHAN_CONSUMER);
     c->pending = 0;
     drop_record(c, c->pending_len);
     return 0;
@@ -769,13 +761,11 @@ ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
         return c->hdr == NULL ? -EBADF : -EACCES;
     const unsigned char *h;
     uint32_t len;
-    bool peeked = c->pending != 0;
     int rc = record(c, timeout_ms, &h, &len);
     if (rc < 0)
         return rc;
     if (len > buf.len) {
-        /* The message stays, for a larger buf; peeked only if it was. */
-        c->pending = peeked ? (size_t)record_size(len) : 0;
+        hold_record(c, len); /* it stays, peeked, for a larger buf */
         return -EMSGSIZE;
     }
     if (len > 0)

@@ -297,9 +297,10 @@ MR_API int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out
 MR_API int mr_chan_release(struct mr_chan *c);
 
 /* Receive the next message into buf: peek, copy, release. Returns its
- * length; or -EMSGSIZE (buf is shorter: the message stays, for a larger
- * buf, and is peeked afterwards only if it was before), -EACCES (buf
- * read-only), and the errors of mr_chan_peek. */
+ * length; or -EMSGSIZE (buf is shorter: the message stays, and is left
+ * peeked: a larger recv takes it, mr_chan_peek shows it in place, and
+ * mr_chan_release skips it), -EACCES (buf read-only), and the errors of
+ * mr_chan_peek. */
 MR_API ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms);
 
 /* mr_chan_peek without waiting. */
