@@ -366,6 +366,11 @@ static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want,
 
     if (!(shm->flags & MR_SHM_RDWR))
         return -EACCES;
+    /* A write seal would make the writable mapping fail with EPERM: no
+     * working channel can live in such an object. */
+    int seals = mr_shm_seal_get(shm);
+    if (seals > 0 && (seals & (MR_SEAL_WRITE | MR_SEAL_FUTURE_WRITE)))
+        return -EPROTO;
     /* Seals before the size: only SHRINK keeps it from dropping under the
      * mapping (docs/chan.md, "Sealing"). */
     if (need_seals && (rc = mr_shm_require_seals(shm, REQUIRED_SEALS, 0, NULL)) < 0)

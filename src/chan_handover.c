@@ -35,6 +35,10 @@ int mr__handover_recv(const struct mr_sock *s, void *g, size_t len, uint64_t mag
         if (n != -EAGAIN)
             break;
     }
+    /* More fds than one, or a malformed control message, is not a greeting
+     * (the sock layer closed whatever arrived). */
+    if (n == -EMSGSIZE || n == -EBADMSG)
+        return -EPROTO;
     if (n < 0)
         return (int)n;
     if (n == 0)

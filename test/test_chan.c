@@ -548,6 +548,16 @@ static void test_attach_checks(void)
     ASSERT_EQ(ftruncate(fd, (off_t)(page + cap)), 0);
     ASSERT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
     expect_refused(fd, cap, 0, -EPROTO); /* SEAL missing: more seals could come */
+    /* Sealed against writing (now or in future): never a working channel,
+     * refused up front with -EPROTO, seals waived or not. */
+    static const int write_seals[] = { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE };
+    for (size_t i = 0; i < sizeof write_seals / sizeof write_seals[0]; i++) {
+        for (unsigned waive = 0; waive < 2; waive++) {
+            fd = forge(cap, page + cap, false, NULL);
+            ASSERT_EQ(fcntl(fd, F_ADD_SEALS, write_seals[i] | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+            expect_refused(fd, cap, waive ? MR_CHAN_NO_SEALS : 0, -EPROTO);
+        }
+    }
 
     /* Not a file, not open, not writable. */
     int pfd[2];
@@ -712,6 +722,22 @@ static void test_share(void)
     ASSERT_EQ(mr_test_count_fds(), before);
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("short", 5), &fd, 1, 0), 5);
     ASSERT_ERR(mr_chan_attach_sock(&x, &b, 0, MR_CHAN_CONSUMER, 0, 1000), -EPROTO);
+    ASSERT_EQ(mr_test_count_fds(), before);
+    /* A true greeting with two fds (or none) is not a greeting either:
+     * -EPROTO, as the header says, and both fds closed. */
+    unsigned char greeting[256];
+    int got[2] = { -1, -1 };
+    size_t ngot = 0;
+    ASSERT_OK(mr_chan_share(&p, &a));
+    ssize_t glen = mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(greeting), got, 2, &ngot, 0);
+    ASSERT_GT(glen, 0);
+    ASSERT_EQ(ngot, (size_t)1);
+    int two[2] = { got[0], got[0] };
+    ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make(greeting, (size_t)glen), two, 2, 0), glen);
+    ASSERT_ERR(mr_chan_attach_sock(&x, &b, 0, MR_CHAN_CONSUMER, 0, 1000), -EPROTO);
+    ASSERT_EQ(mr_sock_send(&a, mr_region_make(greeting, (size_t)glen), 0), glen);
+    ASSERT_ERR(mr_chan_attach_sock(&x, &b, 0, MR_CHAN_CONSUMER, 0, 1000), -EPROTO);
+    ASSERT_EQ(close(got[0]), 0);
     ASSERT_EQ(mr_test_count_fds(), before);
 
     /* The watched socket: when the consumer's side of it is gone (its own

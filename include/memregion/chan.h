@@ -189,8 +189,8 @@ MR_API int mr_chan_create_named(struct mr_chan *out, const char *name, size_t ca
  * the magic, this version, the page size and that capacity, and whose role
  * is not taken. On success the end owns fd; on failure the caller still
  * does. 0; or -EINVAL (arguments), -EBADF, -EACCES (not open read-write),
- * -EPROTO (not a channel, another version or capacity, seals missing, size
- * wrong), -EAGAIN (the object is still being set up: size 0 or no magic
+ * -EPROTO (not a channel, another version or capacity, seals missing,
+ * sealed against writing, size wrong), -EAGAIN (the object is still being set up: size 0 or no magic
  * yet), -EBUSY (another end of this role attached already), -EOPNOTSUPP
  * (the channel relies on membarrier(2) and this process cannot register
  * for it: its creator must use MR_CHAN_FENCED), -ENOMEM. Thread-safe for
