@@ -16,6 +16,7 @@
 #include <memregion/object.h>
 #include <memregion/view.h>
 #include <memregion/iobuf.h>
+#include <memregion/guard.h>
 #include <memregion/map.h>
 #include <memregion/shm.h>
 #include <memregion/sock.h>

@@ -219,39 +219,6 @@ ssize_t mr__sys_getdents64(int fd, void *buf, size_t len)
     return n < 0 ? -errno : n;
 }
 
-/* ---- map layer -----------------------------------------------------------------
- * msync and madvise are not retried: neither sleeps interruptibly, except
- * MADV_POPULATE_*, which returns EINTR only when a fatal signal is pending.
- * The signal calls are used inside the SIGBUS handler, so they must stay
- * async-signal-safe: no locks, no allocation. */
-
-int mr__sys_msync(void *addr, size_t len, int flags)
-{
-    return msync(addr, len, flags) < 0 ? -errno : 0;
-}
-
-int mr__sys_madvise(void *addr, size_t len, int advice)
-{
-    return madvise(addr, len, advice) < 0 ? -errno : 0;
-}
-
-int mr__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-    return sigaction(sig, act, old) < 0 ? -errno : 0;
-}
-
-int mr__sys_sigmask(int how, const sigset_t *set, sigset_t *old)
-{
-    /* pthread_sigmask returns the error number instead of setting errno. */
-    int rc = pthread_sigmask(how, set, old);
-    return rc ? -rc : 0;
-}
-
-int mr__sys_raise(int sig)
-{
-    return raise(sig) != 0 ? -errno : 0;
-}
-
 /* ---- sock layer ----------------------------------------------------------------
  * send and recv (and their msg, to/from and mmsg forms) return EINTR only
  * when nothing was transferred, and accept only when nothing was accepted,

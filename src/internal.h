@@ -91,16 +91,6 @@ int mr__sys_memfd_create(const char *name, unsigned flags);
 int mr__sys_getrandom(void *buf, size_t len, unsigned flags);
 ssize_t mr__sys_getdents64(int fd, void *buf, size_t len);
 
-/* map layer: msync and madvise for mapped files, and the calls the SIGBUS
- * guard's handler makes. sigaction, sigmask and raise are async-signal-safe
- * (the handler saves and restores errno around them). */
-#include <signal.h>
-int mr__sys_msync(void *addr, size_t len, int flags);
-int mr__sys_madvise(void *addr, size_t len, int advice);
-int mr__sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
-int mr__sys_sigmask(int how, const sigset_t *set, sigset_t *old);
-int mr__sys_raise(int sig);
-
 /* sock layer: sockets, poll, the clock for deadlines, and the name services
  * (getaddrinfo, interface names). The transfer calls retry EINTR (nothing was
  * transferred when they return it); connect does not (a blocking connect
