@@ -3,10 +3,8 @@
 
 #include <limits.h>
 #include <string.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,12 +125,10 @@ int mr__sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void **
     return 0;
 }
 
-/* ---- shm layer ---------------------------------------------------------------
- * open, ftruncate, getdents64 and getrandom can be interrupted before they do
- * anything (a FIFO or lock on open, a signal while getrandom waits for
- * entropy), so a retry is the same call again. unlink, fchmod, fchown,
- * fstat and the fcntl commands used do not sleep interruptibly and are not
- * retried. */
+/* ---- files -------------------------------------------------------------------
+ * open and ftruncate can be interrupted before they do anything (a FIFO or
+ * lock on open), so a retry is the same call again. unlink, fstat and the
+ * fcntl commands used do not sleep interruptibly and are not retried. */
 
 int mr__sys_open(const char *path, int flags, mode_t mode)
 {
@@ -162,61 +158,15 @@ int mr__sys_ftruncate(int fd, off_t len)
     return rc < 0 ? -errno : 0;
 }
 
-int mr__sys_fchmod(int fd, mode_t mode)
-{
-    return fchmod(fd, mode) < 0 ? -errno : 0;
-}
-
-int mr__sys_fchown(int fd, uid_t uid, gid_t gid)
-{
-    return fchown(fd, uid, gid) < 0 ? -errno : 0;
-}
-
 int mr__sys_unlink(const char *path)
 {
     return unlink(path) < 0 ? -errno : 0;
-}
-
-int mr__sys_rename(const char *from, const char *to)
-{
-    return rename(from, to) < 0 ? -errno : 0;
 }
 
 int mr__sys_fcntl(int fd, int cmd, int arg)
 {
     int rc = fcntl(fd, cmd, arg);
     return rc < 0 ? -errno : rc;
-}
-
-int mr__sys_memfd_create(const char *name, unsigned flags)
-{
-    int fd = memfd_create(name, flags);
-    return fd < 0 ? -errno : fd;
-}
-
-int mr__sys_getrandom(void *buf, size_t len, unsigned flags)
-{
-    unsigned char *p = buf;
-    while (len > 0) {
-        ssize_t n = getrandom(p, len, flags);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-ssize_t mr__sys_getdents64(int fd, void *buf, size_t len)
-{
-    ssize_t n;
-    do
-        n = getdents64(fd, buf, len);
-    while (n < 0 && errno == EINTR);
-    return n < 0 ? -errno : n;
 }
 
 /* ---- sock layer ----------------------------------------------------------------

@@ -74,22 +74,17 @@ int mr__sys_munmap(void *addr, size_t len);
 int mr__sys_mprotect(void *addr, size_t len, int prot);
 int mr__sys_mremap(void *old, size_t old_len, size_t new_len, int flags, void **out);
 
-/* shm layer: open(2) and friends for /dev/shm objects and memfds. mr__sys_open
- * and mr__sys_memfd_create return the new fd; mr__sys_getrandom fills all
- * len bytes or fails; mr__sys_fcntl returns fcntl's non-negative result. */
+/* Files, for several layers: open(2) and friends.
+ * mr__sys_open returns the new fd; mr__sys_fcntl returns fcntl's
+ * non-negative result. (The calls only the shm layer makes are in
+ * src/shm_internal.h.) */
 struct stat;
 int mr__sys_open(const char *path, int flags, mode_t mode);
 int mr__sys_fstat(int fd, struct stat *st);
 int mr__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int mr__sys_ftruncate(int fd, off_t len);
-int mr__sys_fchmod(int fd, mode_t mode);
-int mr__sys_fchown(int fd, uid_t uid, gid_t gid);
 int mr__sys_unlink(const char *path);
-int mr__sys_rename(const char *from, const char *to);
 int mr__sys_fcntl(int fd, int cmd, int arg);
-int mr__sys_memfd_create(const char *name, unsigned flags);
-int mr__sys_getrandom(void *buf, size_t len, unsigned flags);
-ssize_t mr__sys_getdents64(int fd, void *buf, size_t len);
 
 /* sock layer: sockets, poll, the clock for deadlines, and the name services
  * (getaddrinfo, interface names). The transfer calls retry EINTR (nothing was

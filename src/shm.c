@@ -1,6 +1,7 @@
 /* src/shm.c: POSIX shared-memory objects in /dev/shm, memfds and seals,
  * mapping with a size check, and the /dev/shm listing. */
 #include "internal.h"
+#include "shm_internal.h"
 
 #include <memregion/shm.h>
 

@@ -4,6 +4,7 @@
  * that takes none, a peer in another process, a peer that shrinks and seals
  * while the receiver checks), and seal names. */
 #include "shm_test.h"
+#include "shm_internal.h"
 
 #include <inttypes.h>
 #include <sys/mman.h>

@@ -269,12 +269,6 @@ MR_API int mr_shm_list_init(struct mr_shm_list *out, struct mr_allocator *a);
 /* Free the list's memory and empty it. An empty list is a no-op. */
 MR_API void mr_shm_list_fini(struct mr_shm_list *l);
 
-/* For tests: on, mr_shm_open_anon takes its fallback path as if
- * memfd_create were missing. With first_name nonzero, the fallback draws the
- * names "/mr-anon-%016x" of first_name, first_name + 1, ... instead of random
- * ones (so a test can occupy them and provoke collisions). Thread-safe. */
-MR_API void mr__shm_force_fallback(bool on, uint64_t first_name);
-
 #ifdef __cplusplus
 }
 #endif
