@@ -244,15 +244,18 @@ fail:
     return rc;
 }
 
-void mr_map_close(struct mr_map *m)
+int mr_map_close(struct mr_map *m)
 {
+    int rc = 0;
+
     if (m == NULL)
-        return;
+        return 0;
     if (m->base != NULL)
         mr__sys_munmap(m->base, m->map_len);
     if (m->flags & MAP_HAS_FD)
-        mr__sys_close(m->fd);
+        rc = mr__sys_close(m->fd);
     map_clear(m);
+    return rc;
 }
 
 /* The whole pages holding the len bytes at off of the region. They lie in

@@ -4,8 +4,9 @@
  * anything is mapped, the errors of open (missing file, directory, FIFO,
  * device, permissions, bad arguments), mapping a caller's fd, creating a
  * file (exclusive, permissions, a failure that removes what it created),
- * sync, every advice, populate, resize up and down, close, the guarded
- * copies' bounds; and after every test, no descriptor and no mapping left. */
+ * sync, every advice, populate, resize up and down, close (and its error),
+ * MR_MAP_INIT as a closed map, the guarded copies' bounds; and after every
+ * test, no descriptor and no mapping left. */
 #include "helpers.h"
 #include "map_internal.h"
 
@@ -760,20 +761,72 @@ static void test_resize_failures(void)
     ASSERT_EQ(close(fd), 0);
 }
 
-/* ---- close and the guarded copies' checks -------------------------------- */
+/* ---- close, MR_MAP_INIT and the guarded copies' checks -------------------- */
 
 static void test_close(void)
 {
     struct mr_map m;
     memset(&m, 0, sizeof m);
-    mr_map_close(&m); /* a zeroed struct is closed */
-    mr_map_close(NULL);
+    ASSERT_OK(mr_map_close(&m)); /* a zeroed struct is closed */
+    ASSERT_OK(mr_map_close(NULL));
     const char *p = make_file("close", 10, 0600);
     ASSERT_OK(mr_map_open(&m, p, MR_MAP_SHARED, 0));
-    mr_map_close(&m);
+    ASSERT_OK(mr_map_close(&m));
     assert_closed(&m);
-    mr_map_close(&m);
-    mr_map_close(&m);
+    ASSERT_OK(mr_map_close(&m));
+    ASSERT_OK(mr_map_close(&m));
+
+    /* close(2) fails (the descriptor was closed behind the map's back): its
+     * error, and the map is closed anyway. */
+    ASSERT_OK(mr_map_open(&m, p, MR_MAP_SHARED, 0));
+    ASSERT_EQ(close(m.fd), 0);
+    ASSERT_ERR(mr_map_close(&m), -EBADF);
+    assert_closed(&m);
+    ASSERT_EQ(m.fd, -1);
+    ASSERT_OK(mr_map_close(&m));
+}
+
+/* MR_MAP_INIT is a closed map: every call on it returns what map.h says of
+ * a closed map, and closing it is a no-op, twice. A closed map equals it. */
+static void test_init(void)
+{
+    struct mr_map m = MR_MAP_INIT;
+    uint8_t b = 7;
+
+    assert_closed(&m);
+    ASSERT_EQ(m.fd, -1);
+    ASSERT_EQ(m.flags, 0u);
+    ASSERT_OK(mr_map_sync(&m, MR_MAP_SYNC));
+    ASSERT_OK(mr_map_sync_range(&m, 0, 0, MR_MAP_ASYNC));
+    ASSERT_ERR(mr_map_sync_range(&m, 0, 1, MR_MAP_SYNC), -ERANGE);
+    ASSERT_ERR(mr_map_sync(&m, 3), -EINVAL);
+    ASSERT_OK(mr_map_advise(&m, MR_MAP_WILLNEED));
+    ASSERT_ERR(mr_map_advise_range(&m, 0, 1, MR_MAP_NORMAL), -ERANGE);
+    ASSERT_OK(mr_map_populate(&m));
+    ASSERT_ERR(mr_map_resize(&m, 4096), -EBADF);
+    ASSERT_ERR(mr_map_resize(&m, 0), -EBADF);
+    ASSERT_OK(mr_map_copy_out(&m, 0, &b, 0));
+    ASSERT_ERR(mr_map_copy_out(&m, 0, &b, 1), -ERANGE);
+    ASSERT_ERR(mr_map_copy_in(&m, 0, &b, 1), -ERANGE);
+    ASSERT_EQ(b, 7);
+    ASSERT_OK(mr_map_close(&m));
+    ASSERT_OK(mr_map_close(&m));
+    assert_closed(&m);
+    ASSERT_EQ(m.fd, -1);
+
+    const char *p = make_file("init", 10, 0600);
+    ASSERT_OK(mr_map_open(&m, p, MR_MAP_READ, 0));
+    ASSERT_OK(mr_map_close(&m));
+    const struct mr_map init = MR_MAP_INIT;
+    ASSERT_PTR_EQ(m.region.ptr, init.region.ptr);
+    ASSERT_EQ(m.region.len, init.region.len);
+    ASSERT_EQ(m.region.flags, init.region.flags);
+    ASSERT_PTR_EQ(m.base, init.base);
+    ASSERT_EQ(m.map_len, init.map_len);
+    ASSERT_EQ(m.offset, init.offset);
+    ASSERT_EQ(m.fd, init.fd);
+    ASSERT_EQ(m.mode, init.mode);
+    ASSERT_EQ(m.flags, init.flags);
 }
 
 /* The bounds of the map's guarded copies (the guard's own checks are in
@@ -820,6 +873,7 @@ int main(void)
     RUN(test_resize);
     RUN(test_resize_failures);
     RUN(test_close);
+    RUN(test_init);
     RUN(test_copy_checks);
     return 0;
 }

@@ -584,7 +584,7 @@ static int shm_cat(int argc, char **argv)
     if ((rc = shm_args(argc, argv, "", NULL, cat_help, &o, 1, 1, &first)) >= 0)
         return rc;
     struct mr_shm shm = MR_SHM_INIT;
-    struct mr_map m = { 0 };
+    struct mr_map m = MR_MAP_INIT;
     if (open_named(&shm, argv[first], MR_SHM_READ) != 0)
         return CLI_FAIL;
     rc = mr_shm_map(&shm, 0, MR_SHM_TO_END, MR_SHM_MAP_RDONLY, &m);

@@ -83,7 +83,11 @@ enum mr_map_advice {
 };
 
 /* region is public and is what the caller uses; the other fields are
- * private. A zeroed struct is a closed map. */
+ * private. A struct set to MR_MAP_INIT, a zeroed one, or one whose open
+ * failed, is a closed map: mr_map_close on it is a no-op returning 0. A
+ * closed map reads as an empty one: mr_map_sync, mr_map_advise and
+ * mr_map_populate return 0, copies of n > 0 bytes -ERANGE, and
+ * mr_map_resize -EBADF. */
 struct mr_map {
     struct mr_region region; /* the bytes asked for; read-only for MR_MAP_READ */
     void *base;              /* the mapping, page-aligned; NULL when nothing is mapped */
@@ -93,6 +97,9 @@ struct mr_map {
     unsigned mode;           /* an enum mr_map_mode; 0 when closed */
     unsigned flags;          /* private bits */
 };
+
+/* A closed map: mr_map_close on it does nothing. */
+#define MR_MAP_INIT { { 0, 0, 0 }, 0, 0, 0, -1, 0, 0 }
 
 /* Map the whole file at path in the given mode. 0 and *m open; or -EINVAL (m
  * or path NULL, unknown mode or flags: MR_MAP_POPULATE, MR_MAP_NO_FD),
@@ -134,10 +141,12 @@ MR_API int mr_map_open_new(struct mr_map *m, const char *path, size_t size, mode
 MR_API int mr_map_open_fd(struct mr_map *m, int fd, enum mr_map_mode mode, uint64_t off,
                           size_t len, unsigned flags);
 
-/* Unmap and close the map's descriptor; *m is left closed (zeroed). A
- * no-op on a closed map (zeroed, failed to open, or closed before), so it may
- * be called twice. The region and anything pointing into it die here. */
-MR_API void mr_map_close(struct mr_map *m);
+/* Unmap and close the map's descriptor; *m is left closed (as MR_MAP_INIT).
+ * A no-op on a closed map (MR_MAP_INIT, zeroed, failed to open, or closed
+ * before), so it may be called twice. The region and anything pointing into
+ * it die here. Returns 0, or close(2)'s error (the map is closed anyway); a
+ * closed map, or m NULL: 0. Not thread-safe with other use of m. */
+MR_API int mr_map_close(struct mr_map *m);
 
 /* Write the modified pages of a MR_MAP_SHARED map back to the file: how is
  * MR_MAP_SYNC or MR_MAP_ASYNC. 0, or -EINVAL (unknown how, m NULL), or what

@@ -8,7 +8,7 @@
  * serves every error path:
  *
  *   struct mr_shm shm = MR_SHM_INIT;
- *   struct mr_map m = { 0 };
+ *   struct mr_map m = MR_MAP_INIT;
  *   int rc = mr_shm_open(&shm, "/frames", MR_SHM_RDWR, MR_SHM_USE, MR_SHM_CREATE, 0);
  *   if (rc < 0 || (rc = mr_shm_resize(&shm, 4096)) < 0 ||
  *       (rc = mr_shm_map(&shm, 0, MR_SHM_TO_END, 0, &m)) < 0)
