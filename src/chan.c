@@ -437,7 +437,7 @@ int mr_chan_attach_fd(struct mr_chan *out, int fd, size_t capacity, enum mr_chan
     if ((flags & ~MR_CHAN_NO_SEALS) || !role_ok((int)role) || (capacity != 0 && !capacity_ok(capacity)))
         return -EINVAL;
     struct mr_shm shm;
-    int rc = mr_shm_open_fd(&shm, fd);
+    int rc = mr_shm_adopt_fd(&shm, fd);
     if (rc < 0)
         return rc;
     return chan_attach(out, &shm, capacity, role, !(flags & MR_CHAN_NO_SEALS));

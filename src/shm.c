@@ -319,7 +319,7 @@ int mr_shm_open_anon(struct mr_shm *out, const char *label, unsigned flags)
     return 0;
 }
 
-int mr_shm_open_fd(struct mr_shm *out, int fd)
+int mr_shm_adopt_fd(struct mr_shm *out, int fd)
 {
     shm_set_closed(out);
     if (fd < 0)
@@ -352,6 +352,11 @@ int mr_shm_open_fd(struct mr_shm *out, int fd)
     out->fd = fd;
     out->flags = acc;
     return 0;
+}
+
+int mr_shm_open_fd(struct mr_shm *out, int fd)
+{
+    return mr_shm_adopt_fd(out, fd);
 }
 
 int mr_shm_close(struct mr_shm *shm)

@@ -1,7 +1,8 @@
 /* test_shm_ops: resize (EINTR retried; also under a storm of signals),
- * chmod, chown with -1, stat, unlink, adopting an fd, the /dev/shm listing
- * (and its out-of-memory walk), and mapping ranges: unaligned offsets,
- * read-only objects, and ranges past the end refused before mmap. */
+ * chmod, chown with -1, stat, unlink, adopting an fd (also by its deprecated
+ * old name), the /dev/shm listing (and its out-of-memory walk), and mapping
+ * ranges: unaligned offsets, read-only objects, and ranges past the end
+ * refused before mmap. */
 #include "shm_test.h"
 
 #include <signal.h>
@@ -279,7 +280,7 @@ static void test_unlink(void)
     mr_shm_unmap(&m); /* empty: a no-op */
 }
 
-static void test_open_fd(void)
+static void test_adopt_fd(void)
 {
     char name[MR_SHM_NAME_MAX + 2], path[300];
     struct mr_shm shm, adopted;
@@ -288,7 +289,7 @@ static void test_open_fd(void)
 
     int fd = open(shm_test_path(path, sizeof path, name), O_RDWR); /* no O_CLOEXEC */
     ASSERT_GE(fd, 0);
-    ASSERT_OK(mr_shm_open_fd(&adopted, fd));
+    ASSERT_OK(mr_shm_adopt_fd(&adopted, fd));
     ASSERT_EQ(adopted.fd, fd);
     ASSERT_EQ(adopted.flags, MR_SHM_RDWR);
     ASSERT_STR_EQ(adopted.name, "");
@@ -298,28 +299,53 @@ static void test_open_fd(void)
     ASSERT_EQ(fcntl(fd, F_GETFD), -1); /* closed by the object */
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    ASSERT_OK(mr_shm_open_fd(&adopted, fd));
+    ASSERT_OK(mr_shm_adopt_fd(&adopted, fd));
     ASSERT_EQ(adopted.flags, MR_SHM_READ);
     ASSERT_ERR(mr_shm_resize(&adopted, 1), -EACCES);
     ASSERT_OK(mr_shm_close(&adopted));
 
     /* Refused: the caller keeps the fd. */
     fd = open(path, O_WRONLY | O_CLOEXEC);
-    ASSERT_ERR(mr_shm_open_fd(&adopted, fd), -EACCES);
+    ASSERT_ERR(mr_shm_adopt_fd(&adopted, fd), -EACCES);
     ASSERT_EQ(adopted.fd, -1);
     ASSERT_EQ(close(fd), 0);
     fd = open(path, O_PATH | O_CLOEXEC);
-    ASSERT_ERR(mr_shm_open_fd(&adopted, fd), -EBADF);
+    ASSERT_ERR(mr_shm_adopt_fd(&adopted, fd), -EBADF);
     ASSERT_EQ(close(fd), 0);
     int p[2];
     ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
-    ASSERT_ERR(mr_shm_open_fd(&adopted, p[0]), -EINVAL);
+    ASSERT_ERR(mr_shm_adopt_fd(&adopted, p[0]), -EINVAL);
     ASSERT_EQ(close(p[0]), 0);
     ASSERT_EQ(close(p[1]), 0);
-    ASSERT_ERR(mr_shm_open_fd(&adopted, -1), -EBADF);
-    ASSERT_ERR(mr_shm_open_fd(&adopted, 1000000), -EBADF);
+    ASSERT_ERR(mr_shm_adopt_fd(&adopted, -1), -EBADF);
+    ASSERT_ERR(mr_shm_adopt_fd(&adopted, 1000000), -EBADF);
     finish(&shm);
 }
+
+/* The old name still works, with the same contract: it adopts the fd. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void test_open_fd_deprecated(void)
+{
+    char name[MR_SHM_NAME_MAX + 2], path[300];
+    struct mr_shm shm, adopted;
+    open_new(&shm, name, "openfd-old");
+
+    int fd = open(shm_test_path(path, sizeof path, name), O_RDWR); /* no O_CLOEXEC */
+    ASSERT_GE(fd, 0);
+    ASSERT_OK(mr_shm_open_fd(&adopted, fd));
+    ASSERT_EQ(adopted.fd, fd);
+    ASSERT_EQ(adopted.flags, MR_SHM_RDWR);
+    ASSERT_TRUE(shm_test_is_cloexec(fd));
+    ASSERT_OK(mr_shm_close(&adopted));
+    ASSERT_EQ(fcntl(fd, F_GETFD), -1); /* closed by the object */
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    ASSERT_ERR(mr_shm_open_fd(&adopted, fd), -EACCES);
+    ASSERT_EQ(adopted.fd, -1);
+    ASSERT_EQ(close(fd), 0); /* refused: still the caller's */
+    finish(&shm);
+}
+#pragma GCC diagnostic pop
 
 /* ---- mapping -------------------------------------------------------------- */
 
@@ -583,7 +609,8 @@ int main(void)
     test_chmod_chown_stat();
     test_attrs_refused();
     test_unlink();
-    test_open_fd();
+    test_adopt_fd();
+    test_open_fd_deprecated();
     test_map_ranges();
     test_map_readonly();
     test_list();

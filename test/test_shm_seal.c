@@ -229,7 +229,7 @@ static void test_seal_readonly_fd(void)
     snprintf(path, sizeof path, "/proc/self/fd/%d", shm.fd);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     ASSERT_GE(fd, 0);
-    ASSERT_OK(mr_shm_open_fd(&ro, fd));
+    ASSERT_OK(mr_shm_adopt_fd(&ro, fd));
     ASSERT_ERR(mr_shm_seal_add(&ro, MR_SEAL_SHRINK), -EPERM);
     ASSERT_EQ(mr_shm_seal_get(&ro), 0);
     ASSERT_OK(mr_shm_seal_add(&shm, MR_SEAL_SHRINK));
@@ -315,7 +315,7 @@ static void test_require(void)
     ASSERT_GE(fd, 0);
     unlink(tmp);
     struct mr_shm file;
-    ASSERT_OK(mr_shm_open_fd(&file, fd));
+    ASSERT_OK(mr_shm_adopt_fd(&file, fd));
     int seals = mr_shm_seal_get(&file);
     if (seals == -EINVAL) {
         ASSERT_ERR(mr_shm_require_seals(&file, MR_SEAL_SHRINK, 0, &missing), -EPROTO);
@@ -369,7 +369,7 @@ static void receiver(void *p)
     struct mr_shm shm;
     struct mr_map m;
     unsigned missing = 0;
-    if (mr_shm_open_fd(&shm, a->fd) < 0)
+    if (mr_shm_adopt_fd(&shm, a->fd) < 0)
         _exit(10);
     int rc = mr_shm_require_seals(&shm, a->demand, a->size, &missing);
     if (rc == -EPROTO) {

@@ -186,7 +186,7 @@ static int memfd_child(struct mr_sock *s, uint64_t want_sum)
         return 1;
     struct mr_shm shm = MR_SHM_INIT;
     struct mr_map m = { 0 };
-    if (mr_shm_open_fd(&shm, fd) < 0) {
+    if (mr_shm_adopt_fd(&shm, fd) < 0) {
         close(fd);
         return 1;
     }

@@ -278,7 +278,7 @@ int cmd_attach(int argc, char **argv)
     name[name_len] = '\0';
 
     struct cli_target t = { .shm = MR_SHM_INIT, .spec = name, .is_shm = true };
-    if ((rc = mr_shm_open_fd(&t.shm, fds[0])) < 0) {
+    if ((rc = mr_shm_adopt_fd(&t.shm, fds[0])) < 0) {
         close(fds[0]);
         return cli_fail(name, rc, "the received descriptor is unusable: %s", mr_strerror(rc));
     }

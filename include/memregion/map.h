@@ -131,7 +131,8 @@ MR_API int mr_map_open_new(struct mr_map *m, const char *path, size_t size, mode
                            unsigned flags);
 
 /* Map the len bytes at offset off of the open file fd (len may be
- * MR_MAP_TO_END; off need not be page-aligned). fd stays the caller's:
+ * MR_MAP_TO_END; off need not be page-aligned). It does not adopt fd, as
+ * mr_shm_adopt_fd does: fd stays the caller's, who must close it;
  * unless MR_MAP_NO_FD is given, the map keeps a close-on-exec duplicate
  * (F_DUPFD_CLOEXEC) and the caller may close fd at once. fd's access mode
  * must allow the mode (MR_MAP_SHARED needs O_RDWR, else -EACCES from mmap).

@@ -133,7 +133,11 @@ MR_API int mr_shm_open_anon(struct mr_shm *out, const char *label, unsigned flag
  * write-only is -EACCES; an O_PATH fd or no fd, -EBADF). On success *out
  * owns fd, now close-on-exec, and mr_shm_close closes it; on failure the
  * caller still owns fd and *out is closed. Thread-safe for distinct out. */
-MR_API int mr_shm_open_fd(struct mr_shm *out, int fd);
+MR_API int mr_shm_adopt_fd(struct mr_shm *out, int fd);
+
+/* The old name of mr_shm_adopt_fd, with the same contract: it too takes
+ * ownership of fd. Kept for this release. */
+MR_API int mr_shm_open_fd(struct mr_shm *out, int fd) MR_DEPRECATED("use mr_shm_adopt_fd");
 
 /* Close the object's fd (mappings stay valid until unmapped). out->fd
  * becomes -1 and the name stays, for a later mr_shm_unlink(shm->name). A
