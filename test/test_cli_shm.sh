@@ -8,7 +8,7 @@
 n=mr-cli-shm-$$
 cli_tmpdir shm
 # shellcheck disable=SC2016 # expanded at exit
-cli_at_exit='rm -f "/dev/shm/$n" "/dev/shm/$n-b" "/dev/shm/$n-c"'
+cli_at_exit='rm -f "/dev/shm/$n" "/dev/shm/$n-b" "/dev/shm/$n-c" "/dev/shm/$n-z"'
 
 # help, at both levels
 run "$M" shm --help;          expect 0 "subcommands:" "" "shm --help"
@@ -62,6 +62,18 @@ printf 'ab' | "$M" shm write "$n" || fail "write shorter"
 [ "$(stat -c '%s %a' "/dev/shm/$n-b")" = "0 600" ] || fail "write of nothing: an empty new object"
 run "$M" shm cat "$n-b";      expect 0 "" "" "cat empty"; [ -s "$tmp/out" ] && fail "cat empty: output"
 run sh -c "printf x | '$M' shm write '$n' --exclusive"; expect 1 "" "/$n: exists already" "write --exclusive"
+
+# one rule for the mode of a new object, in create as in write: 0600 unless
+# --mode says otherwise, and an explicit --mode 0 is no access at all
+run "$M" shm create "$n-z" --mode 0; expect 0 "created /$n-z: 0 bytes, mode 0000" "" "create --mode 0"
+[ "$(stat -c %a "/dev/shm/$n-z")" = 0 ] || fail "create --mode 0: mode $(stat -c %a "/dev/shm/$n-z")"
+rm -f "/dev/shm/$n-z"
+run sh -c "printf ab | '$M' shm write '$n-z' --mode 0"; expect 0 "" "" "write --mode 0"
+[ "$(stat -c '%s %a' "/dev/shm/$n-z")" = "2 0" ] || fail "write --mode 0: $(stat -c '%s %a' "/dev/shm/$n-z")"
+rm -f "/dev/shm/$n-z"
+run sh -c "printf ab | '$M' shm write '$n-z'"; expect 0 "" "" "write without --mode"
+[ "$(stat -c '%s %a' "/dev/shm/$n-z")" = "2 600" ] || fail "write without --mode: $(stat -c '%s %a' "/dev/shm/$n-z")"
+rm -f "/dev/shm/$n-z"
 
 # seal: always refused on a named object, with the reason
 run "$M" shm seal "$n" shrink,grow; expect 1 "" "shm seal: /$n: named shared-memory objects cannot be sealed" "seal"

@@ -97,6 +97,29 @@ static int shm_args(int argc, char **argv, const char *shorts, const struct opti
     return -1;
 }
 
+/* Open the object called name read-write, creating it when it is missing,
+ * as create and write both do; an existing one is treated as if_exists says
+ * (MR_SHM_EXISTS_FAIL with --exclusive). A new object gets exactly the mode
+ * asked for, whatever the umask: 0600 without --mode, and no access at all
+ * for an explicit --mode 0. CLI_OK with *shm open, or the status of the
+ * message printed, with nothing left open and nothing left created. */
+static int open_or_create(struct mr_shm *shm, const char *name, enum mr_shm_exists if_exists,
+                          const struct shm_opts *o)
+{
+    int rc = mr_shm_open(shm, name, MR_SHM_RDWR, o->exclusive ? MR_SHM_EXISTS_FAIL : if_exists,
+                         MR_SHM_CREATE, o->mode ? o->mode : 0600);
+    if (rc < 0)
+        return cli_fail(name, rc, rc == -EEXIST ? "exists already (--exclusive)" : NULL);
+    /* mr_shm_open reads mode 0 as its default, 0600; on the command line
+     * it is the caller asking for no access. */
+    if (o->mode == 0 && (shm->flags & MR_SHM_CREATED) && (rc = mr_shm_chmod(shm, 0)) < 0) {
+        mr_shm_close(shm);
+        mr_shm_unlink(name);
+        return cli_fail(name, rc, NULL);
+    }
+    return CLI_OK;
+}
+
 static int open_named(struct mr_shm *shm, const char *arg, unsigned flags)
 {
     char name[MR_SHM_NAME_MAX + 2];
@@ -256,15 +279,9 @@ static int shm_create(int argc, char **argv)
     if ((rc = cli_shm_name_arg(argv[first], name, sizeof name)) != 0)
         return rc;
     struct mr_shm shm = MR_SHM_INIT;
-    rc = mr_shm_open(&shm, name, MR_SHM_RDWR, o.exclusive ? MR_SHM_EXISTS_FAIL : MR_SHM_USE,
-                     MR_SHM_CREATE, o.mode ? o.mode : 0600);
-    if (rc < 0)
-        return cli_fail(name, rc, rc == -EEXIST ? "exists already (--exclusive)" : NULL);
-    if (o.mode == 0 && (shm.flags & MR_SHM_CREATED))
-        rc = mr_shm_chmod(&shm, 0); /* asked for: no access for anyone */
-    if (rc == 0 && o.size_set)
-        rc = mr_shm_resize(&shm, o.size);
-    if (rc < 0) {
+    if ((rc = open_or_create(&shm, name, MR_SHM_USE, &o)) != CLI_OK)
+        return rc;
+    if (o.size_set && (rc = mr_shm_resize(&shm, o.size)) < 0) {
         bool created = shm.flags & MR_SHM_CREATED;
         mr_shm_close(&shm);
         if (created)
@@ -623,6 +640,7 @@ static const char write_help[] =
     "\n"
     "options:\n"
     "  -m, --mode MODE   permission bits if it is created, octal; default 0600\n"
+    "                    (exactly these: the umask does not apply)\n"
     "  -x, --exclusive   fail if the object exists already\n"
     "  -h, --help        show this help\n";
 
@@ -639,10 +657,8 @@ static int shm_write(int argc, char **argv)
     if ((rc = cli_shm_name_arg(argv[first], name, sizeof name)) != 0)
         return rc;
     struct mr_shm shm = MR_SHM_INIT;
-    rc = mr_shm_open(&shm, name, MR_SHM_RDWR, o.exclusive ? MR_SHM_EXISTS_FAIL : MR_SHM_TRUNCATE,
-                     MR_SHM_CREATE, o.mode ? o.mode : 0600);
-    if (rc < 0)
-        return cli_fail(name, rc, rc == -EEXIST ? "exists already (--exclusive)" : NULL);
+    if ((rc = open_or_create(&shm, name, MR_SHM_TRUNCATE, &o)) != CLI_OK)
+        return rc;
     char *buf = malloc(CHUNK);
     if (!buf) {
         mr_shm_close(&shm);
