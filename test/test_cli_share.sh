@@ -58,6 +58,46 @@ run "$M" attach "$sock" --json --dump;    expect 2 "" "exclude each other" "atta
 run "$M" share "$tmp/none" --socket "$sock"; expect 1 "" "share: $tmp/none: no such file" "share missing target"
 run "$M" share "shm:/$n-none" --socket "$sock"; expect 1 "" "share: shm:/$n-none: no such file" "share missing shm"
 run "$M" share "$tmp" --socket "$sock";   expect 1 "" "share: $tmp: " "share a directory"
+
+# A failed fstat of the target is reported with its own error. The C
+# library's fstat is wrapped (LD_PRELOAD) to fail once, with EIO, on the
+# target's fd and then work again, so a second call would hide the error.
+cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
+if command -v "${cc:-cc}" >/dev/null 2>&1; then
+    cat >"$tmp/fstat_once.c" <<'C'
+#define _GNU_SOURCE 1
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fstat(int fd, struct stat *st)
+{
+    static int failed;
+    int (*real)(int, struct stat *) = (int (*)(int, struct stat *))dlsym(RTLD_NEXT, "fstat");
+    const char *target = getenv("MR_FSTAT_FAIL");
+    char link[64], path[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = target && !failed ? readlink(link, path, sizeof path - 1) : -1;
+    if (n > 0 && (path[n] = 0, strcmp(path, target) == 0)) {
+        failed = 1;
+        errno = EIO;
+        return -1;
+    }
+    return real(fd, st);
+}
+C
+    "${cc:-cc}" -shared -fPIC -o "$tmp/fstat_once.so" "$tmp/fstat_once.c" -ldl || fail "building the fstat wrapper"
+    run env LD_PRELOAD="$tmp/fstat_once.so" MR_FSTAT_FAIL="$(cd "$tmp" && pwd -P)/f" "$M" share "$tmp/f" --socket "$sock" --timeout 1
+    expect 1 "" "share: $tmp/f: Input/output error" "share when fstat fails"
+    rm -f "$sock"
+else
+    echo "note: no C compiler: the failed-fstat case skipped" >&2
+fi
 run "$M" attach "$sock" --timeout 1;      expect 1 "" "attach: $sock: no such socket" "attach missing socket"
 run "$M" share "$tmp/f" --socket "$sock" --timeout 1; expect 1 "" "share: $sock: nobody connected within 1 s" "share timeout"
 [ -e "$sock" ] && fail "share left its socket behind after a timeout"

@@ -108,7 +108,7 @@ static int timeout_ms(uint64_t s)
 /* Open TARGET read-only as an fd of our own. */
 static int open_target_fd(const char *spec, int *fd, uint64_t *size)
 {
-    struct stat st = { 0 };
+    struct stat st;
     if (strncmp(spec, "shm:", 4) == 0) {
         char name[MR_SHM_NAME_MAX + 2];
         struct mr_shm shm = MR_SHM_INIT;
@@ -123,10 +123,14 @@ static int open_target_fd(const char *spec, int *fd, uint64_t *size)
         if (*fd < 0)
             return -errno;
     }
-    if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        int rc = S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV;
-        if (fstat(*fd, &st) < 0)
-            rc = -errno;
+    int rc = 0;
+    if (fstat(*fd, &st) < 0)
+        rc = -errno;
+    else if (S_ISDIR(st.st_mode))
+        rc = -EISDIR;
+    else if (!S_ISREG(st.st_mode))
+        rc = -ENODEV;
+    if (rc < 0) {
         close(*fd);
         return rc;
     }
