@@ -238,6 +238,14 @@ static int supersede(const char *path, int acc, mode_t mode, enum mr_shm_missing
     }
     if (rc < 0)
         return rc;
+    /* What open_existing refuses, supersede refuses too: a planted link is
+     * reported, not silently replaced. */
+    if (S_ISLNK(st.st_mode))
+        return -ELOOP;
+    if (S_ISDIR(st.st_mode))
+        return acc == O_RDWR ? -EISDIR : -EINVAL;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
     char tmp[SHM_PATH_MAX];
     for (int tries = 0; tries < ANON_TRIES; tries++) {
         if ((rc = random_name(tmp, ".mr-new-")) < 0)

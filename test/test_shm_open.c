@@ -309,20 +309,24 @@ static void test_planted(void)
     }
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_TRUNCATE, MR_SHM_CREATE, 0), -ELOOP);
     ASSERT_EQ(access(target, F_OK), -1);
-    /* Supersede replaces the link itself by a real object. */
-    ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_MISSING_FAIL, 0));
+    /* Supersede refuses it too, as the header says of every planted link,
+     * and leaves it where it is (the user may want to see who planted it). */
+    ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_MISSING_FAIL, 0), -ELOOP);
+    ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_CREATE, 0), -ELOOP);
     struct stat st;
     ASSERT_EQ(lstat(path, &st), 0);
-    ASSERT_TRUE(S_ISREG(st.st_mode));
+    ASSERT_TRUE(S_ISLNK(st.st_mode));
     ASSERT_EQ(access(target, F_OK), -1);
-    ASSERT_OK(mr_shm_close(&shm));
-    ASSERT_OK(mr_shm_unlink(name));
+    ASSERT_EQ(unlink(path), 0);
 
     /* A FIFO: refused, and a read-only open does not hang waiting for a writer. */
     shm_test_name(name, "fifo");
     ASSERT_EQ(mkfifo(shm_test_path(path, sizeof path, name), 0600), 0);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EINVAL);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_CREATE, 0), -EINVAL);
+    ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_CREATE, 0), -EINVAL);
+    ASSERT_EQ(lstat(path, &st), 0);
+    ASSERT_TRUE(S_ISFIFO(st.st_mode));
     ASSERT_EQ(unlink(path), 0);
 
     /* A directory. */
@@ -330,6 +334,7 @@ static void test_planted(void)
     ASSERT_EQ(mkdir(shm_test_path(path, sizeof path, name), 0700), 0);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EINVAL);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EISDIR);
+    ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_CREATE, 0), -EISDIR);
     ASSERT_EQ(rmdir(path), 0);
     ASSERT_EQ(mr_test_count_fds(), fds);
 }

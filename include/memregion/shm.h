@@ -23,7 +23,8 @@
  * open them too). They are opened with open(2) and O_NOFOLLOW, so a symlink
  * planted under the name is refused (-ELOOP), and anything there that is not
  * a regular file is refused: a FIFO with -EINVAL, a directory with -EINVAL
- * (read-only) or -EISDIR (read-write).
+ * (read-only) or -EISDIR (read-write). This holds for every open policy,
+ * MR_SHM_SUPERSEDE included: it replaces an object, never a link or a FIFO.
  *
  * Anonymous objects are memfds (sealable: see "seals" below), or where
  * memfd_create is unavailable, /dev/shm objects created under a random name
