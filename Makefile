@@ -82,12 +82,14 @@ install: build
 # Does compiler $(1) build and run a ThreadSanitizer program?
 tsan_probe = printf 'int main(void){return 0;}\n' | $(1) -x c -fsanitize=thread - -o /tmp/mr-tsan-probe-$$$$ >/dev/null 2>&1 && /tmp/mr-tsan-probe-$$$$ && rm -f /tmp/mr-tsan-probe-$$$$
 
-# What the tests need beyond a compiler: pkg-config (for the install test) and
+# What the tests need beyond a compiler: pkg-config (for the install test),
+# socat (a relay that cannot pass fds, for the share test) and
 # clang's sanitizer runtime (for the ThreadSanitizer build). Installed with
 # apt-get when missing and we are root; otherwise a note says what is skipped.
 deps:
 	@missing=""; \
 	  command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	  command -v socat >/dev/null 2>&1 || missing="$$missing socat"; \
 	  if command -v clang >/dev/null 2>&1 && ! $(call tsan_probe,clang); then \
 	    missing="$$missing libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev"; fi; \
 	  if [ -n "$$missing" ]; then \

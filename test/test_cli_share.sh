@@ -135,5 +135,23 @@ else
     echo "note: not root or no setpriv: permission-denied cases skipped" >&2
 fi
 
+# Through a relay that carries bytes but not descriptors (socat): attach
+# says no descriptor arrived, and share does not count a handover.
+if command -v socat >/dev/null 2>&1; then
+    start_share "$tmp/f"
+    socat UNIX-LISTEN:"$tmp/relay.sock" UNIX-CONNECT:"$sock" 2>/dev/null &
+    relay_pid=$!
+    i=0; while [ ! -S "$tmp/relay.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+    run "$M" attach "$tmp/relay.sock" --timeout 5
+    expect 1 "" "arrived without its file descriptor" "attach through socat"
+    wait "$share_pid"; st=$?
+    [ "$st" = 1 ] || fail "share through socat: exit $st, expected 1"
+    grep -q "refused the object\|did not confirm" "$tmp/share.err" || fail "share through socat: $(cat "$tmp/share.err")"
+    grep -q '^shared' "$tmp/share.out" && fail "share reported a handover through socat"
+    kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null
+else
+    echo "note: socat is missing (make deps installs it): the relay case is skipped" >&2
+fi
+
 [ "$failures" = 0 ] || exit 1
 echo "memregion share, attach: as specified"

@@ -1,14 +1,8 @@
 /* tools/cmd_share.c: `memregion share` and `memregion attach`: hand an open
  * file or shared-memory object to another process as a file descriptor over
- * a Unix socket, and receive it.
- *
- * The message is a small header with the fd attached to its first byte:
- *   0  "MRSHARE1"   8 bytes
- *   8  size         u64le, the object's size when it was sent (informative:
- *                   the receiver trusts only fstat of the fd it got)
- *   16 name length  u16le, at most 255
- *   18 name         that many bytes, not NUL-terminated */
+ * a Unix socket, and receive it. The messages are in share_proto.h. */
 #include "cli.h"
+#include "share_proto.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,9 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SHARE_MAGIC "MRSHARE1"
-#define SHARE_HDR 18
-#define SHARE_NAME_MAX 255
+/* How long share waits for the receiver's answer once the fd is sent. */
+#define ACK_TIMEOUT_MS 5000
 
 static const char share_help[] =
     "usage: memregion share TARGET --socket PATH [--timeout SECONDS] [--keep] [--any-user]\n"
@@ -32,6 +25,9 @@ static const char share_help[] =
     "The descriptor is read-only: the receiver cannot write through it.\n"
     "Only processes of the same user get it (the kernel tells who connected);\n"
     "others are refused, named on stderr, and share keeps waiting.\n"
+    "share counts the object as handed over, and exits 0, only when the\n"
+    "receiver answers that it holds it: a relay that cannot pass descriptors\n"
+    "(socat, ssh) is reported as a failure, not as a success.\n"
     "\n"
     "options:\n"
     "  -s, --socket PATH      the Unix socket to listen on (created, and\n"
@@ -164,13 +160,8 @@ int cmd_share(int argc, char **argv)
                                   : rc == -ENODEV ? "not a regular file or shared-memory object"
                                                   : NULL);
 
-    unsigned char hdr[SHARE_HDR + SHARE_NAME_MAX];
-    struct mr_region h = MR_REGION_OF_ARRAY(hdr);
-    size_t name_len = strlen(spec) > SHARE_NAME_MAX ? SHARE_NAME_MAX : strlen(spec);
-    memcpy(hdr, SHARE_MAGIC, 8);
-    mr_region_set_u64le(h, 8, size);
-    mr_region_set_u16le(h, 16, (uint16_t)name_len);
-    memcpy(hdr + SHARE_HDR, spec, name_len);
+    unsigned char hdr[SHARE_GREETING_MAX];
+    size_t hdr_len = share_greeting_make(hdr, spec, size);
 
     struct mr_addr addr;
     struct mr_sock l = MR_SOCK_INIT;
@@ -206,10 +197,26 @@ int cmd_share(int argc, char **argv)
                      (long)cred.pid, (unsigned long)cred.uid);
             continue;
         }
-        ssize_t n = mr_sock_send_fds(&c, mr_region_make(hdr, SHARE_HDR + name_len), &fd, 1, 0);
+        ssize_t n = mr_sock_send_fds(&c, mr_region_make(hdr, hdr_len), &fd, 1, 0);
+        /* Delivered only when the receiver says it holds the object: a
+         * relay that cannot carry fds (socat) takes the bytes and drops the
+         * fd, and its pid is not the one that should be named. */
+        unsigned char ack = 0;
+        if (n >= 0)
+            n = mr_sock_recv_exact(&c, MR_REGION_OF(ack), ACK_TIMEOUT_MS, NULL);
         mr_sock_close(&c);
-        if (n < 0) {
-            status = cli_fail(o.socket, (int)n, NULL);
+        if (n < 0 || ack != SHARE_ACK_OK) {
+            status = n < 0 && n != -ETIMEDOUT && n != -EPIPE && n != -ECONNRESET
+                         ? cli_fail(o.socket, (int)n, NULL)
+                         : cli_fail(o.socket, -EPROTO,
+                                    ack == SHARE_ACK_REFUSED
+                                        ? "pid %ld refused the object (a relay, such as "
+                                          "socat, refuses for a receiver the descriptor "
+                                          "did not reach)"
+                                        : "pid %ld did not confirm it received the object (not "
+                                          "'memregion attach', or a relay that cannot pass "
+                                          "file descriptors, such as socat, is in between)",
+                                    (long)cred.pid);
             if (!o.keep)
                 break;
             continue;
@@ -224,6 +231,14 @@ int cmd_share(int argc, char **argv)
     mr_sock_close(&l);
     close(fd);
     return status;
+}
+
+/* Tell the sender whether the object arrived, and hang up: a sender gone
+ * already is no reason to fail here. */
+static void answer(struct mr_sock *s, unsigned char ack)
+{
+    mr_sock_send(s, MR_REGION_OF(ack), MSG_DONTWAIT);
+    mr_sock_close(s);
 }
 
 int cmd_attach(int argc, char **argv)
@@ -257,41 +272,40 @@ int cmd_attach(int argc, char **argv)
     struct mr_sock_cred cred = { 0, 0, 0 };
     mr_sock_peer_cred(&s, &cred);
 
-    unsigned char hdr[SHARE_HDR + SHARE_NAME_MAX];
+    unsigned char hdr[SHARE_GREETING_MAX];
     int fds[1];
     size_t nfd = 0;
     ssize_t n = mr_sock_recv_fds(&s, MR_REGION_OF_ARRAY(hdr), fds, 1, &nfd, 0);
-    mr_sock_close(&s);
-    if (n < 0)
-        return cli_fail(path, (int)n, NULL);
-    /* The header is the peer's word: check it before believing any of it. */
-    struct mr_region h = mr_region_make_ro(hdr, (size_t)n);
-    uint16_t name_len = 0;
-    if (n < SHARE_HDR || memcmp(hdr, SHARE_MAGIC, 8) != 0 || nfd != 1 ||
-        mr_region_get_u16le(h, 16, &name_len) < 0 || (size_t)n != SHARE_HDR + (size_t)name_len) {
+    if (n < 0) {
+        mr_sock_close(&s);
+        return cli_fail(path, (int)n, n == -EMSGSIZE ? "the peer sent more than one file "
+                                                       "descriptor"
+                                                     : NULL);
+    }
+    struct share_greeting g;
+    const char *why = NULL;
+    if ((rc = share_greeting_parse(hdr, (size_t)n, nfd, &g, &why)) < 0) {
         if (nfd == 1)
             close(fds[0]);
-        return cli_fail(path, -EPROTO, n == 0 ? "the peer closed without sending anything"
-                                              : "the peer sent something that is not an object "
-                                                "from 'memregion share'");
+        answer(&s, SHARE_ACK_REFUSED);
+        return cli_fail(path, rc, "%s", why);
     }
-    uint64_t claimed = 0;
-    mr_region_get_u64le(h, 8, &claimed);
-    char name[SHARE_NAME_MAX + 1];
-    memcpy(name, hdr + SHARE_HDR, name_len);
-    name[name_len] = '\0';
-
+    uint64_t claimed = g.size;
+    const char *name = g.name;
     struct cli_target t = { .shm = MR_SHM_INIT, .spec = name, .is_shm = true };
     if ((rc = mr_shm_adopt_fd(&t.shm, fds[0])) < 0) {
         close(fds[0]);
+        answer(&s, SHARE_ACK_REFUSED);
         return cli_fail(name, rc, "the received descriptor is unusable: %s", mr_strerror(rc));
     }
     struct mr_shm_stat st;
     if ((rc = mr_shm_stat(&t.shm, &st)) < 0 ||
         (rc = mr_shm_map(&t.shm, 0, MR_SHM_TO_END, MR_SHM_MAP_RDONLY, &t.map)) < 0) {
         cli_target_close(&t);
+        answer(&s, SHARE_ACK_REFUSED);
         return cli_fail(name, rc, NULL);
     }
+    answer(&s, SHARE_ACK_OK);
     int seals = mr_shm_seal_get(&t.shm);
     char seal_text[96] = "none";
     if (seals > 0)
