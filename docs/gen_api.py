@@ -179,7 +179,7 @@ def main():
              "One page per layer, in the order of DESIGN.md's layers (a layer uses only",
              "the ones above it). Every page is the header's own comments.", ""]
     order = ["base", "sap", "region", "alloc", "cursor", "type", "value", "array", "layout",
-             "object", "view", "iobuf", "guard", "map", "shm", "sock", "chan"]
+             "object", "view", "iobuf", "guard", "map", "shm", "addr", "sock", "chan"]
     names = [h[:-2] for h in headers]
     for n in order + sorted(set(names) - set(order)):
         if n in names:

@@ -15,7 +15,7 @@
 #define _GNU_SOURCE 1
 #endif
 
-#include <memregion.h>
+#include <memregion/addr.h>
 #include <string.h>
 
 #include "fuzz.h"

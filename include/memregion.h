@@ -19,6 +19,7 @@
 #include <memregion/guard.h>
 #include <memregion/map.h>
 #include <memregion/shm.h>
+#include <memregion/addr.h>
 #include <memregion/sock.h>
 #include <memregion/chan.h>
 

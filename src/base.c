@@ -175,8 +175,6 @@ int mr__sys_fcntl(int fd, int cmd, int arg)
  * so a retry is the same call again. connect is not retried: after EINTR a
  * blocking connect goes on in the background, and a second call would say
  * EALREADY. poll is not retried here because its timeout must shrink. */
-#include <net/if.h>
-#include <netdb.h>
 #include <poll.h>
 #include <time.h>
 
@@ -333,49 +331,4 @@ pid_t mr__sys_getpid(void)
 uid_t mr__sys_geteuid(void)
 {
     return geteuid();
-}
-
-int mr__sys_if_nametoindex(const char *name, unsigned *index)
-{
-    errno = 0;
-    unsigned i = if_nametoindex(name);
-    if (i == 0)
-        return errno ? -errno : -ENODEV;
-    *index = i;
-    return 0;
-}
-
-int mr__sys_if_indextoname(unsigned index, char *name)
-{
-    return if_indextoname(index, name) == NULL ? -errno : 0;
-}
-
-int mr__sys_getaddrinfo(const char *host, const struct addrinfo *hints, struct addrinfo **res,
-                        int *gai)
-{
-    errno = 0;
-    int rc = getaddrinfo(host, NULL, hints, res);
-    *gai = rc;
-    switch (rc) {
-    case 0:
-        return 0;
-    case EAI_NONAME:
-    case EAI_NODATA:
-    case EAI_ADDRFAMILY:
-        return -ENXIO;
-    case EAI_AGAIN:
-        return -EAGAIN;
-    case EAI_FAIL:
-        return -EIO;
-    case EAI_MEMORY:
-        return -ENOMEM;
-    case EAI_FAMILY:
-        return -EAFNOSUPPORT;
-    case EAI_SOCKTYPE:
-        return -ESOCKTNOSUPPORT;
-    case EAI_SYSTEM:
-        return errno ? -errno : -EIO;
-    default:
-        return -EINVAL;
-    }
 }

@@ -86,17 +86,12 @@ int mr__sys_ftruncate(int fd, off_t len);
 int mr__sys_unlink(const char *path);
 int mr__sys_fcntl(int fd, int cmd, int arg);
 
-/* sock layer: sockets, poll, the clock for deadlines, and the name services
- * (getaddrinfo, interface names). The transfer calls retry EINTR (nothing was
- * transferred when they return it); connect does not (a blocking connect
- * goes on in the background after EINTR), nor does poll (the caller
- * recomputes the time left). mr__sys_getaddrinfo returns 0 or a negative
- * errno chosen for the EAI_* code, which it leaves in *gai for the message:
- * EAI_NONAME/EAI_NODATA/EAI_ADDRFAMILY -ENXIO, EAI_AGAIN -EAGAIN, EAI_FAIL
- * -EIO, EAI_MEMORY -ENOMEM, EAI_FAMILY -EAFNOSUPPORT, EAI_SOCKTYPE
- * -ESOCKTNOSUPPORT, EAI_SYSTEM errno, others -EINVAL. */
+/* sock layer: sockets, poll and the clock for deadlines (the name services
+ * are the addr layer's, in src/addr_internal.h). The transfer calls retry
+ * EINTR (nothing was transferred when they return it); connect does not (a
+ * blocking connect goes on in the background after EINTR), nor does poll
+ * (the caller recomputes the time left). */
 #include <sys/socket.h>
-struct addrinfo;
 struct pollfd;
 struct mmsghdr;
 struct timespec;
@@ -125,9 +120,5 @@ int mr__sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms);
 int mr__sys_clock_gettime(clockid_t clk, struct timespec *ts);
 pid_t mr__sys_getpid(void);
 uid_t mr__sys_geteuid(void);
-int mr__sys_if_nametoindex(const char *name, unsigned *index);
-int mr__sys_if_indextoname(unsigned index, char *name);
-int mr__sys_getaddrinfo(const char *host, const struct addrinfo *hints, struct addrinfo **res,
-                        int *gai);
 
 #endif

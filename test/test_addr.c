@@ -7,7 +7,9 @@
  * formatting into short buffers, the constructors and accessors, v4-mapped
  * conversions, equality, and resolving (numeric forms without a lookup;
  * "localhost" through getaddrinfo; a name that does not exist). */
-#include "sock_helpers.h"
+#include "helpers.h"
+
+#include <memregion/addr.h>
 
 #include <arpa/inet.h>
 #include <net/if.h>
