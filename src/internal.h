@@ -86,39 +86,10 @@ int mr__sys_ftruncate(int fd, off_t len);
 int mr__sys_unlink(const char *path);
 int mr__sys_fcntl(int fd, int cmd, int arg);
 
-/* sock layer: sockets, poll and the clock for deadlines (the name services
- * are the addr layer's, in src/addr_internal.h). The transfer calls retry
- * EINTR (nothing was transferred when they return it); connect does not (a
- * blocking connect goes on in the background after EINTR), nor does poll
- * (the caller recomputes the time left). */
-#include <sys/socket.h>
+/* sock and chan layers: poll (not retried: the caller recomputes the time
+ * left). The socket calls are the sock layer's own (src/sock_internal.h),
+ * the name services the addr layer's (src/addr_internal.h). */
 struct pollfd;
-struct mmsghdr;
-struct timespec;
-int mr__sys_socket(int domain, int type, int protocol);
-int mr__sys_socketpair(int domain, int type, int protocol, int sv[2]);
-int mr__sys_bind(int fd, const struct sockaddr *sa, socklen_t len);
-int mr__sys_listen(int fd, int backlog);
-int mr__sys_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
-int mr__sys_connect(int fd, const struct sockaddr *sa, socklen_t len);
-int mr__sys_shutdown(int fd, int how);
-int mr__sys_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
-int mr__sys_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
-int mr__sys_getsockname(int fd, struct sockaddr *sa, socklen_t *len);
-int mr__sys_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
-ssize_t mr__sys_send(int fd, const void *buf, size_t len, int flags);
-ssize_t mr__sys_recv(int fd, void *buf, size_t len, int flags);
-ssize_t mr__sys_sendto(int fd, const void *buf, size_t len, int flags,
-                       const struct sockaddr *sa, socklen_t salen);
-ssize_t mr__sys_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *sa,
-                         socklen_t *salen);
-ssize_t mr__sys_sendmsg(int fd, const struct msghdr *msg, int flags);
-ssize_t mr__sys_recvmsg(int fd, struct msghdr *msg, int flags);
-int mr__sys_sendmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags);
-int mr__sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned n, int flags);
 int mr__sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms);
-int mr__sys_clock_gettime(clockid_t clk, struct timespec *ts);
-pid_t mr__sys_getpid(void);
-uid_t mr__sys_geteuid(void);
 
 #endif

@@ -15,10 +15,9 @@
  * An IPv4 socket accepts v4-mapped addresses too. Other mismatches between
  * the socket's family and an address are -EAFNOSUPPORT.
  *
- * TIMEOUTS are int milliseconds: -1 waits forever, 0 tries once without
- * waiting, and a call whose time runs out returns -ETIMEDOUT (never a
- * silent nothing). Other negative values are -EINVAL. Deadlines run on
- * CLOCK_MONOTONIC, and a signal that interrupts a wait does not extend them.
+ * TIMEOUTS: every timeout_ms means what memregion/base.h says (MR_FOREVER,
+ * or 0 to try once without waiting); a call whose time runs out says so
+ * with -ETIMEDOUT, never with a silent nothing.
  *
  * DATA always goes from and into regions. Sends never raise SIGPIPE (a
  * closed peer is -EPIPE). A receive returning 0 on a stream socket is the
