@@ -84,7 +84,7 @@ int mr_sock_open(struct mr_sock *out, int family, int type, unsigned flags)
     return 0;
 }
 
-int mr_sock_open_fd(struct mr_sock *out, int fd, unsigned flags)
+int mr_sock_adopt_fd(struct mr_sock *out, int fd, unsigned flags)
 {
     sock_set_closed(out);
     if (flags != 0)
@@ -126,6 +126,11 @@ int mr_sock_open_fd(struct mr_sock *out, int fd, unsigned flags)
     out->flags = (listening ? MR_SOCK_PASSIVE : 0u) |
                  ((fl & O_NONBLOCK) ? MR_SOCK_NONBLOCKING : 0u);
     return 0;
+}
+
+int mr_sock_open_fd(struct mr_sock *out, int fd, unsigned flags)
+{
+    return mr_sock_adopt_fd(out, fd, flags);
 }
 
 int mr_sock_open_pair(struct mr_sock *a, struct mr_sock *b, int type, unsigned flags)

@@ -616,14 +616,14 @@ static void test_unix_path_removed(void)
     int raw = socket(AF_UNIX, SOCK_STREAM, 0);
     ASSERT_GE(raw, 0);
     ASSERT_OK(bind(raw, &addr.sa, addr.len));
-    ASSERT_OK(mr_sock_open_fd(&w, raw, 0));
+    ASSERT_OK(mr_sock_adopt_fd(&w, raw, 0));
     ASSERT_FALSE(w.flags & MR_SOCK_OWNS_PATH);
     mr_sock_close(&w);
     ASSERT_OK(stat(path, &st));
     ASSERT_OK(unlink(path));
 }
 
-static void test_wrap_fd(void)
+static void test_adopt_fd(void)
 {
     const struct {
         int family, type;
@@ -650,7 +650,7 @@ static void test_wrap_fd(void)
             ASSERT_OK(listen(fd, 4));
         }
         struct mr_sock s = MR_SOCK_INIT;
-        ASSERT_OK(mr_sock_open_fd(&s, fd, 0));
+        ASSERT_OK(mr_sock_adopt_fd(&s, fd, 0));
         ASSERT_EQ(s.fd, fd);
         ASSERT_EQ(s.family, kinds[i].family);
         ASSERT_EQ(s.type, kinds[i].type);
@@ -665,26 +665,50 @@ static void test_wrap_fd(void)
     struct mr_sock s;
     int p[2];
     ASSERT_OK(pipe(p));
-    ASSERT_ERR(mr_sock_open_fd(&s, p[0], 0), -ENOTSOCK);
+    ASSERT_ERR(mr_sock_adopt_fd(&s, p[0], 0), -ENOTSOCK);
     ASSERT_EQ(s.fd, -1);
     ASSERT_EQ(fcntl(p[0], F_GETFD), 0);
     close(p[0]);
     close(p[1]);
     int sp = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-    ASSERT_ERR(mr_sock_open_fd(&s, sp, 0), -ESOCKTNOSUPPORT);
+    ASSERT_ERR(mr_sock_adopt_fd(&s, sp, 0), -ESOCKTNOSUPPORT);
     ASSERT_EQ(fcntl(sp, F_GETFD), 0);
     close(sp);
     int nl = socket(AF_NETLINK, SOCK_DGRAM, 0);
     if (nl >= 0) {
-        ASSERT_ERR(mr_sock_open_fd(&s, nl, 0), -EAFNOSUPPORT);
+        ASSERT_ERR(mr_sock_adopt_fd(&s, nl, 0), -EAFNOSUPPORT);
         close(nl);
     }
-    ASSERT_ERR(mr_sock_open_fd(&s, -1, 0), -EBADF);
-    ASSERT_ERR(mr_sock_open_fd(&s, 1000000, 0), -EBADF);
+    ASSERT_ERR(mr_sock_adopt_fd(&s, -1, 0), -EBADF);
+    ASSERT_ERR(mr_sock_adopt_fd(&s, 1000000, 0), -EBADF);
     int ok = socket(AF_INET, SOCK_DGRAM, 0);
-    ASSERT_ERR(mr_sock_open_fd(&s, ok, 1), -EINVAL);
+    ASSERT_ERR(mr_sock_adopt_fd(&s, ok, 1), -EINVAL);
     close(ok);
 }
+
+/* The old name still works, with the same contract: it adopts the fd. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void test_open_fd_deprecated(void)
+{
+    struct mr_sock s = MR_SOCK_INIT;
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0); /* no SOCK_CLOEXEC */
+    ASSERT_GE(fd, 0);
+    ASSERT_OK(mr_sock_open_fd(&s, fd, 0));
+    ASSERT_EQ(s.fd, fd);
+    ASSERT_EQ(s.family, AF_UNIX);
+    ASSERT_EQ(s.type, SOCK_DGRAM);
+    assert_cloexec(fd);
+    ASSERT_OK(mr_sock_close(&s));
+    ASSERT_EQ(fcntl(fd, F_GETFD), -1); /* closed with the socket */
+    int p[2];
+    ASSERT_OK(pipe(p));
+    ASSERT_ERR(mr_sock_open_fd(&s, p[0], 0), -ENOTSOCK);
+    ASSERT_EQ(s.fd, -1);
+    ASSERT_EQ(close(p[0]), 0); /* refused: still the caller's */
+    close(p[1]);
+}
+#pragma GCC diagnostic pop
 
 static void test_options(void)
 {
@@ -939,7 +963,8 @@ int main(void)
     MR_TEST_RUN(test_shutdown);
     MR_TEST_RUN(test_unix_path_removed);
     MR_TEST_RUN(test_unix_path_full_length);
-    MR_TEST_RUN(test_wrap_fd);
+    MR_TEST_RUN(test_adopt_fd);
+    MR_TEST_RUN(test_open_fd_deprecated);
     MR_TEST_RUN(test_options);
     MR_TEST_RUN(test_peer_cred);
     MR_TEST_RUN(test_wait);

@@ -100,7 +100,12 @@ MR_API int mr_sock_open(struct mr_sock *out, int family, int type, unsigned flag
  * -ESOCKTNOSUPPORT (another type), -EINVAL (flags other than 0). A Unix
  * path it is bound to is never removed by mr_sock_close (this library did
  * not create it). Thread-safe for distinct out. */
-MR_API int mr_sock_open_fd(struct mr_sock *out, int fd, unsigned flags);
+MR_API int mr_sock_adopt_fd(struct mr_sock *out, int fd, unsigned flags);
+
+/* The old name of mr_sock_adopt_fd, with the same contract: it too takes
+ * ownership of fd. Kept for this release. */
+MR_API int mr_sock_open_fd(struct mr_sock *out, int fd, unsigned flags)
+    MR_DEPRECATED("use mr_sock_adopt_fd");
 
 /* Two connected Unix sockets of type SOCK_STREAM or SOCK_DGRAM (socketpair).
  * flags must be 0. 0; or -ESOCKTNOSUPPORT, -EINVAL, -EMFILE, ... with both
