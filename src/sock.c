@@ -270,6 +270,8 @@ int mr__sock_addr_for(const struct mr_sock *s, const struct mr_addr *addr, struc
 
 int mr_sock_bind(struct mr_sock *s, const struct mr_addr *addr, unsigned flags)
 {
+    if (s->fd < 0)
+        return -EBADF;
     const unsigned known = MR_SOCK_V6ONLY | MR_SOCK_REUSEADDR | MR_SOCK_NO_REUSEADDR |
                            MR_SOCK_REUSEPORT;
     if ((flags & ~known) || (flags & MR_SOCK_REUSEADDR && flags & MR_SOCK_NO_REUSEADDR))
@@ -320,6 +322,8 @@ int mr_sock_bind(struct mr_sock *s, const struct mr_addr *addr, unsigned flags)
 
 int mr_sock_listen(struct mr_sock *s, int backlog)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (s->type != SOCK_STREAM)
         return -EOPNOTSUPP;
     if (backlog < -1)
@@ -359,6 +363,8 @@ int mr_sock_accept(const struct mr_sock *s, struct mr_sock *out, struct mr_addr 
                    int timeout_ms)
 {
     sock_set_closed(out);
+    if (s->fd < 0)
+        return -EBADF;
     if (!mr__timeout_ok(timeout_ms) || !(s->flags & MR_SOCK_PASSIVE))
         return -EINVAL;
     int64_t at = mr__deadline(timeout_ms);
@@ -464,6 +470,8 @@ static int connect_unix(struct mr_sock *s, const struct mr_addr *a, int timeout_
 
 int mr_sock_connect(struct mr_sock *s, const struct mr_addr *addr, int timeout_ms)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (!mr__timeout_ok(timeout_ms))
         return -EINVAL;
     struct mr_addr tmp;
@@ -480,6 +488,8 @@ int mr_sock_connect(struct mr_sock *s, const struct mr_addr *addr, int timeout_m
 
 int mr_sock_disconnect(struct mr_sock *s)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (s->type != SOCK_DGRAM)
         return -EOPNOTSUPP;
     struct sockaddr unspec;
@@ -490,6 +500,8 @@ int mr_sock_disconnect(struct mr_sock *s)
 
 int mr_sock_shutdown(struct mr_sock *s, int how)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
         return -EINVAL;
     return mr__sys_shutdown(s->fd, how);
@@ -521,6 +533,8 @@ int mr_sock_peer_addr(const struct mr_sock *s, struct mr_addr *out)
 
 int mr_sock_wait(const struct mr_sock *s, unsigned events, int timeout_ms)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (events == 0 || (events & ~(MR_SOCK_READABLE | MR_SOCK_WRITABLE)) ||
         !mr__timeout_ok(timeout_ms))
         return -EINVAL;

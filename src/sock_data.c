@@ -97,8 +97,9 @@ ssize_t mr_sock_recv_exact(const struct mr_sock *s, struct mr_region r, int time
     ssize_t rc = 0;
     if (done != NULL)
         *done = 0;
+    /* A closed socket's type is 0: it is told apart here, off the hot path. */
     if (s->type != SOCK_STREAM)
-        return -EOPNOTSUPP;
+        return s->fd < 0 ? -EBADF : -EOPNOTSUPP;
     if (!mr__timeout_ok(timeout_ms) || r.len == 0)
         return -EINVAL;
     if (mr_region_is_ro(r))
@@ -141,6 +142,8 @@ ssize_t mr_sock_send_to(const struct mr_sock *s, struct mr_region r, int flags,
 {
     if (to == NULL)
         return mr_sock_send(s, r, flags);
+    if (s->fd < 0)
+        return -EBADF;
     if (flags & ~SEND_FLAGS)
         return -EINVAL;
     struct mr_addr tmp;
@@ -316,6 +319,8 @@ static void batch_fini(struct batch *b)
 int mr_sock_send_batch(const struct mr_sock *s, struct mr_sock_msg *msgs, size_t n, int flags,
                        struct mr_allocator *a)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (flags & ~SEND_FLAGS)
         return -EINVAL;
     if (s->type != SOCK_DGRAM)
@@ -361,6 +366,8 @@ int mr_sock_send_batch(const struct mr_sock *s, struct mr_sock_msg *msgs, size_t
 int mr_sock_recv_batch(const struct mr_sock *s, struct mr_sock_msg *msgs, size_t n,
                        int timeout_ms, struct mr_allocator *a)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (s->type != SOCK_DGRAM)
         return -EOPNOTSUPP;
     if (n == 0 || msgs == NULL || !mr__timeout_ok(timeout_ms))

@@ -27,8 +27,9 @@ ssize_t mr_sock_send_fds(const struct mr_sock *s, struct mr_region payload, cons
     if (payload.len == 0 || n > MR_SOCK_FDS_MAX || (flags & ~MSG_DONTWAIT) ||
         (n > 0 && fds == NULL))
         return -EINVAL;
+    /* A closed socket's family is 0: it is told apart here, off the hot path. */
     if (s->family != AF_UNIX)
-        return -ENOPROTOOPT;
+        return s->fd < 0 ? -EBADF : -ENOPROTOOPT;
     for (size_t i = 0; i < n; i++) {
         if (fds[i] < 0)
             return -EBADF;
@@ -81,7 +82,7 @@ ssize_t mr_sock_recv_fds(const struct mr_sock *s, struct mr_region payload, int 
     if (mr_region_is_ro(payload))
         return -EACCES;
     if (s->family != AF_UNIX)
-        return -ENOPROTOOPT;
+        return s->fd < 0 ? -EBADF : -ENOPROTOOPT;
     size_t cap = max > MR_SOCK_FDS_MAX ? MR_SOCK_FDS_MAX : max;
     union fd_control ctl;
     struct iovec iov = { payload.ptr, payload.len };

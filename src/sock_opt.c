@@ -39,6 +39,8 @@ static const struct opt_info opt_table[] = {
 
 static int opt_lookup(const struct mr_sock *s, enum mr_sock_opt opt, const struct opt_info **out)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if ((unsigned)opt >= sizeof opt_table / sizeof opt_table[0])
         return -EINVAL;
     const struct opt_info *o = &opt_table[opt];
@@ -136,6 +138,8 @@ int mr_sock_set_keepalive(const struct mr_sock *s, int idle_s, int interval_s, i
 
 int mr_sock_set_device(const struct mr_sock *s, const char *ifname)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (s->family != AF_INET && s->family != AF_INET6)
         return -ENOPROTOOPT;
     if (ifname == NULL)
@@ -148,6 +152,8 @@ int mr_sock_set_device(const struct mr_sock *s, const char *ifname)
 
 ssize_t mr_sock_get_device(const struct mr_sock *s, char *buf, size_t size)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (s->family != AF_INET && s->family != AF_INET6)
         return -ENOPROTOOPT;
     char name[IF_NAMESIZE + 1];
@@ -170,6 +176,8 @@ ssize_t mr_sock_get_device(const struct mr_sock *s, char *buf, size_t size)
 
 int mr_sock_peer_cred(const struct mr_sock *s, struct mr_sock_cred *out)
 {
+    if (s->fd < 0)
+        return -EBADF;
     if (s->family != AF_UNIX)
         return -ENOPROTOOPT;
     struct ucred uc;

@@ -947,6 +947,85 @@ static void test_wait(void)
     mr_sock_close(&a);
 }
 
+/* Every call that takes a socket says -EBADF for a closed one (set to
+ * MR_SOCK_INIT, whose open failed, or closed), with otherwise valid
+ * arguments, and never waits; closing it again is a no-op. */
+static void closed_is_ebadf(struct mr_sock *s)
+{
+    struct mr_sock other = MR_SOCK_INIT;
+    struct mr_addr addr, got;
+    char buf[8] = "closed", name[32];
+    struct mr_region rv[2] = { REG(buf), REG(buf) };
+    struct mr_sock_msg msg = { REG(buf), NULL, 0, 0 };
+    struct mr_sock_cred cred;
+    int v, fds[1], p[2];
+    size_t n, done;
+
+    ASSERT_OK(mr_addr_loopback(&addr, AF_INET, 9));
+    ASSERT_ERR(mr_sock_bind(s, &addr, 0), -EBADF);
+    ASSERT_ERR(mr_sock_listen(s, -1), -EBADF);
+    ASSERT_ERR(mr_sock_accept(s, &other, NULL, 0), -EBADF);
+    ASSERT_EQ(other.fd, -1);
+    ASSERT_ERR(mr_sock_connect(s, &addr, 0), -EBADF);
+    ASSERT_ERR(mr_sock_disconnect(s), -EBADF);
+    ASSERT_ERR(mr_sock_shutdown(s, SHUT_RDWR), -EBADF);
+    ASSERT_ERR(mr_sock_local_addr(s, &got), -EBADF);
+    ASSERT_ERR(mr_sock_peer_addr(s, &got), -EBADF);
+    ASSERT_ERR(mr_sock_wait(s, MR_SOCK_READABLE, 0), -EBADF);
+    ASSERT_ERR(mr_sock_wait(s, MR_SOCK_WRITABLE, 0), -EBADF);
+
+    ASSERT_ERR(mr_sock_send(s, REG(buf), 0), -EBADF);
+    ASSERT_ERR(mr_sock_recv(s, REG(buf), 0), -EBADF);
+    ASSERT_ERR(mr_sock_send_all(s, REG(buf), 0, &done), -EBADF);
+    ASSERT_EQ(done, 0u);
+    ASSERT_ERR(mr_sock_recv_exact(s, REG(buf), 0, &done), -EBADF);
+    ASSERT_EQ(done, 0u);
+    ASSERT_ERR(mr_sock_send_to(s, REG(buf), 0, &addr), -EBADF);
+    ASSERT_ERR(mr_sock_send_to(s, REG(buf), 0, NULL), -EBADF);
+    ASSERT_ERR(mr_sock_recv_from(s, REG(buf), 0, &got, &n), -EBADF);
+    ASSERT_ERR(mr_sock_sendv(s, rv, 2, 0, NULL), -EBADF);
+    ASSERT_ERR(mr_sock_recvv(s, rv, 2, 0, NULL), -EBADF);
+    ASSERT_ERR(mr_sock_send_batch(s, &msg, 1, 0, NULL), -EBADF);
+    ASSERT_ERR(mr_sock_recv_batch(s, &msg, 1, 0, NULL), -EBADF);
+
+    for (int opt = MR_SOCK_OPT_NODELAY; opt <= MR_SOCK_OPT_ERROR; opt++) {
+        ASSERT_ERR(mr_sock_get_opt(s, (enum mr_sock_opt)opt, &v), -EBADF);
+        if (opt != MR_SOCK_OPT_ERROR)
+            ASSERT_ERR(mr_sock_set_opt(s, (enum mr_sock_opt)opt, 1), -EBADF);
+    }
+    ASSERT_ERR(mr_sock_set_keepalive(s, 10, 5, 3), -EBADF);
+    ASSERT_ERR(mr_sock_set_device(s, ""), -EBADF);
+    ASSERT_ERR(mr_sock_get_device(s, name, sizeof name), -EBADF);
+    ASSERT_ERR(mr_sock_peer_cred(s, &cred), -EBADF);
+    ASSERT_ERR(mr_sock_peer_check_user(s), -EBADF);
+
+    ASSERT_OK(pipe(p));
+    ASSERT_ERR(mr_sock_send_fds(s, REG(buf), &p[0], 1, 0), -EBADF);
+    ASSERT_ERR(mr_sock_recv_fds(s, REG(buf), fds, 1, &n, 0), -EBADF);
+    ASSERT_EQ(n, 0u);
+    ASSERT_EQ(fds[0], -1);
+    close(p[0]);
+    close(p[1]);
+
+    ASSERT_OK(mr_sock_close(s));
+    ASSERT_OK(mr_sock_close(s));
+    ASSERT_EQ(s->fd, -1);
+}
+
+static void test_closed_is_ebadf(void)
+{
+    struct mr_sock init = MR_SOCK_INIT, failed, a, b;
+    closed_is_ebadf(&init);
+    ASSERT_ERR(mr_sock_open(&failed, AF_INET, SOCK_RAW, 0), -ESOCKTNOSUPPORT);
+    closed_is_ebadf(&failed);
+    for (int type = SOCK_STREAM; type <= SOCK_DGRAM; type++) {
+        ASSERT_OK(mr_sock_open_pair(&a, &b, type, 0));
+        ASSERT_OK(mr_sock_close(&a));
+        closed_is_ebadf(&a);
+        mr_sock_close(&b);
+    }
+}
+
 int main(void)
 {
     mr_test_tmpdir(); /* before any fork: the directory is this process's */
@@ -968,6 +1047,7 @@ int main(void)
     MR_TEST_RUN(test_options);
     MR_TEST_RUN(test_peer_cred);
     MR_TEST_RUN(test_wait);
+    MR_TEST_RUN(test_closed_is_ebadf);
     if (!have_v6)
         fprintf(stderr, "note: IPv6 parts skipped (no ::1)\n");
     return 0;

@@ -4,8 +4,9 @@
  *
  * SOCKETS. struct mr_sock lives in the caller's storage and owns its fd:
  * each socket has one mr_sock_close, and a call that fails leaves no fd open
- * and (for the open calls) the struct closed. A struct set to MR_SOCK_INIT
- * or whose open failed is closed, and closing it is a no-op. Families are
+ * and (for the open calls) the struct closed. A struct set to MR_SOCK_INIT,
+ * whose open failed or that was closed is closed: closing it again is a
+ * no-op, and every other call that takes it returns -EBADF. Families are
  * AF_INET, AF_INET6 and AF_UNIX; types SOCK_STREAM and SOCK_DGRAM (the
  * system's constants). Every fd is close-on-exec, received ones too.
  *
