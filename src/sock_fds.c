@@ -12,10 +12,19 @@
 #define SCM_PIDFD 0x04
 #endif
 
-/* A control buffer for the most fds one message carries, plus room for a
- * credentials message (SO_PASSCRED) and a pidfd (SO_PASSPIDFD), sent along
- * when the socket asks for them, which would otherwise truncate the fds'. */
-#define FD_CONTROL_EXTRA (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)))
+/* A control buffer for the most fds one message carries, plus room for
+ * every other control message a Unix socket adds to a receive when the
+ * receiver asks for it: credentials (SO_PASSCRED), the sender's pidfd
+ * (SO_PASSPIDFD), a timestamp (SO_TIMESTAMP or SO_TIMESTAMPNS: one
+ * timespec at most) and another from SO_TIMESTAMPING (three), the drop
+ * count (SO_RXQ_OVFL) and a security label (SO_PASSSEC, which is at most a
+ * page). The kernel puts these before the fds; without room for them it
+ * truncates the fds, which it then closes, and the payload read with them
+ * would have to be refused. */
+#define FD_CONTROL_EXTRA                                                                  \
+    (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +                        \
+     CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(3 * sizeof(struct timespec)) +        \
+     CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(4096))
 union fd_control {
     char buf[CMSG_SPACE(sizeof(int) * MR_SOCK_FDS_MAX) + FD_CONTROL_EXTRA];
     struct cmsghdr align;

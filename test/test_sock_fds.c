@@ -297,6 +297,58 @@ static void test_pidfd_not_leaked(void)
     mr_sock_close(&b);
 }
 
+/* Every control message a socket may add to a receive fits beside the
+ * fds: each combination of the options that add one (those this kernel
+ * knows; the timestamps are one option with two forms), on stream and
+ * datagram sockets, with one fd and with the most one message carries: the
+ * payload arrives whole and every fd with it, and nothing else stays open. */
+static void test_every_control_message(void)
+{
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+    static const int opts[] = { SO_PASSCRED, SO_PASSPIDFD, SO_TIMESTAMP, SO_TIMESTAMPNS,
+                                SO_RXQ_OVFL };
+    static const char *const names[] = { "SO_PASSCRED", "SO_PASSPIDFD", "SO_TIMESTAMP",
+                                         "SO_TIMESTAMPNS", "SO_RXQ_OVFL" };
+    static int mine[MR_SOCK_FDS_MAX], got[MR_SOCK_FDS_MAX];
+    open_n(mine, MR_SOCK_FDS_MAX);
+    unsigned tried = 0;
+    for (int type = 0; type < 2; type++) {
+        for (unsigned combo = 0; combo < 32; combo++) {
+            struct mr_sock a = MR_SOCK_INIT, b = MR_SOCK_INIT;
+            ASSERT_OK(mr_sock_open_pair(&a, &b, type ? SOCK_DGRAM : SOCK_STREAM, 0));
+            bool known = true;
+            for (unsigned i = 0; i < 5 && known; i++) {
+                int on = 1;
+                if ((combo & (1u << i)) && setsockopt(b.fd, SOL_SOCKET, opts[i], &on, sizeof on) < 0) {
+                    ASSERT_EQ(errno, ENOPROTOOPT);
+                    fprintf(stderr, "note: %s unknown to this kernel: combination %#x skipped\n",
+                            names[i], combo);
+                    known = false;
+                }
+            }
+            for (size_t k = 0; known && k < 2; k++) {
+                size_t nfd = k ? MR_SOCK_FDS_MAX : 1;
+                char pay[8];
+                size_t n = 0;
+                int before = mr_test_count_fds();
+                ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("control", 7), mine, nfd, 0), 7);
+                ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, nfd, &n, 0), 7);
+                ASSERT_MEM_EQ(pay, "control", 7);
+                ASSERT_EQ(n, nfd);
+                ASSERT_EQ(mr_test_count_fds(), before + (int)nfd);
+                close_n(got, nfd);
+                tried++;
+            }
+            mr_sock_close(&a);
+            mr_sock_close(&b);
+        }
+    }
+    close_n(mine, MR_SOCK_FDS_MAX);
+    ASSERT_GT(tried, 0u);
+}
+
 /* ---- refusals and "nothing" ----------------------------------------------- */
 
 static void test_refusals(void)
@@ -462,6 +514,7 @@ int main(void)
     MR_TEST_RUN(test_ctrunc_rlimit);
     MR_TEST_RUN(test_truncated_datagram);
     MR_TEST_RUN(test_pidfd_not_leaked);
+    MR_TEST_RUN(test_every_control_message);
     MR_TEST_RUN(test_refusals);
     MR_TEST_RUN(test_nothing_is_not_fd0);
     MR_TEST_RUN(test_large_payload);
