@@ -20,7 +20,10 @@
  *
  * Named objects live in /dev/shm (where glibc's shm_open puts them, so
  * Python's multiprocessing.shared_memory and any other POSIX program can
- * open them too). They are opened with open(2) and O_NOFOLLOW, so a symlink
+ * open them too; but Python's resource tracker removes an object when the
+ * interpreter that created it exits, and before Python 3.13 also one it
+ * only attached to, unless the script passes track=False (3.13) or
+ * unregisters it). They are opened with open(2) and O_NOFOLLOW, so a symlink
  * planted under the name is refused (-ELOOP), and anything there that is not
  * a regular file is refused: a FIFO with -EINVAL, a directory with -EINVAL
  * (read-only) or -EISDIR (read-write). This holds for every open policy,
