@@ -9,16 +9,12 @@
  * memfd (mr_chan_share); both sides check that the other runs as the same
  * user. send then removes the socket path: one sender, one receiver.
  *
- * On the socket, after the connection:
- *   recv -> send  "MRPIPE1r"             8 bytes, the hello
- *   send -> recv  the channel            mr_chan_share's greeting and fd
- *   send -> recv  "MRPIPE1i" size        16 bytes: size u64le, all ones: unknown
- *   recv -> send  'E' or 'Q'             1 byte at the end: 'E' all of it was
- *                                        written out, 'Q' stdout's reader quit
+ * On the socket, after the connection: the messages of pipe_proto.h.
  * In the channel: the bytes of stdin as messages of any length, then one
  * empty message for the end of the input. A channel that closes without
  * that empty message means the sender stopped early (died, or failed). */
 #include "cli.h"
+#include "pipe_proto.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -27,10 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PIPE_HELLO "MRPIPE1r"
-#define PIPE_INFO "MRPIPE1i"
 #define PIPE_NAME_MAX 64
-#define PIPE_SIZE_UNKNOWN UINT64_MAX
 /* Measured (bench/bench_pipe.c): a ring of 1 MiB moves as fast as 8 MiB
  * between two CPUs and faster on one, where a smaller working set stays in
  * cache; the kernel pipes on either side are left at their size, since
@@ -319,7 +312,7 @@ static int send_accept(const char *name, struct mr_sock *l, struct mr_sock *conn
             int ms = ms_left(deadline);
             ssize_t n = mr_sock_recv_exact(conn, MR_REGION_OF_ARRAY(hello),
                                            ms < 0 || ms > 2000 ? 2000 : ms, NULL);
-            if (n == (ssize_t)sizeof hello && memcmp(hello, PIPE_HELLO, 8) == 0)
+            if (n > 0 && pipe_hello_ok((const unsigned char *)hello, (size_t)n))
                 return 0;
         }
         mr_sock_close(conn);
@@ -334,7 +327,7 @@ static int send_peer_gone(const char *name, const struct mr_sock *conn, char q)
         if (mr_sock_recv(conn, MR_REGION_OF(q), MSG_DONTWAIT) != 1)
             q = 0;
     }
-    if (q == 'Q')
+    if (q == PIPE_END_QUIT)
         return cli_fail(name, -EPIPE, "the receiver's reader quit before the end of the input");
     return cli_fail(name, -EPIPE, "the receiver went away before the end of the input (it died "
                                   "or was killed)");
@@ -390,9 +383,8 @@ static int pipe_send(int argc, char **argv)
     if (status != 0)
         goto out;
 
-    unsigned char info[16];
-    memcpy(info, PIPE_INFO, 8);
-    mr_region_set_u64le(MR_REGION_OF_ARRAY(info), 8, size);
+    unsigned char info[PIPE_INFO_LEN];
+    pipe_info_make(info, size);
     if ((rc = mr_chan_share(&c, &conn)) < 0 ||
         (rc = (int)mr_sock_send_all(&conn, MR_REGION_OF_ARRAY(info), 5000, NULL)) < 0) {
         status = cli_fail(name, rc, "handing the channel to the receiver: %s", mr_strerror(rc));
@@ -428,10 +420,11 @@ static int pipe_send(int argc, char **argv)
         if (n == 0) {
             /* Wait for the receiver to say it wrote everything out, so
              * that this exit status says whether the input arrived. */
-            char a = 0;
+            unsigned char a = 0;
             ssize_t k = mr_sock_recv(&conn, MR_REGION_OF(a), 0);
-            if (k != 1 || a != 'E')
-                status = send_peer_gone(name, &conn, k == 1 ? a : 0);
+            int end = pipe_end_parse(&a, k > 0 ? (size_t)k : 0);
+            if (end != PIPE_END_ALL)
+                status = send_peer_gone(name, &conn, (char)end);
             break;
         }
         done += (uint64_t)n;
@@ -518,7 +511,7 @@ static int pipe_recv(int argc, char **argv)
     int status = recv_connect(name, path, &s, deadline, o.timeout_s);
     if (status != 0)
         return status;
-    unsigned char info[16];
+    unsigned char info[PIPE_INFO_LEN];
     uint64_t size = PIPE_SIZE_UNKNOWN;
     if ((rc = mr_sock_peer_check_user(&s)) < 0) {
         status = cli_fail(path, rc, "the sender runs as another user: refused");
@@ -531,11 +524,10 @@ static int pipe_recv(int argc, char **argv)
                           mr_strerror(rc ? rc : -EPIPE));
         goto out;
     }
-    if (memcmp(info, PIPE_INFO, 8) != 0) {
+    if (pipe_info_parse(info, sizeof info, &size) < 0) {
         status = cli_fail(name, -EPROTO, "the sender is not 'memregion pipe send'");
         goto out;
     }
-    mr_region_get_u64le(mr_region_make_ro(info, sizeof info), 8, &size);
     if (o.size_set)
         size = o.size;
 
@@ -557,13 +549,13 @@ static int pipe_recv(int argc, char **argv)
         }
         if (r.len == 0) {
             mr_chan_release(&c);
-            char e = 'E';
+            char e = PIPE_END_ALL;
             mr_sock_send(&s, MR_REGION_OF(e), MSG_DONTWAIT);
             break;
         }
         if ((rc = write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
             if (rc == -EPIPE) {
-                char q = 'Q';
+                char q = PIPE_END_QUIT;
                 mr_sock_send(&s, MR_REGION_OF(q), MSG_DONTWAIT);
             } else {
                 status = cli_fail("stdout", rc, NULL);
