@@ -10,8 +10,12 @@
 #   make soak    build, then run the soak test for SOAK_SECONDS (default 120):
 #                producers and consumers over channels and `memregion pipe`,
 #                peers SIGKILLed at random; nothing lost, repeated or left behind
-#   make install install headers, libraries, pkg-config file and CMake package
-#                (PREFIX=/usr/local, DESTDIR= honoured)
+#   make install install headers, libraries, the program, pkg-config file and
+#                CMake package (PREFIX=/usr/local, DESTDIR= honoured); builds
+#                only what it installs, not the tests or benchmarks
+#   make uninstall remove what the last `make install` put there, and the
+#                directories it created, if they are empty
+#   make deb     build the Debian packages into DEB_OUT (default ../memregion-deb)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
@@ -22,7 +26,7 @@ CMAKE_ARGS ?=
 # Passed through variables: a literal comma would split $(call) arguments.
 ASAN_FLAGS := -DMR_SANITIZE=address,undefined
 
-.PHONY: all build run examples check check-plain check-asan check-tsan bench soak install deps clean
+.PHONY: all build run examples check check-plain check-asan check-tsan bench soak install uninstall deb deps clean
 
 all: build
 
@@ -76,8 +80,39 @@ SOAK_SECONDS ?= 120
 soak: build
 	$(BUILD)/test/soak --seconds $(SOAK_SECONDS) --memregion $(BUILD)/tools/memregion
 
-install: build
-	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+# Only the targets that have install rules are built. CMake's
+# install_manifest.txt names the files without DESTDIR: $(BUILD)/install_files.txt
+# names them where they are. The directories that the install creates (the
+# prefix too, when it is new) are added to $(BUILD)/install_dirs.txt, so that
+# uninstall removes those and no directory that was there before.
+INSTALL_TARGETS := memregion memregion_static memregion_cli
+install:
+	@test -f $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) $(GENERATOR) -DMR_WERROR=ON -DMR_VALGRIND=ON $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target $(INSTALL_TARGETS)
+	@root="$(DESTDIR)$(PREFIX)"; b=$(BUILD)/install_dirs; \
+	  new=; d="$$root"; while [ ! -d "$$d" ]; do new="$$new$$d\n"; d=$$(dirname "$$d"); done; \
+	  find "$$root" -type d 2>/dev/null | sort >"$$b.before"; \
+	  DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)" || exit 1; \
+	  { printf '%b' "$$new"; find "$$root" -type d; } | sort -u | comm -23 - "$$b.before" >"$$b.new"; \
+	  cat "$$b.new" "$$b.txt" 2>/dev/null | sort -u >"$$b.tmp"; mv "$$b.tmp" "$$b.txt"; \
+	  rm -f "$$b.before" "$$b.new"; \
+	  while IFS= read -r f || [ -n "$$f" ]; do \
+	    if [ -e "$(DESTDIR)$$f" ] || [ -L "$(DESTDIR)$$f" ]; then echo "$(DESTDIR)$$f"; else echo "$$f"; fi; \
+	  done <$(BUILD)/install_manifest.txt >$(BUILD)/install_files.txt
+
+# Removes the files the last install listed (DESTDIR included), then the
+# directories that install created, deepest first, where they are empty.
+uninstall:
+	@m=$(BUILD)/install_files.txt; \
+	  test -f "$$m" || { echo "uninstall: no $$m: nothing was installed from $(BUILD)" >&2; exit 1; }; \
+	  while IFS= read -r f || [ -n "$$f" ]; do \
+	    if [ -e "$$f" ] || [ -L "$$f" ]; then echo "-- Removing: $$f"; rm -f "$$f" || exit 1; fi; \
+	  done <"$$m"; \
+	  if [ -f $(BUILD)/install_dirs.txt ]; then \
+	    sort -r $(BUILD)/install_dirs.txt | while IFS= read -r d; do \
+	      rmdir "$$d" 2>/dev/null && echo "-- Removing directory: $$d"; done; \
+	  fi; \
+	  rm -f "$$m" $(BUILD)/install_manifest.txt $(BUILD)/install_dirs.txt
 
 # Does compiler $(1) build and run a ThreadSanitizer program?
 tsan_probe = printf 'int main(void){return 0;}\n' | $(1) -x c -fsanitize=thread - -o /tmp/mr-tsan-probe-$$$$ >/dev/null 2>&1 && /tmp/mr-tsan-probe-$$$$ && rm -f /tmp/mr-tsan-probe-$$$$

@@ -2,7 +2,8 @@
 # test_install: `make install` into a temporary PREFIX, and into a DESTDIR,
 # then build a separate program against the installed library with
 # pkg-config and with CMake's find_package(memregion), linked to the shared
-# and to the static library, and run each one.
+# and to the static library, and run each one. Then `make uninstall` leaves
+# nothing behind but the directories that were there before.
 # Arguments: the source tree and the build tree. Exit 0 pass, 1 fail, 77 skip.
 set -eu
 src=$1
@@ -96,19 +97,46 @@ check_run "$tmp/cmake/build/consumer_static" static
 check_run "$tmp/cmake/build/consumer_default" shared
 echo "find_package: shared, static and default targets build and run"
 
-if ! command -v pkg-config >/dev/null 2>&1; then
+have_pc=yes
+command -v pkg-config >/dev/null 2>&1 || have_pc=no
+if [ $have_pc = yes ]; then
+    export PKG_CONFIG_PATH="$libdir/pkgconfig"
+    test "$(pkg-config --modversion memregion)" = "$(sed -n 's/^#define MR_VERSION_STRING "\(.*\)"/\1/p' "$prefix/include/memregion/version.h")" ||
+        fail "pkg-config --modversion disagrees with version.h"
+    # shellcheck disable=SC2046
+    "$cc" -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags memregion) "$tmp/consumer.c" \
+        -o "$tmp/pc_shared" $(pkg-config --libs memregion) -Wl,-rpath,"$libdir" || fail "pkg-config shared build"
+    check_run "$tmp/pc_shared" shared
+    # shellcheck disable=SC2046
+    "$cc" -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags memregion) "$tmp/consumer.c" \
+        -o "$tmp/pc_static" -L"$libdir" -Wl,-Bstatic -lmemregion -Wl,-Bdynamic || fail "pkg-config static build"
+    check_run "$tmp/pc_static" static
+    echo "pkg-config: shared and static builds run"
+fi
+
+# make install builds only what it installs: the libraries and the program.
+make -n -C "$src" install BUILD="$build" PREFIX="$prefix" | grep -q -- '--target memregion memregion_static memregion_cli' ||
+    fail "make install does not build just the library and program targets"
+
+# make uninstall: every installed file goes, with the directories the install
+# created (here the whole DESTDIR), while one that was there before stays.
+make -s -C "$src" uninstall BUILD="$build" >"$tmp/uninstall.log" 2>&1 ||
+    { cat "$tmp/uninstall.log" >&2; fail "make uninstall after the DESTDIR install"; }
+test ! -e "$tmp/dest" || fail "make uninstall left $(find "$tmp/dest" | head -5)"
+kept=$tmp/u/prefix
+mkdir -p "$kept/share"
+make -s -C "$src" install BUILD="$build" PREFIX="$kept" >"$tmp/install3.log" 2>&1 ||
+    { cat "$tmp/install3.log" >&2; fail "make install PREFIX=$kept"; }
+test -x "$kept/bin/memregion" || fail "the program is not installed"
+"$kept/bin/memregion" --version >/dev/null || fail "the installed program does not run"
+make -s -C "$src" uninstall BUILD="$build" >"$tmp/uninstall2.log" 2>&1 ||
+    { cat "$tmp/uninstall2.log" >&2; fail "make uninstall PREFIX=$kept"; }
+left=$(cd "$tmp/u" && find . | sort | tr '\n' ' ')
+test "$left" = ". ./prefix ./prefix/share " || fail "after make uninstall, $tmp/u holds: $left"
+test ! -e "$build/install_manifest.txt" || fail "make uninstall left install_manifest.txt"
+echo "make uninstall: removes every installed file and the directories install created"
+
+if [ $have_pc = no ]; then
     echo "SKIP: pkg-config is not installed (make deps installs it)" >&2
     exit 77
 fi
-export PKG_CONFIG_PATH="$libdir/pkgconfig"
-test "$(pkg-config --modversion memregion)" = "$(sed -n 's/^#define MR_VERSION_STRING "\(.*\)"/\1/p' "$prefix/include/memregion/version.h")" ||
-    fail "pkg-config --modversion disagrees with version.h"
-# shellcheck disable=SC2046
-"$cc" -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags memregion) "$tmp/consumer.c" \
-    -o "$tmp/pc_shared" $(pkg-config --libs memregion) -Wl,-rpath,"$libdir" || fail "pkg-config shared build"
-check_run "$tmp/pc_shared" shared
-# shellcheck disable=SC2046
-"$cc" -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags memregion) "$tmp/consumer.c" \
-    -o "$tmp/pc_static" -L"$libdir" -Wl,-Bstatic -lmemregion -Wl,-Bdynamic || fail "pkg-config static build"
-check_run "$tmp/pc_static" static
-echo "pkg-config: shared and static builds run"
