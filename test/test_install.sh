@@ -28,6 +28,7 @@ for f in libmemregion.a libmemregion.so; do
     test -e "$libdir/$f" || fail "missing $libdir/$f"
 done
 test -f "$libdir/cmake/memregion/memregionConfig.cmake" || fail "no CMake package"
+test -f "$prefix/share/bash-completion/completions/memregion" || fail "no bash completion installed"
 
 # The shared library exports the mr_ API and nothing else.
 others=$(nm -D --defined-only "$libdir/libmemregion.so" | awk '$2 != "A" {print $3}' | grep -v '^mr_' || true)

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test_completion: completions/memregion.bash, sourced in bash, registers a
+# completion for memregion, and completing words (set up as bash does, in
+# COMP_WORDS and COMP_CWORD) gives commands, subcommands, options from the
+# program's --help and the names of shared-memory objects in /dev/shm.
+# Arguments: the source tree and the build tree. Exit 0 pass, 1 fail, 77 skip.
+set -eu
+src=$1
+build=$2
+if ! command -v bash >/dev/null 2>&1; then
+    echo "SKIP: bash is not installed" >&2
+    exit 77
+fi
+test -x "$build/tools/memregion" || { echo "FAIL: no $build/tools/memregion" >&2; exit 1; }
+name=mr-compl-test-$$
+# shellcheck disable=SC2016
+exec bash -c '
+set -u
+src=$1 build=$2 name=$3
+PATH=$build/tools:$PATH
+fail() { echo "FAIL: $*" >&2; memregion shm rm -f "$name" 2>/dev/null; exit 1; }
+# shellcheck source=../completions/memregion.bash
+source "$src/completions/memregion.bash" || fail "sourcing the completion"
+complete -p memregion | grep -q -- "-F _memregion memregion" || fail "complete -p memregion: $(complete -p memregion 2>&1)"
+
+# complete WORD... : completes the last word, prints the candidates sorted.
+complete_words() {
+    COMP_WORDS=("$@")
+    COMP_CWORD=$(($# - 1))
+    COMP_LINE="$*"
+    COMP_POINT=${#COMP_LINE}
+    COMPREPLY=()
+    _memregion
+    ((${#COMPREPLY[@]})) && printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+}
+expect() { # expected, words...
+    want=$1
+    shift
+    got=$(complete_words "$@")
+    test "$got" = "$want" || fail "memregion ${*:2}<TAB>: got \"$got\", expected \"$want\""
+}
+contains() { # candidate, words...
+    want=$1
+    shift
+    got=$(complete_words "$@")
+    case " $got" in *" $want "*) ;; *) fail "memregion ${*:2}<TAB>: \"$want\" not in \"$got\"" ;; esac
+}
+
+expect "share shm " memregion sh
+expect "demo dump " memregion d
+expect "cat chmod chown create ls resize rm seal stat write " memregion shm ""
+expect "recv send " memregion pipe ""
+expect "share shm " memregion help sh
+expect "--help --version " memregion --
+expect "--count " memregion dump /bin/ls --co
+contains "--layout" memregion dump /bin/ls -
+expect "--exclusive " memregion shm create x --ex
+expect "--capacity " memregion pipe send x --cap
+expect "--any-user " memregion share x --an
+# An option that takes a value other than a path completes nothing.
+expect "" memregion shm create x --size ""
+
+memregion shm create "$name" --size 64 >/dev/null || fail "memregion shm create $name"
+contains "$name" memregion shm stat ""
+expect "$name " memregion shm rm "${name%??}"
+contains "/$name" memregion dump "shm:/"
+memregion shm rm "$name" || fail "memregion shm rm $name"
+got=$(complete_words memregion shm stat "$name")
+test -z "$got" || fail "a removed object is still offered: $got"
+echo "completion: commands, subcommands, options and shm names"
+' bash "$src" "$build" "$name"
