@@ -118,20 +118,22 @@ uninstall:
 tsan_probe = printf 'int main(void){return 0;}\n' | $(1) -x c -fsanitize=thread - -o /tmp/mr-tsan-probe-$$$$ >/dev/null 2>&1 && /tmp/mr-tsan-probe-$$$$ && rm -f /tmp/mr-tsan-probe-$$$$
 
 # What the tests need beyond a compiler: pkg-config (for the install test),
-# socat (a relay that cannot pass fds, for the share test) and
+# socat (a relay that cannot pass fds, for the share test), musl-gcc from
+# musl-tools (for the musl build test) and
 # clang's sanitizer runtime (for the ThreadSanitizer build). Installed with
 # apt-get when missing and we are root; otherwise a note says what is skipped.
 deps:
 	@missing=""; \
 	  command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	  command -v socat >/dev/null 2>&1 || missing="$$missing socat"; \
+	  command -v musl-gcc >/dev/null 2>&1 || missing="$$missing musl-tools"; \
 	  if command -v clang >/dev/null 2>&1 && ! $(call tsan_probe,clang); then \
 	    missing="$$missing libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev"; fi; \
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	      echo "installing:$$missing"; apt-get update -qq && \
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	    else echo "note: missing$$missing (the install test is skipped, or TSan uses gcc)"; fi; \
+	    else echo "note: missing$$missing (the tests that need them are skipped, or TSan uses gcc)"; fi; \
 	  fi
 
 # Every fuzz/fuzz_<name>.c, built with clang's libFuzzer (plus ASan and

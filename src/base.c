@@ -33,9 +33,24 @@ const char *mr_strerror(int code)
     default:
         break;
     }
-    /* strerrordesc_np returns static text and is thread-safe, unlike strerror. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+    /* strerrordesc_np returns static text and is thread-safe, unlike glibc's
+     * strerror, which writes unknown codes into a static buffer. */
     const char *s = strerrordesc_np(code);
     return s ? s : "Unknown error";
+#elif defined(__GLIBC__)
+    /* glibc before 2.32 has no strerrordesc_np. Its GNU strerror_r returns
+     * the static text of a known code without touching the buffer, and
+     * writes an unknown one into the buffer, which is how we tell them apart. */
+    char buf[1];
+    const char *s = strerror_r(code, buf, sizeof buf);
+    return s == buf ? "Unknown error" : s;
+#else
+    /* musl, and C libraries like it: strerror returns text from a static
+     * table and is thread-safe there; an unknown code gets the text of 0. */
+    const char *s = strerror(code);
+    return s == strerror(0) ? "Unknown error" : s;
+#endif
 }
 
 void mr__panic(const char *file, int line, const char *what)
