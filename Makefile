@@ -114,6 +114,23 @@ uninstall:
 	  fi; \
 	  rm -f "$$m" $(BUILD)/install_manifest.txt $(BUILD)/install_dirs.txt
 
+# The Debian packages (debian/), built from a copy of the tree in
+# $(DEB_OUT)/src, so that the build leaves nothing in this tree; the .deb
+# files, .changes and .buildinfo land in $(DEB_OUT), and lintian checks them.
+# The build tools: apt-get install dpkg-dev debhelper cmake lintian fakeroot.
+DEB_OUT ?= $(abspath $(CURDIR)/../memregion-deb)
+deb:
+	@command -v dpkg-buildpackage >/dev/null 2>&1 || { echo "make deb: needs dpkg-dev, debhelper and lintian (apt-get install dpkg-dev debhelper lintian)" >&2; exit 1; }
+	rm -rf $(DEB_OUT)/src $(DEB_OUT)/*memregion*_* && mkdir -p $(DEB_OUT)/src
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done; true' sh | \
+	    tar --null -T - -cf - | tar -C $(DEB_OUT)/src -xf -; \
+	else tar --exclude='./build*' -cf - . | tar -C $(DEB_OUT)/src -xf -; fi
+	cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b
+	lintian --info $(DEB_OUT)/*.changes
+	@ls -1 $(DEB_OUT)/*.deb
+
 # Does compiler $(1) build and run a ThreadSanitizer program?
 tsan_probe = printf 'int main(void){return 0;}\n' | $(1) -x c -fsanitize=thread - -o /tmp/mr-tsan-probe-$$$$ >/dev/null 2>&1 && /tmp/mr-tsan-probe-$$$$ && rm -f /tmp/mr-tsan-probe-$$$$
 
