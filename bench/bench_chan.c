@@ -644,8 +644,12 @@ static double run_once(const struct variant *v, int parent_cpu, int child_cpu, d
     await_byte(r.done[0]);
     double t = bench_now_ns() - t0;
     int status;
-    while (waitpid(pid, &status, 0) < 0)
-        ;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            perror("bench_chan: waitpid");
+            exit(1);
+        }
+    }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "bench_chan: %s: the child failed\n", v->name);
         exit(1);

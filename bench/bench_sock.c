@@ -26,6 +26,7 @@
 
 #include "bench.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -404,7 +405,8 @@ static void teardown(struct ctx *c)
     command(c, OP_QUIT, 0);
     int st;
     while (waitpid(c->peer, &st, 0) < 0)
-        ;
+        if (errno != EINTR)
+            die("waitpid");
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         die("the peer failed");
     mr_sock_close(&c->s);

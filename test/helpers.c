@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/wait.h>
@@ -40,7 +41,7 @@ const char *mr_test_name(char *buf, size_t size, const char *prefix, const char 
     return buf;
 }
 
-int mr_test_in_child(void (*fn)(void *), void *arg, int sig)
+static pid_t start(void (*fn)(void *), void *arg, int sig)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -52,9 +53,26 @@ int mr_test_in_child(void (*fn)(void *), void *arg, int sig)
         fn(arg);
         _exit(0);
     }
+    return pid;
+}
+
+pid_t mr_test_start(void (*fn)(void *), void *arg)
+{
+    return start(fn, arg, 0);
+}
+
+int mr_test_in_child(void (*fn)(void *), void *arg, int sig)
+{
+    return mr_test_wait(start(fn, arg, sig));
+}
+
+int mr_test_wait(pid_t pid)
+{
     int status;
+    /* Only EINTR is worth another try: ECHILD and EINVAL stay as they are. */
     while (waitpid(pid, &status, 0) < 0)
-        ;
+        if (errno != EINTR)
+            return -errno;
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return 1000 + WTERMSIG(status);

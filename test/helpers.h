@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define MR_TEST_SKIP 77
 
@@ -125,8 +126,17 @@ const char *mr_test_tmp_path(char *buf, size_t size, const char *name);
 /* The same in one of eight rotating static buffers, for a few paths at once. */
 const char *mr_test_tmp(const char *name);
 
-/* Run fn in a forked child and return how it ended: the exit status if it
- * exited (0..255), or 1000 + the signal number if a signal killed it. The
+/* Fork a child that runs fn(arg) and exits 0 when it returns (1 when an
+ * assertion fails in it); its pid. A failed fork fails the test. */
+pid_t mr_test_start(void (*fn)(void *), void *arg);
+
+/* Wait for the child pid and return how it ended: its exit status (0..255),
+ * 1000 + the signal number if a signal killed it, or -errno when waitpid
+ * fails for another reason than EINTR (-ECHILD: pid is not a child of this
+ * process, or was already waited for). */
+int mr_test_wait(pid_t pid);
+
+/* Run fn in a forked child and return how it ended, as mr_test_wait. The
  * child's default handler for sig is restored first (sanitizers install their
  * own), so a fault kills it as it would kill a plain program. */
 int mr_test_in_child(void (*fn)(void *), void *arg, int sig);

@@ -21,24 +21,14 @@
  * assertion that fails in it exits 1). */
 static inline pid_t start_child(void (*fn)(void *), void *arg)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        mr_test_fail(__FILE__, __LINE__, "fork failed");
-    if (pid == 0) {
-        fn(arg);
-        _exit(0);
-    }
-    return pid;
+    return mr_test_start(fn, arg);
 }
 
-/* The child's exit status, or 1000 + the signal that killed it. */
+/* The child's exit status, or 1000 + the signal that killed it
+ * (mr_test_wait). */
 static inline int wait_child(pid_t pid)
 {
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        ;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+    return mr_test_wait(pid);
 }
 
 /* IPv6 loopback is configured ([::1] can be bound). */

@@ -102,10 +102,7 @@ static pid_t fork_child(void)
 
 static int wait_child(pid_t pid)
 {
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        ;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+    return mr_test_wait(pid);
 }
 
 /* ---- many messages, each way ------------------------------------------------------ */

@@ -60,12 +60,7 @@ static int run_python(const char *op, const char *name)
         execlp("python3", "python3", "-c", script, op, name, (char *)NULL);
         _exit(127);
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        ASSERT_EQ(errno, EINTR);
-    if (WIFSIGNALED(status))
-        return 1000 + WTERMSIG(status);
-    return WEXITSTATUS(status);
+    return mr_test_wait(pid);
 }
 
 static void c_creates(void)
