@@ -9,6 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_VALGRIND_H 1
+#endif
+#endif
+
 void mr_test_fail(const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
@@ -20,10 +27,25 @@ void mr_test_fail(const char *file, int line, const char *fmt, ...)
     exit(1);
 }
 
-void mr_test_skip(const char *why)
+void mr_test_skip(const char *fmt, ...)
 {
-    fprintf(stderr, "SKIP: %s\n", why);
+    va_list ap;
+    fputs("SKIP: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
     exit(MR_TEST_SKIP);
+}
+
+void mr_test_skip_case(const char *what, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "SKIP case %s: ", what);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }
 
 size_t mr_test_first_diff(const void *a, const void *b, size_t n)
@@ -127,6 +149,10 @@ int64_t mr_test_now_ms(void)
 
 bool mr_test_under_valgrind(void)
 {
+#ifdef HAVE_VALGRIND_H
+    if (RUNNING_ON_VALGRIND)
+        return true;
+#endif
     return getenv("MR_UNDER_VALGRIND") != NULL;
 }
 

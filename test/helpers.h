@@ -19,9 +19,15 @@
 
 #define MR_TEST_SKIP 77
 
+/* mr_test_fail prints "FAIL file:line: ..." and exits 1. mr_test_skip prints
+ * "SKIP: ..." (one line: what is missing here and how to get it) and exits
+ * 77, for a program that can test nothing here. mr_test_skip_case prints
+ * "SKIP case WHAT: ..." and returns: the program goes on with its other
+ * cases and passes on them. */
 __attribute__((noreturn)) void mr_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-__attribute__((noreturn)) void mr_test_skip(const char *why);
+__attribute__((noreturn)) void mr_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mr_test_skip_case(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define ASSERT_TRUE(c)                                                          \
     do {                                                                        \
@@ -201,8 +207,9 @@ int mr_test_count_fds(void);
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t mr_test_now_ms(void);
 
-/* The test runs under valgrind: MR_UNDER_VALGRIND is set (by ctest's
- * valgrind_* tests), so it can do less work. */
+/* The test runs under valgrind (valgrind says so, where its header is
+ * installed, or MR_UNDER_VALGRIND is set as ctest's valgrind_* tests do),
+ * so it can do less work or skip what valgrind cannot run. */
 bool mr_test_under_valgrind(void);
 
 /* Small deterministic generators, so that failures reproduce: xorshift64

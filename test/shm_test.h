@@ -56,7 +56,7 @@ static inline int shm_test_leftovers(void)
     snprintf(pid, sizeof pid, "-%ld-", (long)getpid());
     DIR *d = opendir("/dev/shm");
     if (d == NULL)
-        mr_test_skip("no /dev/shm");
+        mr_test_skip("no /dev/shm here (mount a tmpfs there: mount -t tmpfs shm /dev/shm)");
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -73,7 +73,7 @@ static inline void shm_test_begin(void)
 {
     struct stat st;
     if (stat("/dev/shm", &st) < 0 || !S_ISDIR(st.st_mode))
-        mr_test_skip("no /dev/shm");
+        mr_test_skip("no /dev/shm here (mount a tmpfs there: mount -t tmpfs shm /dev/shm)");
     ASSERT_EQ(shm_test_leftovers(), 0);
     atexit(shm_test_cleanup);
     shm_test_fds_at_start = mr_test_count_fds();

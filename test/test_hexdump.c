@@ -266,7 +266,7 @@ static void compare_with_xxd(const unsigned char *bytes, size_t n, size_t base)
 static void test_against_xxd(void)
 {
     if (access(XXD, X_OK) != 0) {
-        fprintf(stderr, "note: " XXD " not found, comparison with the real xxd skipped\n");
+        mr_test_skip_case("test_against_xxd", XXD " not found (install xxd, or vim-common)");
         return;
     }
     const char *dir = getenv("TMPDIR");
@@ -319,7 +319,7 @@ static void test_write_errors(void)
         ASSERT_ERR(mr_region_hexdump(mr_region_make_ro(sample, 1), full, 0), -EIO);
         fclose(full);
     } else {
-        fprintf(stderr, "note: /dev/full not available, that check skipped\n");
+        mr_test_skip_case("write to /dev/full", "no /dev/full here (mknod /dev/full c 1 7)");
     }
 
     /* A stream opened for reading only refuses every write. */

@@ -78,7 +78,8 @@ static void open_direct(void)
         fd = -1;
         path[0] = '\0';
     }
-    mr_test_skip("no candidate directory accepts O_DIRECT");
+    mr_test_skip("no candidate directory accepts O_DIRECT (set TMPDIR to a directory on a disk "
+                 "filesystem such as ext4 or xfs, not tmpfs)");
 }
 
 static off_t file_size(void)

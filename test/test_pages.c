@@ -9,34 +9,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define MR_HAVE_VALGRIND_H 1
-#endif
-#endif
-
 static size_t ps; /* the page size */
 
 /* Valgrind reports msync on unmapped memory as an error; mincore gives the
- * same answer (ENOMEM for a range that is not mapped) without one. Also
- * asks valgrind itself, where its header is there: this must hold under any
- * valgrind run, not only ctest's valgrind_* ones. */
-static bool under_valgrind(void)
-{
-#ifdef MR_HAVE_VALGRIND_H
-    if (RUNNING_ON_VALGRIND)
-        return true;
-#endif
-    return mr_test_under_valgrind();
-}
+ * same answer (ENOMEM for a range that is not mapped) without one. */
 
 /* 0 if every page of [p, p + len) is mapped, else -errno (ENOMEM: some page is not). */
 static int mapped(const void *p, size_t len)
 {
     void *page = (void *)((uintptr_t)p & ~(uintptr_t)(ps - 1));
     len += (uintptr_t)p - (uintptr_t)page;
-    if (under_valgrind()) {
+    if (mr_test_under_valgrind()) {
         static unsigned char vec[1024];
         if ((len + ps - 1) / ps > sizeof vec)
             mr_test_fail(__FILE__, __LINE__, "mapped(): range too long for mincore");
@@ -271,7 +254,7 @@ static void test_errors(void)
          * big. (Valgrind's mmap refuses such a length with EINVAL.) */
         for (size_t align = 1; align <= ps; align *= ps) {
             int rc = mr_alloc(al, s.largest, align, &r);
-            if (under_valgrind()) {
+            if (mr_test_under_valgrind()) {
                 ASSERT_LT(rc, 0);
                 ASSERT_NE(rc, -E2BIG);
             } else {

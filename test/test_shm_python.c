@@ -125,9 +125,9 @@ int main(void)
     shm_test_begin();
     int rc = run_python("probe", "none"); /* the script exits 2 for an unknown op */
     if (rc == 127)
-        mr_test_skip("python3 is not installed");
+        mr_test_skip("python3 is not installed (install python3 3.8+)");
     if (rc != 2)
-        mr_test_skip("python3 lacks multiprocessing.shared_memory (3.8+)");
+        mr_test_skip("python3 lacks multiprocessing.shared_memory (install python3 3.8+)");
     c_creates();
     python_creates();
     shm_test_end();

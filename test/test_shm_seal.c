@@ -95,6 +95,8 @@ static void test_memfd(void)
         ASSERT_GE(fds[1], 0);
         ASSERT_EQ(mr_test_in_child(reopen_as_nobody, fds, 0), 0);
         close(fds[1]);
+    } else {
+        mr_test_skip_case("reopen as another user", "only root can become another user (run the test as root)");
     }
     ASSERT_EQ(mr_shm_seal_get(&shm), 0);
     ASSERT_OK(mr_shm_resize(&shm, 3 * ps));
@@ -321,7 +323,9 @@ static void test_require(void)
         ASSERT_ERR(mr_shm_require_seals(&file, MR_SEAL_SHRINK, 0, &missing), -EPROTO);
         ASSERT_EQ(missing, MR_SEAL_SHRINK);
     } else {
-        fprintf(stderr, "note: /tmp is tmpfs here (seals read as %d)\n", seals);
+        mr_test_skip_case("require_seals on a file without seals",
+                          "/tmp is tmpfs here (seals read as %d); it needs /tmp on a disk filesystem",
+                          seals);
     }
     ASSERT_OK(mr_shm_require_seals(&file, 0, 0, NULL));
     ASSERT_OK(mr_shm_close(&file));
@@ -545,7 +549,7 @@ int main(void)
     int rc = mr_shm_open_anon(&probe, NULL, 0);
     if (rc == 0 && !(probe.flags & MR_SHM_MEMFD)) {
         mr_shm_close(&probe);
-        mr_test_skip("memfd_create is unavailable here: seals cannot be tested");
+        mr_test_skip("memfd_create is unavailable here: seals cannot be tested (needs Linux 3.17+)");
     }
     ASSERT_OK(rc);
     mr_shm_close(&probe);

@@ -528,7 +528,7 @@ static void test_truncated_datagram(void)
 static void test_dual_stack(void)
 {
     if (!have_v6) {
-        fprintf(stderr, "note: no IPv6 loopback here, dual-stack test skipped\n");
+        mr_test_skip_case("test_dual_stack", "no IPv6 loopback here (sysctl net.ipv6.conf.lo.disable_ipv6=0)");
         return;
     }
     struct mr_sock s6 = MR_SOCK_INIT, s4 = MR_SOCK_INIT;

@@ -265,7 +265,8 @@ int main(void)
     pid_t pid = spawn_python("import socket; socket.send_fds; socket.recv_fds", NULL, -1, -1);
     int st = wait_child(pid);
     if (st != 0)
-        mr_test_skip(st == 127 ? "python3 not found" : "python3 has no socket.send_fds (3.9+)");
+        mr_test_skip("%s", st == 127 ? "python3 not found (install python3 3.9+)"
+                                     : "python3 has no socket.send_fds (install python3 3.9+)");
     MR_TEST_RUN(test_tcp_python_server);
     MR_TEST_RUN(test_tcp_python_client);
     MR_TEST_RUN(test_udp_python_sender);
