@@ -5,7 +5,7 @@
 # --svg (valid XML; rendered by rsvg-convert when present) on a subset.
 # Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
-[ -x "$build/bench/bench_region" ] || { echo "SKIP: bench programs not built" >&2; exit 77; }
+[ -x "$build/bench/bench_region" ] || skip "the bench programs are not built (configure with -DMR_BUILD_BENCH=ON)"
 cli_tmpdir bench
 mkdir -m 0700 "$tmp/xdg"
 export XDG_RUNTIME_DIR=$tmp/xdg # for bench_pipe's `memregion pipe` runs
@@ -38,11 +38,15 @@ if command -v python3 >/dev/null 2>&1; then
     python3 -m json.tool "$tmp/out" >/dev/null 2>&1 || fail "bench --json: not valid JSON: $(head -c 300 "$tmp/out")"
     python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$tmp/b&<.svg" ||
         fail "bench --svg: not valid XML"
+else
+    skip_case "bench --json and --svg validity" "python3 not found (install python3)"
 fi
 grep -q '"layer": "pipe"' "$tmp/out" || fail "bench --json: no pipe results"
 grep -q '"variant": "checked_fits"' "$tmp/out" && fail "bench --only map,pipe ran region"
 if command -v rsvg-convert >/dev/null 2>&1; then
     rsvg-convert "$tmp/b&<.svg" -o "$tmp/b.png" || fail "bench --svg: rsvg-convert cannot render it"
+else
+    skip_case "bench --svg rendering" "rsvg-convert not found (install librsvg2-bin)"
 fi
 run "$M" bench --only map --svg "$tmp/none/b.svg"; expect 1 "" "bench: $tmp/none/b.svg: " "bench --svg into a missing dir"
 

@@ -98,21 +98,15 @@ done
 run "$M" shm rm -f "$n-missing"; expect 0 "" "" "rm -f missing"
 
 # permission denied, as user nobody
-as_nobody=""
-if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
-fi
-if [ -n "$as_nobody" ]; then
+if nobody_can "permission denied"; then
     "$M" shm create "$n-c" --size 64 --mode 0600 >/dev/null || fail "create for permission tests"
-    run $as_nobody "$M" shm stat "$n-c";  expect 1 "" "shm stat: /$n-c: Permission denied" "stat as nobody"
-    run $as_nobody "$M" shm cat "$n-c";   expect 1 "" "shm cat: /$n-c: Permission denied" "cat as nobody"
-    run sh -c "echo x | $as_nobody '$M' shm write '$n-c'"; expect 1 "" "shm write: /$n-c: Permission denied" "write as nobody"
-    run $as_nobody "$M" shm rm "$n-c";    expect 1 "" "shm rm: /$n-c: Operation not permitted" "rm as nobody"
+    run $nobody "$M" shm stat "$n-c";  expect 1 "" "shm stat: /$n-c: Permission denied" "stat as nobody"
+    run $nobody "$M" shm cat "$n-c";   expect 1 "" "shm cat: /$n-c: Permission denied" "cat as nobody"
+    run sh -c "echo x | $nobody '$M' shm write '$n-c'"; expect 1 "" "shm write: /$n-c: Permission denied" "write as nobody"
+    run $nobody "$M" shm rm "$n-c";    expect 1 "" "shm rm: /$n-c: Operation not permitted" "rm as nobody"
     "$M" shm chmod "$n-c" 0644
-    run $as_nobody "$M" shm chmod "$n-c" 0666; expect 1 "" "shm chmod: /$n-c: Operation not permitted" "chmod as nobody"
-    run $as_nobody "$M" shm resize "$n-c" 1; expect 1 "" "shm resize: /$n-c: Permission denied" "resize as nobody"
-else
-    echo "note: not root or no setpriv: permission-denied cases skipped" >&2
+    run $nobody "$M" shm chmod "$n-c" 0666; expect 1 "" "shm chmod: /$n-c: Operation not permitted" "chmod as nobody"
+    run $nobody "$M" shm resize "$n-c" 1; expect 1 "" "shm resize: /$n-c: Permission denied" "resize as nobody"
 fi
 
 # rm: several names, the object is gone

@@ -7,19 +7,13 @@
 # and asks for a guarded copy of the vanished page, in the main thread and
 # in a second one: -EFAULT both times, not a crash.
 # Arguments: the source tree and the build tree.
-set -u
-src=$1
-build=$2
+. "$1/test/lib/test.sh"
 lib=$build/libmemregion.so
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-dlopen.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "SKIP: $*" >&2; exit 77; }
+test_tmpdir dlopen
 
-test -e "$lib" || skip "$lib is not built"
+test -e "$lib" || skip "$lib is not built (build the tree first: make)"
 cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
-command -v "${cc:-cc}" >/dev/null 2>&1 || skip "no C compiler"
+command -v "${cc:-cc}" >/dev/null 2>&1 || skip "no C compiler (install gcc or clang)"
 
 cat >"$tmp/late.c" <<'C'
 #define _GNU_SOURCE 1
@@ -72,11 +66,11 @@ int main(int argc, char **argv)
 }
 C
 "${cc:-cc}" -std=c11 -Wall -Wextra -Werror -o "$tmp/late" "$tmp/late.c" -ldl -pthread ||
-    fail "cannot build the test program"
+    die "cannot build the test program"
 # Not linked against the library: it is only ever dlopened.
 if command -v readelf >/dev/null 2>&1; then
-    readelf -d "$tmp/late" | grep -q 'libmemregion' && fail "the test program links the library"
+    readelf -d "$tmp/late" | grep -q 'libmemregion' && die "the test program links the library"
 fi
-out=$("$tmp/late" "$lib" "$tmp/file") || fail "guarded copies after dlopen: exit $?, said '$out'"
-[ "$out" = "-14 -14" ] || fail "expected -EFAULT twice, got '$out'"
+out=$("$tmp/late" "$lib" "$tmp/file") || die "guarded copies after dlopen: exit $?, said '$out'"
+[ "$out" = "-14 -14" ] || die "expected -EFAULT twice, got '$out'"
 echo "dlopen: guarded copies of a truncated mapping gave $out" >&2

@@ -1,21 +1,12 @@
-# test/lib/cli.sh: the start that the test/test_cli_*.sh tests share, sourced
-# first thing as
+# test/lib/cli.sh: what the test/test_cli_*.sh tests share, on top of
+# test/lib/test.sh (sourced from here), sourced first thing as
 #     . "$1/test/lib/cli.sh"
-# while $1 and $2 are still the test's arguments (the source tree and the
-# build tree). It sets src, build, M (the memregion program: the test fails
-# if it is not built) and failures=0, and defines fail, run, expect and json.
-# `cli_tmpdir NAME` then makes $tmp, a fresh "mr-cli-NAME-<pid>-*" directory
-# under $TMPDIR (or /tmp), removed at exit after the commands in $cli_at_exit.
-# (Not a test/*.sh itself: every one of those is registered as a test.)
-set -u
-# shellcheck disable=SC2034 # for the tests that read the source tree
-src=$1
-build=$2
+# It sets M (the memregion program: the test fails if it is not built) and
+# defines run, expect, json and nobody_can.
+. "$1/test/lib/test.sh"
 M=$build/tools/memregion
-[ -x "$M" ] || { echo "FAIL: $M not built" >&2; exit 1; }
+[ -x "$M" ] || die "$M not built"
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 # run CMD...: stdout in $tmp/out, stderr in $tmp/err, status in $rc
 run() { "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
 # expect RC PATTERN_IN_STDOUT_OR_EMPTY PATTERN_IN_STDERR_OR_EMPTY DESCRIPTION
@@ -26,17 +17,25 @@ expect() {
 }
 # json DESCRIPTION: the last stdout is valid JSON (checked when python3 is here)
 json() {
-    command -v python3 >/dev/null 2>&1 || return 0
+    if ! command -v python3 >/dev/null 2>&1; then
+        [ -n "${json_skipped:-}" ] || skip_case "JSON validity" "python3 not found (install python3)"
+        json_skipped=1
+        return 0
+    fi
     python3 -m json.tool "$tmp/out" >/dev/null 2>&1 || fail "$1: not valid JSON: $(head -c 300 "$tmp/out")"
 }
+# nobody_can CASE: sets $nobody to a command prefix that runs what follows as
+# user nobody and succeeds; or says that CASE is skipped and fails.
+nobody_can() {
+    if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+        return 0
+    fi
+    skip_case "$1" "acting as user nobody needs root and setpriv (util-linux)"
+    return 1
+}
 
-cli_at_exit=
-cli_exit() {
-    eval "$cli_at_exit"
-    rm -rf "$tmp"
-}
-cli_tmpdir() {
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-cli-$1-$$-XXXXXX")
-    trap cli_exit EXIT
-    trap 'exit 1' INT TERM
-}
+# Until every test says test_tmpdir and at_exit (the sweep removes this).
+# shellcheck disable=SC2016
+at_exit='eval "${cli_at_exit:-}"'
+cli_tmpdir() { test_tmpdir "cli-$1"; }
