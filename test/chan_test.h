@@ -1,8 +1,7 @@
-/* test/chan_test.h: what the test_chan*.c programs share (static,
- * header-only): counting open fds around each test, the time, how much work
- * fits the build (valgrind and the sanitizers run 10-50x slower), both ends
- * of a channel in one process, a scribbler's view of a channel's header,
- * and message contents that prove order and integrity. */
+/* test/chan_test.h: what only the test_chan*.c programs share (static,
+ * header-only), on top of helpers.h: both ends of a channel in one process,
+ * a scribbler's view of a channel's header, and message contents that
+ * prove order and integrity. */
 #ifndef MEMREGION_TEST_CHAN_TEST_H
 #define MEMREGION_TEST_CHAN_TEST_H
 
@@ -14,31 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CHAN_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define CHAN_TEST_SANITIZED 1
-#endif
-#endif
-#ifndef CHAN_TEST_SANITIZED
-#define CHAN_TEST_SANITIZED 0
-#endif
-
-/* n for a plain build, n / 10 under a sanitizer, n / 20 under valgrind. */
-static inline uint64_t chan_test_scale(uint64_t n)
-{
-    if (mr_test_under_valgrind())
-        return n / 20 ? n / 20 : 1;
-    if (CHAN_TEST_SANITIZED)
-        return n / 10 ? n / 10 : 1;
-    return n;
-}
-
 /* A producer that created the channel (with flags) and a consumer
  * attached to a duplicate of its fd, in this process. */
-static inline void chan_test_pair_flags(struct mr_chan *p, struct mr_chan *c, size_t cap,
-                                        unsigned flags)
+static inline void mr_test_chan_pair_flags(struct mr_chan *p, struct mr_chan *c, size_t cap,
+                                           unsigned flags)
 {
     ASSERT_OK(mr_chan_create(p, cap, MR_CHAN_PRODUCER, flags));
     int fd = fcntl(mr_chan_fd(p), F_DUPFD_CLOEXEC, 0);
@@ -46,14 +24,14 @@ static inline void chan_test_pair_flags(struct mr_chan *p, struct mr_chan *c, si
     ASSERT_OK(mr_chan_attach_fd(c, fd, cap, MR_CHAN_CONSUMER, 0));
 }
 
-static inline void chan_test_pair(struct mr_chan *p, struct mr_chan *c, size_t cap)
+static inline void mr_test_chan_pair(struct mr_chan *p, struct mr_chan *c, size_t cap)
 {
-    chan_test_pair_flags(p, c, cap, 0);
+    mr_test_chan_pair_flags(p, c, cap, 0);
 }
 
 /* The header page as a third party sees it: a writable mapping of its own,
- * for tests that play a hostile peer. Unmap with chan_test_unmap_header. */
-static inline unsigned char *chan_test_map_header(const struct mr_chan *c)
+ * for tests that play a hostile peer. Unmap with mr_test_chan_unmap_header. */
+static inline unsigned char *mr_test_chan_map_header(const struct mr_chan *c)
 {
     void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
                    mr_chan_fd(c), 0);
@@ -62,112 +40,106 @@ static inline unsigned char *chan_test_map_header(const struct mr_chan *c)
     return p;
 }
 
-static inline void chan_test_unmap_header(unsigned char *h)
+static inline void mr_test_chan_unmap_header(unsigned char *h)
 {
     munmap(h, (size_t)sysconf(_SC_PAGESIZE));
 }
 
-/* The shared layout (src/chan.c), for the scribblers. */
-#define CT_MAGIC 0
-#define CT_VERSION 8
-#define CT_HDR_SIZE 12
-#define CT_CAPACITY 16
-#define CT_ROLES 24
-#define CT_MODE 28
-#define CT_HEAD 128
-#define CT_PROD_CLOSED 256
-#define CT_PROD_WAIT 260
-#define CT_TAIL 384
-#define CT_CONS_CLOSED 512
-#define CT_CONS_WAIT 516
+/* The shared layout (docs/chan.md), for the scribblers. */
+#define MR_TEST_CHAN_MAGIC 0
+#define MR_TEST_CHAN_VERSION 8
+#define MR_TEST_CHAN_HDR_SIZE 12
+#define MR_TEST_CHAN_CAPACITY 16
+#define MR_TEST_CHAN_ROLES 24
+#define MR_TEST_CHAN_MODE 28
+#define MR_TEST_CHAN_HEAD 128
+#define MR_TEST_CHAN_PROD_CLOSED 256
+#define MR_TEST_CHAN_PROD_WAIT 260
+#define MR_TEST_CHAN_TAIL 384
+#define MR_TEST_CHAN_CONS_CLOSED 512
+#define MR_TEST_CHAN_CONS_WAIT 516
 
-static inline uint64_t ct_get64(const unsigned char *h, size_t off)
+/* A word of the header (or the ring) at byte off, as the other end sees it. */
+static inline uint64_t mr_test_chan_get64(const unsigned char *h, size_t off)
 {
-    return __atomic_load_n((const uint64_t *)(const void *)(h + off), __ATOMIC_SEQ_CST);
+    return mr_atomic_load_acq_u64(h, (ptrdiff_t)off);
 }
-static inline void ct_set64(unsigned char *h, size_t off, uint64_t v)
+static inline void mr_test_chan_set64(unsigned char *h, size_t off, uint64_t v)
 {
-    __atomic_store_n((uint64_t *)(void *)(h + off), v, __ATOMIC_SEQ_CST);
+    mr_atomic_store_rel_u64(h, (ptrdiff_t)off, v);
 }
-static inline uint32_t ct_get32(const unsigned char *h, size_t off)
+static inline uint32_t mr_test_chan_get32(const unsigned char *h, size_t off)
 {
-    return __atomic_load_n((const uint32_t *)(const void *)(h + off), __ATOMIC_SEQ_CST);
+    return mr_atomic_load_acq_u32(h, (ptrdiff_t)off);
 }
-static inline void ct_set32(unsigned char *h, size_t off, uint32_t v)
+static inline void mr_test_chan_set32(unsigned char *h, size_t off, uint32_t v)
 {
-    __atomic_store_n((uint32_t *)(void *)(h + off), v, __ATOMIC_SEQ_CST);
+    mr_atomic_store_rel_u32(h, (ptrdiff_t)off, v);
+}
+
+/* A message length from the generator at st: below 65 bytes small_pct
+ * times in 100, below 16384 once in 100, below 1024 otherwise. */
+static inline size_t mr_test_chan_draw_len(uint64_t *st, unsigned small_pct)
+{
+    uint64_t r = mr_test_rand(st);
+    unsigned pick = (unsigned)(r % 100);
+    if (pick < small_pct)
+        return (size_t)((r >> 8) % 65);
+    if (pick < 99)
+        return (size_t)((r >> 8) % 1024);
+    return (size_t)((r >> 8) % 16384);
 }
 
 /* ---- message contents ------------------------------------------------------
  * Message seq of length len: the first 8 bytes (or fewer) are seq, the rest
- * a stream of a xorshift generator seeded from seq and len, so a lost,
- * repeated, reordered, truncated or corrupted message fails the check. */
-static inline uint64_t ct_mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    x *= UINT64_C(0xc4ceb9fe1a85ec53);
-    x ^= x >> 33;
-    return x;
-}
-
-static inline void ct_fill(void *dst, size_t len, uint64_t seq)
+ * the stream of mr_test_rand seeded from seq and len, so a lost, repeated,
+ * reordered, truncated or corrupted message fails the check. */
+static inline void mr_test_chan_fill(void *dst, size_t len, uint64_t seq)
 {
     unsigned char *p = dst;
-    uint64_t s = ct_mix(seq * 2 + 1 + ((uint64_t)len << 40));
-    size_t i = 0;
-    unsigned char sb[8];
-    memcpy(sb, &seq, 8);
-    for (; i < len && i < 8; i++)
-        p[i] = sb[i];
-    for (; i + 8 <= len; i += 8) {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        memcpy(p + i, &s, 8);
-    }
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    for (size_t k = 0; i < len; i++, k++)
-        p[i] = (unsigned char)(s >> (8 * k));
+    uint64_t s = mr_test_mix(seq * 2 + 1 + ((uint64_t)len << 40)), w = seq;
+    for (size_t i = 0; i < len; i += 8, w = mr_test_rand(&s))
+        memcpy(p + i, &w, len - i < 8 ? len - i : 8);
 }
 
-/* 1 when the len bytes at src are message seq, 0 when not. */
-static inline int ct_check(const void *src, size_t len, uint64_t seq)
+/* true when the len bytes at src are message seq. */
+static inline bool mr_test_chan_check(const void *src, size_t len, uint64_t seq)
 {
     const unsigned char *p = src;
-    uint64_t s = ct_mix(seq * 2 + 1 + ((uint64_t)len << 40));
-    size_t i = 0;
-    unsigned char sb[8];
-    memcpy(sb, &seq, 8);
-    for (; i < len && i < 8; i++)
-        if (p[i] != sb[i])
-            return 0;
-    for (; i + 8 <= len; i += 8) {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        uint64_t v;
-        memcpy(&v, p + i, 8);
-        if (v != s)
-            return 0;
-    }
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    for (size_t k = 0; i < len; i++, k++)
-        if (p[i] != (unsigned char)(s >> (8 * k)))
-            return 0;
-    return 1;
+    uint64_t s = mr_test_mix(seq * 2 + 1 + ((uint64_t)len << 40)), w = seq;
+    for (size_t i = 0; i < len; i += 8, w = mr_test_rand(&s))
+        if (memcmp(p + i, &w, len - i < 8 ? len - i : 8) != 0)
+            return false;
+    return true;
 }
 
-/* A deterministic generator for lengths and choices. */
-static inline uint64_t ct_rand(uint64_t *state)
-{
-    *state += UINT64_C(0x9e3779b97f4a7c15);
-    return ct_mix(*state);
-}
+/* ---- old names, until every test uses the new ones (the sweep removes this) */
+#define CHAN_TEST_SANITIZED mr_test_sanitized()
+#define chan_test_scale mr_test_scale
+#define chan_test_pair_flags mr_test_chan_pair_flags
+#define chan_test_pair mr_test_chan_pair
+#define chan_test_map_header mr_test_chan_map_header
+#define chan_test_unmap_header mr_test_chan_unmap_header
+#define CT_MAGIC MR_TEST_CHAN_MAGIC
+#define CT_VERSION MR_TEST_CHAN_VERSION
+#define CT_HDR_SIZE MR_TEST_CHAN_HDR_SIZE
+#define CT_CAPACITY MR_TEST_CHAN_CAPACITY
+#define CT_ROLES MR_TEST_CHAN_ROLES
+#define CT_MODE MR_TEST_CHAN_MODE
+#define CT_HEAD MR_TEST_CHAN_HEAD
+#define CT_PROD_CLOSED MR_TEST_CHAN_PROD_CLOSED
+#define CT_PROD_WAIT MR_TEST_CHAN_PROD_WAIT
+#define CT_TAIL MR_TEST_CHAN_TAIL
+#define CT_CONS_CLOSED MR_TEST_CHAN_CONS_CLOSED
+#define CT_CONS_WAIT MR_TEST_CHAN_CONS_WAIT
+#define ct_get64 mr_test_chan_get64
+#define ct_set64 mr_test_chan_set64
+#define ct_get32 mr_test_chan_get32
+#define ct_set32 mr_test_chan_set32
+#define ct_fill mr_test_chan_fill
+#define ct_check mr_test_chan_check
+#define ct_rand mr_test_rand
+#define ct_mix mr_test_mix
+/* ---- end of old names */
 
 #endif

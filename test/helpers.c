@@ -1,12 +1,16 @@
-/* test/helpers.c: the out-of-line part of the test assertions. */
+/* test/helpers.c: the out-of-line part of the test helper library, and the
+ * fd-leak check that runs around every test program's main. */
 #include "helpers.h"
+
+#include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #if defined(__has_include)
@@ -16,9 +20,17 @@
 #endif
 #endif
 
+/* The process that ran main: the fd check and the temporary directory are
+ * its own, never a forked child's. Set before main, by the constructor. */
+static pid_t main_pid;
+static int fds_at_start = -1;
+static bool ended; /* failed or skipped: the fd count means nothing then */
+static unsigned skipped_cases;
+
 void mr_test_fail(const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
+    ended = true;
     fprintf(stderr, "FAIL %s:%d: ", file, line);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -30,6 +42,7 @@ void mr_test_fail(const char *file, int line, const char *fmt, ...)
 void mr_test_skip(const char *fmt, ...)
 {
     va_list ap;
+    ended = true;
     fputs("SKIP: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -41,6 +54,7 @@ void mr_test_skip(const char *fmt, ...)
 void mr_test_skip_case(const char *what, const char *fmt, ...)
 {
     va_list ap;
+    skipped_cases++;
     fprintf(stderr, "SKIP case %s: ", what);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -57,18 +71,29 @@ size_t mr_test_first_diff(const void *a, const void *b, size_t n)
     return i;
 }
 
-const char *mr_test_name(char *buf, size_t size, const char *prefix, const char *tag)
+size_t mr_test_first_not(const void *p, size_t n, unsigned char v)
 {
-    snprintf(buf, size, "%s-%ld-%s", prefix, (long)getpid(), tag);
-    return buf;
+    const unsigned char *x = p;
+    size_t i = 0;
+    while (i < n && x[i] == v)
+        i++;
+    return i;
 }
 
-static pid_t start(void (*fn)(void *), void *arg, int sig)
+/* ---- processes --------------------------------------------------------------- */
+
+pid_t mr_test_fork(void)
 {
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
-        mr_test_fail(__FILE__, __LINE__, "fork failed");
+        mr_test_fail(__FILE__, __LINE__, "fork failed: %s", strerror(errno));
+    return pid;
+}
+
+static pid_t start(void (*fn)(void *), void *arg, int sig)
+{
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         if (sig > 0)
             signal(sig, SIG_DFL);
@@ -83,11 +108,6 @@ pid_t mr_test_start(void (*fn)(void *), void *arg)
     return start(fn, arg, 0);
 }
 
-int mr_test_in_child(void (*fn)(void *), void *arg, int sig)
-{
-    return mr_test_wait(start(fn, arg, sig));
-}
-
 int mr_test_wait(pid_t pid)
 {
     int status;
@@ -99,6 +119,136 @@ int mr_test_wait(pid_t pid)
         return WEXITSTATUS(status);
     return 1000 + WTERMSIG(status);
 }
+
+int mr_test_in_child(void (*fn)(void *), void *arg, int sig)
+{
+    return mr_test_wait(start(fn, arg, sig));
+}
+
+/* ---- file descriptors ------------------------------------------------------------ */
+
+int mr_test_count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        mr_test_fail(__FILE__, __LINE__, "cannot read /proc/self/fd");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1; /* the directory's own */
+}
+
+bool mr_test_is_cloexec(int fd)
+{
+    int fl = fcntl(fd, F_GETFD);
+    return fl >= 0 && (fl & FD_CLOEXEC);
+}
+
+static void list_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char link[300], target[PATH_MAX];
+        if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+            continue;
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t k = readlink(link, target, sizeof target - 1);
+        target[k > 0 ? k : 0] = '\0';
+        fprintf(stderr, "    fd %s: %s\n", e->d_name, target);
+    }
+    closedir(d);
+}
+
+/* Registered before main runs, so it runs after every atexit handler the
+ * test registers (they close what they opened first). A leak changes the
+ * exit status with _exit: exit must not be called again from here. */
+static void check_fds_at_exit(void)
+{
+    if (getpid() != main_pid || ended)
+        return;
+    int now = mr_test_count_fds();
+    if (now != fds_at_start) {
+        fprintf(stderr, "FAIL: the program ends with %d fds open, and began with %d:\n", now,
+                fds_at_start);
+        list_fds();
+        fflush(stderr);
+        _exit(1);
+    }
+    if (skipped_cases)
+        fprintf(stderr, "passed, with %u case%s skipped (SKIP lines above)\n", skipped_cases,
+                skipped_cases == 1 ? "" : "s");
+}
+
+__attribute__((constructor)) static void before_main(void)
+{
+    main_pid = getpid();
+    fds_at_start = mr_test_count_fds();
+    atexit(check_fds_at_exit);
+}
+
+/* ---- time and the build ------------------------------------------------------------ */
+
+int64_t mr_test_now_ms(void)
+{
+    return mr__now_ns() / 1000000;
+}
+
+bool mr_test_under_valgrind(void)
+{
+#ifdef HAVE_VALGRIND_H
+    if (RUNNING_ON_VALGRIND)
+        return true;
+#endif
+    return getenv("MR_UNDER_VALGRIND") != NULL;
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+bool mr_test_sanitized(void)
+{
+    return SANITIZED;
+}
+
+uint64_t mr_test_scale(uint64_t n)
+{
+    uint64_t d = mr_test_under_valgrind() ? 20 : mr_test_sanitized() ? 10 : 1;
+    return n / d ? n / d : 1;
+}
+
+/* ---- random numbers ------------------------------------------------------------------ */
+
+uint64_t mr_test_mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+uint64_t mr_test_rand(uint64_t *state)
+{
+    *state += UINT64_C(0x9e3779b97f4a7c15);
+    return mr_test_mix(*state);
+}
+
+/* ---- allocator blocks ---------------------------------------------------------------- */
 
 struct mr_region mr_test_sentinel(void)
 {
@@ -126,53 +276,7 @@ size_t mr_test_first_bad(struct mr_region r, unsigned seed, size_t n)
     return n;
 }
 
-int mr_test_count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL)
-        mr_test_fail(__FILE__, __LINE__, "cannot read /proc/self/fd");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* the directory's own */
-}
-
-int64_t mr_test_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool mr_test_under_valgrind(void)
-{
-#ifdef HAVE_VALGRIND_H
-    if (RUNNING_ON_VALGRIND)
-        return true;
-#endif
-    return getenv("MR_UNDER_VALGRIND") != NULL;
-}
-
-uint64_t mr_test_rng(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *state = x;
-}
-
-uint32_t mr_test_rng32(uint32_t *state)
-{
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
+/* ---- temporary files ------------------------------------------------------------------ */
 
 /* Unix socket paths hold 107 bytes: the directory keeps most of them free. */
 #define TMPDIR_BASE_MAX 48
@@ -227,6 +331,8 @@ const char *mr_test_tmp(const char *name)
     static unsigned next;
     return mr_test_tmp_path(buf[next++ % 8], sizeof buf[0], name);
 }
+
+/* ---- the out-of-memory walk ------------------------------------------------------------- */
 
 long mr_test_oom_walk(const char *name, int (*fn)(struct mr_allocator *a), int final_rc,
                       long at_least, long max_n)

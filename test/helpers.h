@@ -1,7 +1,12 @@
-/* test/helpers.h: assertions and small utilities for the test programs.
+/* test/helpers.h: the one helper library of the test programs: assertions,
+ * skipping, forked children, temporary names, a random generator, the
+ * allocator-block patterns, and the fd-leak check every test program gets.
  *
  * A test program exits 0 when it passes, 1 when an assertion fails (the
- * assertion prints both sides and the line), 77 when it must be skipped. */
+ * assertion prints both sides and the line), 77 when it must be skipped.
+ * Every name here starts with mr_test_ (functions) or MR_TEST_ / ASSERT_
+ * (macros); what only one layer's tests need lives in <layer>_test.h on top
+ * of this file, under mr_test_<layer>_. */
 #ifndef MEMREGION_TEST_HELPERS_H
 #define MEMREGION_TEST_HELPERS_H
 
@@ -19,11 +24,15 @@
 
 #define MR_TEST_SKIP 77
 
-/* mr_test_fail prints "FAIL file:line: ..." and exits 1. mr_test_skip prints
+/* The number of elements of an array (not a pointer). */
+#define MR_TEST_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- how a test ends -------------------------------------------------------
+ * mr_test_fail prints "FAIL file:line: ..." and exits 1. mr_test_skip prints
  * "SKIP: ..." (one line: what is missing here and how to get it) and exits
  * 77, for a program that can test nothing here. mr_test_skip_case prints
  * "SKIP case WHAT: ..." and returns: the program goes on with its other
- * cases and passes on them. */
+ * cases and passes on them, and says at exit how many cases it skipped. */
 __attribute__((noreturn)) void mr_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 __attribute__((noreturn)) void mr_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -104,6 +113,12 @@ void mr_test_skip_case(const char *what, const char *fmt, ...) __attribute__((fo
                          #a, #b, a_, b_);                                       \
     } while (0)
 
+/* ---- bytes -------------------------------------------------------------------
+ * The index of the first byte at which the n bytes at a and b differ, and of
+ * the first of the n bytes at p that is not v; n when there is none. */
+size_t mr_test_first_diff(const void *a, const void *b, size_t n);
+size_t mr_test_first_not(const void *p, size_t n, unsigned char v);
+
 #define ASSERT_MEM_EQ(a, b, n)                                                  \
     do {                                                                        \
         size_t n_ = (n);                                                        \
@@ -112,40 +127,15 @@ void mr_test_skip_case(const char *what, const char *fmt, ...) __attribute__((fo
                          n_, #a, #b, mr_test_first_diff((a), (b), n_));         \
     } while (0)
 
-size_t mr_test_first_diff(const void *a, const void *b, size_t n);
-
-/* A name for a temporary object that includes the pid, so that tests run in
- * parallel never collide: "<prefix>-<pid>-<tag>", written into buf. */
-const char *mr_test_name(char *buf, size_t size, const char *prefix, const char *tag);
-
-/* This program's private temporary directory, made on first use:
- * "mr-test-<pid>-XXXXXX" (mkdtemp, mode 0700) in $TMPDIR when that is short
- * enough to leave room for Unix socket paths under it, else in /tmp. It is
- * removed with what is in it (files, empty directories) when the process
- * that made it exits, also after a failed assertion; forked children leave
- * it alone. Call it before forking: a child that makes it owns it. */
-const char *mr_test_tmpdir(void);
-
-/* "<mr_test_tmpdir()>/<name>", into buf. */
-const char *mr_test_tmp_path(char *buf, size_t size, const char *name);
-
-/* The same in one of eight rotating static buffers, for a few paths at once. */
-const char *mr_test_tmp(const char *name);
-
-/* Fork a child that runs fn(arg) and exits 0 when it returns (1 when an
- * assertion fails in it); its pid. A failed fork fails the test. */
-pid_t mr_test_start(void (*fn)(void *), void *arg);
-
-/* Wait for the child pid and return how it ended: its exit status (0..255),
- * 1000 + the signal number if a signal killed it, or -errno when waitpid
- * fails for another reason than EINTR (-ECHILD: pid is not a child of this
- * process, or was already waited for). */
-int mr_test_wait(pid_t pid);
-
-/* Run fn in a forked child and return how it ended, as mr_test_wait. The
- * child's default handler for sig is restored first (sanitizers install their
- * own), so a fault kills it as it would kill a plain program. */
-int mr_test_in_child(void (*fn)(void *), void *arg, int sig);
+/* Every one of the n bytes at p is v. */
+#define ASSERT_ALL_BYTES(p, n, v)                                               \
+    do {                                                                        \
+        const unsigned char *p_ = (const unsigned char *)(p);                   \
+        size_t n_ = (n), at_ = mr_test_first_not(p_, n_, (unsigned char)(v));   \
+        if (at_ != n_)                                                          \
+            mr_test_fail(__FILE__, __LINE__, "expected the %zu bytes of %s to be %s (0x%02x)\n" \
+                         "    byte %zu is 0x%02x", n_, #p, #v, (unsigned char)(v), at_, p_[at_]); \
+    } while (0)
 
 /* A region of exactly these fields: pointer, length and flags. */
 #define ASSERT_REGION(r, p, l, f)                                               \
@@ -168,7 +158,89 @@ int mr_test_in_child(void (*fn)(void *), void *arg, int sig);
 /* align is a power of two. */
 #define ASSERT_ALIGNED(p, align) ASSERT_EQ((uintptr_t)(p) & ((uintptr_t)(align) - 1), (uintptr_t)0)
 
-/* ---- allocator blocks ----------------------------------------------------
+/* ---- temporary files ---------------------------------------------------------
+ * This program's private temporary directory, made on first use:
+ * "mr-test-<pid>-XXXXXX" (mkdtemp, mode 0700) in $TMPDIR when that is short
+ * enough to leave room for Unix socket paths under it, else in /tmp. It is
+ * removed with what is in it (files, empty directories) when the process
+ * that made it exits, also after a failed assertion; forked children leave
+ * it alone. Call it before forking: a child that makes it owns it. */
+const char *mr_test_tmpdir(void);
+
+/* "<mr_test_tmpdir()>/<name>", into buf. */
+const char *mr_test_tmp_path(char *buf, size_t size, const char *name);
+
+/* The same in one of eight rotating static buffers, for a few paths at once. */
+const char *mr_test_tmp(const char *name);
+
+/* ---- processes ---------------------------------------------------------------
+ * mr_test_fork flushes stdio and forks: 0 in the child, the child's pid in
+ * the parent; a failed fork fails the test. mr_test_start forks a child
+ * that runs fn(arg) and exits 0 when it returns (1 when an assertion fails
+ * in it). mr_test_wait waits for the child pid and returns how it ended:
+ * its exit status (0..255), 1000 + the signal number if a signal killed it,
+ * or -errno when waitpid fails for another reason than EINTR (-ECHILD: pid
+ * is not a child of this process, or was already waited for). */
+pid_t mr_test_fork(void);
+pid_t mr_test_start(void (*fn)(void *), void *arg);
+int mr_test_wait(pid_t pid);
+
+/* mr_test_start and mr_test_wait in one: the child's default handler for
+ * sig is restored first when sig > 0 (sanitizers install their own), so a
+ * fault kills it as it would kill a plain program. */
+int mr_test_in_child(void (*fn)(void *), void *arg, int sig);
+
+/* ---- file descriptors ----------------------------------------------------------
+ * Open fds: the entries of /proc/self/fd, not counting the one that reads
+ * it. Fails the test if /proc/self/fd cannot be read.
+ *
+ * Every test program is checked for leaks for free: the count is taken
+ * before main runs, and a program that ends with more or fewer fds open
+ * than it started with (returning from main or calling exit, not after a
+ * failed assertion or a skip, and never in a forked child) fails, listing
+ * what is open. MR_TEST_RUN checks one test function the same way, so that
+ * the failure names it. */
+int mr_test_count_fds(void);
+
+/* fd has FD_CLOEXEC set. */
+bool mr_test_is_cloexec(int fd);
+
+/* Run a test function and fail if it leaves an fd open. */
+#define MR_TEST_RUN(fn)                                                         \
+    do {                                                                        \
+        int before_ = mr_test_count_fds();                                      \
+        fn();                                                                   \
+        int after_ = mr_test_count_fds();                                       \
+        if (before_ != after_)                                                  \
+            mr_test_fail(__FILE__, __LINE__, "%s leaked fds: %d open before, %d after", \
+                         #fn, before_, after_);                                 \
+    } while (0)
+
+/* ---- time and the build ----------------------------------------------------------
+ * CLOCK_MONOTONIC in milliseconds. */
+int64_t mr_test_now_ms(void);
+
+/* The test runs under valgrind (valgrind says so, where its header is
+ * installed, or MR_UNDER_VALGRIND is set as ctest's valgrind_* tests do),
+ * so it can do less work or skip what valgrind cannot run. */
+bool mr_test_under_valgrind(void);
+
+/* The tests were built with AddressSanitizer or ThreadSanitizer. */
+bool mr_test_sanitized(void);
+
+/* How much work fits this run: n for a plain build, n / 10 under a
+ * sanitizer, n / 20 under valgrind (never 0). */
+uint64_t mr_test_scale(uint64_t n);
+
+/* ---- random numbers --------------------------------------------------------------
+ * One deterministic generator, so that failures reproduce from the seed:
+ * splitmix64 over the caller's state (any value), which it advances; it
+ * returns the next 64 random bits. mr_test_mix is its output function: 64
+ * bits that depend on every bit of x, to derive a seed from a number. */
+uint64_t mr_test_rand(uint64_t *state);
+uint64_t mr_test_mix(uint64_t x);
+
+/* ---- allocator blocks ------------------------------------------------------------
  * A region no allocator returns: a failing call must leave it as it is. */
 struct mr_region mr_test_sentinel(void);
 
@@ -188,36 +260,6 @@ size_t mr_test_first_bad(struct mr_region r, unsigned seed, size_t n);
     } while (0)
 #define ASSERT_FILLED(r, seed) ASSERT_FILLED_N(r, seed, (r).len)
 
-/* ---- the process ---------------------------------------------------------
- * Open fds: the entries of /proc/self/fd, not counting the one that reads
- * it. Fails the test if /proc/self/fd cannot be read. */
-int mr_test_count_fds(void);
-
-/* Run a test function and fail if it leaves an fd open. */
-#define MR_TEST_RUN(fn)                                                         \
-    do {                                                                        \
-        int before_ = mr_test_count_fds();                                      \
-        fn();                                                                   \
-        int after_ = mr_test_count_fds();                                       \
-        if (before_ != after_)                                                  \
-            mr_test_fail(__FILE__, __LINE__, "%s leaked fds: %d open before, %d after", \
-                         #fn, before_, after_);                                 \
-    } while (0)
-
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t mr_test_now_ms(void);
-
-/* The test runs under valgrind (valgrind says so, where its header is
- * installed, or MR_UNDER_VALGRIND is set as ctest's valgrind_* tests do),
- * so it can do less work or skip what valgrind cannot run. */
-bool mr_test_under_valgrind(void);
-
-/* Small deterministic generators, so that failures reproduce: xorshift64
- * (13, 7, 17) and xorshift32 (13, 17, 5) over the caller's state (nonzero),
- * which they advance and return. */
-uint64_t mr_test_rng(uint64_t *state);
-uint32_t mr_test_rng32(uint32_t *state);
-
 /* The out-of-memory walk: run fn over an allocator that refuses its
  * (N+1)th allocation, for N = 0, 1, ..., until fn returns final_rc without
  * a refusal. Every other run must return -ENOMEM after exactly one refusal,
@@ -226,5 +268,22 @@ uint32_t mr_test_rng32(uint32_t *state);
  * met a refusal. */
 long mr_test_oom_walk(const char *name, int (*fn)(struct mr_allocator *a), int final_rc,
                       long at_least, long max_n);
+
+/* ---- old names, until every test uses the new ones (the sweep removes this) */
+#include <unistd.h>
+static inline uint64_t mr_test_rng(uint64_t *state) { return mr_test_rand(state); }
+static inline uint32_t mr_test_rng32(uint32_t *state)
+{
+    uint64_t s = *state;
+    uint32_t r = (uint32_t)mr_test_rand(&s);
+    *state = (uint32_t)s;
+    return r;
+}
+static inline const char *mr_test_name(char *buf, size_t size, const char *prefix, const char *tag)
+{
+    snprintf(buf, size, "%s-%ld-%s", prefix, (long)getpid(), tag);
+    return buf;
+}
+/* ---- end of old names */
 
 #endif

@@ -1,8 +1,9 @@
-/* test/shm_test.h: what the test_shm_*.c programs share (static: each test
- * is one program). Object names are "/mr-test-<pid>-<tag>"; every name made
- * with shm_test_name is unlinked at exit, also when an assertion fails, and
- * shm_test_end checks that no fd leaked and that /dev/shm holds nothing of
- * this pid. */
+/* test/shm_test.h: what only the test_shm_*.c programs share (static: each
+ * test is one program), on top of helpers.h. Object names are
+ * "/mr-test-<pid>-<tag>"; every name made with mr_test_shm_name (or kept
+ * with mr_test_shm_keep) is unlinked when the program exits, also when an
+ * assertion fails, and mr_test_shm_end checks that /dev/shm holds nothing
+ * of this pid. */
 #ifndef MEMREGION_TEST_SHM_TEST_H
 #define MEMREGION_TEST_SHM_TEST_H
 
@@ -13,44 +14,52 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SHM_TEST_MAX_NAMES 256
+#define MR_TEST_SHM_MAX_NAMES 256
 
-__attribute__((unused)) static char shm_test_names[SHM_TEST_MAX_NAMES][MR_SHM_NAME_MAX + 2];
-static int shm_test_nnames;
-static int shm_test_fds_at_start = -1;
+__attribute__((unused)) static char mr_test_shm_names[MR_TEST_SHM_MAX_NAMES][MR_SHM_NAME_MAX + 2];
+static int mr_test_shm_nnames;
+static pid_t mr_test_shm_owner;
 
-static inline void shm_test_cleanup(void)
+static inline void mr_test_shm_cleanup(void)
 {
-    for (int i = 0; i < shm_test_nnames; i++) {
+    if (getpid() != mr_test_shm_owner)
+        return; /* a forked child's exit: the names are its parent's */
+    for (int i = 0; i < mr_test_shm_nnames; i++) {
         char path[sizeof "/dev/shm" + MR_SHM_NAME_MAX + 2];
-        snprintf(path, sizeof path, "/dev/shm%.*s", MR_SHM_NAME_MAX + 1, shm_test_names[i]);
+        snprintf(path, sizeof path, "/dev/shm%.*s", MR_SHM_NAME_MAX + 1, mr_test_shm_names[i]);
         /* Whatever the test left there: object, symlink, FIFO or directory. */
         if (unlink(path) < 0)
             rmdir(path);
     }
 }
 
+/* Remove name (a "/..." name of this test) at exit. */
+static inline void mr_test_shm_keep(const char *name)
+{
+    if (mr_test_shm_nnames == MR_TEST_SHM_MAX_NAMES)
+        mr_test_fail(__FILE__, __LINE__, "too many test names");
+    snprintf(mr_test_shm_names[mr_test_shm_nnames++], MR_SHM_NAME_MAX + 2, "%.*s",
+             MR_SHM_NAME_MAX + 1, name);
+}
+
 /* "/mr-test-<pid>-<tag>" in buf (at least MR_SHM_NAME_MAX + 2 bytes),
  * removed at exit. */
-static inline const char *shm_test_name(char *buf, const char *tag)
+static inline const char *mr_test_shm_name(char *buf, const char *tag)
 {
     snprintf(buf, MR_SHM_NAME_MAX + 2, "/mr-test-%ld-%s", (long)getpid(), tag);
-    if (shm_test_nnames == SHM_TEST_MAX_NAMES)
-        mr_test_fail(__FILE__, __LINE__, "too many test names");
-    snprintf(shm_test_names[shm_test_nnames++], MR_SHM_NAME_MAX + 2, "%.*s",
-             MR_SHM_NAME_MAX + 1, buf);
+    mr_test_shm_keep(buf);
     return buf;
 }
 
 /* "/dev/shm/<name without its '/'>" in buf. */
-static inline const char *shm_test_path(char *buf, size_t size, const char *name)
+static inline const char *mr_test_shm_path(char *buf, size_t size, const char *name)
 {
     snprintf(buf, size, "/dev/shm%s", name);
     return buf;
 }
 
 /* Entries in /dev/shm whose names hold "-<pid>-": what this test made. */
-static inline int shm_test_leftovers(void)
+static inline int mr_test_shm_leftovers(void)
 {
     char pid[32];
     snprintf(pid, sizeof pid, "-%ld-", (long)getpid());
@@ -69,34 +78,41 @@ static inline int shm_test_leftovers(void)
     return n;
 }
 
-static inline void shm_test_begin(void)
+/* First thing in main: skips the program where there is no /dev/shm. */
+static inline void mr_test_shm_begin(void)
 {
     struct stat st;
     if (stat("/dev/shm", &st) < 0 || !S_ISDIR(st.st_mode))
         mr_test_skip("no /dev/shm here (mount a tmpfs there: mount -t tmpfs shm /dev/shm)");
-    ASSERT_EQ(shm_test_leftovers(), 0);
-    atexit(shm_test_cleanup);
-    shm_test_fds_at_start = mr_test_count_fds();
+    ASSERT_EQ(mr_test_shm_leftovers(), 0);
+    mr_test_shm_owner = getpid();
+    atexit(mr_test_shm_cleanup);
 }
 
-static inline void shm_test_end(void)
+/* Last thing in main: the test left nothing in /dev/shm. */
+static inline void mr_test_shm_end(void)
 {
-    ASSERT_EQ(mr_test_count_fds(), shm_test_fds_at_start);
-    ASSERT_EQ(shm_test_leftovers(), 0);
+    ASSERT_EQ(mr_test_shm_leftovers(), 0);
 }
 
 /* Does /dev/shm hold name? */
-static inline bool shm_test_exists(const char *name)
+static inline bool mr_test_shm_exists(const char *name)
 {
     char path[sizeof "/dev/shm" + MR_SHM_NAME_MAX + 2];
     struct stat st;
-    return lstat(shm_test_path(path, sizeof path, name), &st) == 0;
+    return lstat(mr_test_shm_path(path, sizeof path, name), &st) == 0;
 }
 
-static inline bool shm_test_is_cloexec(int fd)
-{
-    int fl = fcntl(fd, F_GETFD);
-    return fl >= 0 && (fl & FD_CLOEXEC);
-}
+/* ---- old names, until every test uses the new ones (the sweep removes this) */
+#define shm_test_name mr_test_shm_name
+#define shm_test_path mr_test_shm_path
+#define shm_test_leftovers mr_test_shm_leftovers
+#define shm_test_begin mr_test_shm_begin
+#define shm_test_end mr_test_shm_end
+#define shm_test_exists mr_test_shm_exists
+#define shm_test_is_cloexec mr_test_is_cloexec
+#define shm_test_names mr_test_shm_names
+#define shm_test_nnames mr_test_shm_nnames
+/* ---- end of old names */
 
 #endif
