@@ -15,7 +15,7 @@
 
 #include <memregion.h>
 
-#include "helpers.h" /* mr_test_count_fds and mr_test_first_diff, nothing else */
+#include "helpers.h" /* mr_test_count_fds, mr_test_first_diff and mr_test_rand */
 
 #include <dirent.h>
 #include <errno.h>
@@ -159,23 +159,16 @@ static void nap_us(long us)
     nanosleep(&t, NULL);
 }
 
+/* The generator is helpers.h's mr_test_rand (splitmix64); mix64(x) is its
+ * output for the state x. */
 static uint64_t mix64(uint64_t x)
 {
-    x += 0x9e3779b97f4a7c15u;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
-    return x ^ (x >> 31);
-}
-
-static uint64_t rnd(uint64_t *st)
-{
-    *st += 0x9e3779b97f4a7c15u;
-    return mix64(*st);
+    return mr_test_rand(&x);
 }
 
 static uint64_t rnd_below(uint64_t *st, uint64_t n)
 {
-    return n ? rnd(st) % n : 0;
+    return n ? mr_test_rand(st) % n : 0;
 }
 
 /* The bytes [off, off + n) of the stream named by seed: byte i is byte i % 8
@@ -680,7 +673,7 @@ static void chan_round(struct soak *s)
                                                    : (int)rnd_below(&s->rng, KILL_MAX_MS + 1);
     pl.run_ms = (int)rnd_below(&s->rng, KILL_MAX_MS + 1);
     pl.base = s->next_seq;
-    pl.seed = rnd(&s->rng);
+    pl.seed = mr_test_rand(&s->rng);
     s->by_setup[pl.setup]++;
     s->by_place[pl.two_cpus]++;
     snprintf(g_round_text, sizeof g_round_text,
@@ -898,7 +891,7 @@ static void pipe_round(struct soak *s, bool cleanup)
     else
         size = rnd_below(&s->rng, (uint64_t)64 << 20);
     uint64_t planned = victim == NOBODY ? size : UINT64_MAX;
-    uint64_t seed = rnd(&s->rng);
+    uint64_t seed = mr_test_rand(&s->rng);
     bool two = s->ncpus > 1 && k % 2 == 1;
     int a = (int)rnd_below(&s->rng, (uint64_t)s->ncpus);
     int cpu[2] = { s->cpus[a], two ? s->cpus[1 - a] : s->cpus[a] };
