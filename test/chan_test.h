@@ -113,33 +113,5 @@ static inline bool mr_test_chan_check(const void *src, size_t len, uint64_t seq)
     return true;
 }
 
-/* ---- old names, until every test uses the new ones (the sweep removes this) */
-#define CHAN_TEST_SANITIZED mr_test_sanitized()
-#define chan_test_scale mr_test_scale
-#define chan_test_pair_flags mr_test_chan_pair_flags
-#define chan_test_pair mr_test_chan_pair
-#define chan_test_map_header mr_test_chan_map_header
-#define chan_test_unmap_header mr_test_chan_unmap_header
-#define CT_MAGIC MR_TEST_CHAN_MAGIC
-#define CT_VERSION MR_TEST_CHAN_VERSION
-#define CT_HDR_SIZE MR_TEST_CHAN_HDR_SIZE
-#define CT_CAPACITY MR_TEST_CHAN_CAPACITY
-#define CT_ROLES MR_TEST_CHAN_ROLES
-#define CT_MODE MR_TEST_CHAN_MODE
-#define CT_HEAD MR_TEST_CHAN_HEAD
-#define CT_PROD_CLOSED MR_TEST_CHAN_PROD_CLOSED
-#define CT_PROD_WAIT MR_TEST_CHAN_PROD_WAIT
-#define CT_TAIL MR_TEST_CHAN_TAIL
-#define CT_CONS_CLOSED MR_TEST_CHAN_CONS_CLOSED
-#define CT_CONS_WAIT MR_TEST_CHAN_CONS_WAIT
-#define ct_get64 mr_test_chan_get64
-#define ct_set64 mr_test_chan_set64
-#define ct_get32 mr_test_chan_get32
-#define ct_set32 mr_test_chan_set32
-#define ct_fill mr_test_chan_fill
-#define ct_check mr_test_chan_check
-#define ct_rand mr_test_rand
-#define ct_mix mr_test_mix
-/* ---- end of old names */
 
 #endif

@@ -269,21 +269,5 @@ size_t mr_test_first_bad(struct mr_region r, unsigned seed, size_t n);
 long mr_test_oom_walk(const char *name, int (*fn)(struct mr_allocator *a), int final_rc,
                       long at_least, long max_n);
 
-/* ---- old names, until every test uses the new ones (the sweep removes this) */
-#include <unistd.h>
-static inline uint64_t mr_test_rng(uint64_t *state) { return mr_test_rand(state); }
-static inline uint32_t mr_test_rng32(uint32_t *state)
-{
-    uint64_t s = *state;
-    uint32_t r = (uint32_t)mr_test_rand(&s);
-    *state = (uint32_t)s;
-    return r;
-}
-static inline const char *mr_test_name(char *buf, size_t size, const char *prefix, const char *tag)
-{
-    snprintf(buf, size, "%s-%ld-%s", prefix, (long)getpid(), tag);
-    return buf;
-}
-/* ---- end of old names */
 
 #endif

@@ -103,16 +103,5 @@ static inline bool mr_test_shm_exists(const char *name)
     return lstat(mr_test_shm_path(path, sizeof path, name), &st) == 0;
 }
 
-/* ---- old names, until every test uses the new ones (the sweep removes this) */
-#define shm_test_name mr_test_shm_name
-#define shm_test_path mr_test_shm_path
-#define shm_test_leftovers mr_test_shm_leftovers
-#define shm_test_begin mr_test_shm_begin
-#define shm_test_end mr_test_shm_end
-#define shm_test_exists mr_test_shm_exists
-#define shm_test_is_cloexec mr_test_is_cloexec
-#define shm_test_names mr_test_shm_names
-#define shm_test_nnames mr_test_shm_nnames
-/* ---- end of old names */
 
 #endif

@@ -16,13 +16,13 @@
 static size_t ps;
 
 /* The byte at offset i of every test file. */
-static inline uint8_t pat(size_t i)
+static inline uint8_t mr_test_sigbus_pat(size_t i)
 {
     return (uint8_t)((i * 131) ^ (i >> 9) ^ 0x5a);
 }
 
 /* A file of npages pages of the pattern. */
-static inline const char *make_file(const char *name, size_t npages)
+static inline const char *mr_test_sigbus_file(const char *name, size_t npages)
 {
     const char *p = mr_test_tmp(name);
     unlink(p);
@@ -32,7 +32,7 @@ static inline const char *make_file(const char *name, size_t npages)
     ASSERT_TRUE(buf != NULL);
     for (size_t k = 0; k < npages; k++) {
         for (size_t i = 0; i < ps; i++)
-            buf[i] = pat(k * ps + i);
+            buf[i] = mr_test_sigbus_pat(k * ps + i);
         ASSERT_EQ(write(fd, buf, ps), (ssize_t)ps);
     }
     free(buf);
@@ -41,29 +41,29 @@ static inline const char *make_file(const char *name, size_t npages)
 }
 
 /* Another process truncates the file at path to size bytes. */
-struct trunc {
+struct mr_test_sigbus_trunc {
     const char *path;
     off_t size;
 };
 
-static inline void truncate_child(void *arg)
+static inline void mr_test_sigbus_truncate_child(void *arg)
 {
-    const struct trunc *t = arg;
+    const struct mr_test_sigbus_trunc *t = arg;
     int fd = open(t->path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || ftruncate(fd, t->size) < 0)
         _exit(2);
     _exit(0);
 }
 
-static inline void truncate_elsewhere(const char *path, off_t size)
+static inline void mr_test_sigbus_truncate(const char *path, off_t size)
 {
-    struct trunc t = { path, size };
-    ASSERT_EQ(mr_test_in_child(truncate_child, &t, 0), 0);
+    struct mr_test_sigbus_trunc t = { path, size };
+    ASSERT_EQ(mr_test_in_child(mr_test_sigbus_truncate_child, &t, 0), 0);
 }
 
 /* Read every byte, so that every page is mapped before the truncation (the
  * kernel must take them away, not just never give them). */
-static inline unsigned touch_all(struct mr_region r)
+static inline unsigned mr_test_sigbus_touch(struct mr_region r)
 {
     unsigned s = 0;
     for (size_t i = 0; i < r.len; i += 64)
@@ -74,13 +74,14 @@ static inline unsigned touch_all(struct mr_region r)
 /* Map a new file of npages pages into *m in the given mode, touch every
  * page, and let another process cut the file to keep bytes. The file's
  * path. */
-static inline const char *map_truncated(struct mr_map *m, const char *name, size_t npages,
-                                        enum mr_map_mode mode, off_t keep)
+static inline const char *mr_test_sigbus_map_truncated(struct mr_map *m, const char *name,
+                                                       size_t npages, enum mr_map_mode mode,
+                                                       off_t keep)
 {
-    const char *p = make_file(name, npages);
+    const char *p = mr_test_sigbus_file(name, npages);
     ASSERT_OK(mr_map_open(m, p, mode, 0));
-    touch_all(m->region);
-    truncate_elsewhere(p, keep);
+    mr_test_sigbus_touch(m->region);
+    mr_test_sigbus_truncate(p, keep);
     return p;
 }
 

@@ -25,11 +25,5 @@ static inline bool mr_test_sock_ipv6(void)
     return rc == 0;
 }
 
-/* ---- old names, until every test uses the new ones (the sweep removes this) */
-#define start_child mr_test_start
-#define wait_child mr_test_wait
-#define ipv6_loopback_works mr_test_sock_ipv6
-#define REG(arr) MR_REGION_OF_ARRAY(arr)
-/* ---- end of old names */
 
 #endif

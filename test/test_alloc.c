@@ -182,8 +182,7 @@ static void test_zeroed(enum kind k)
     open_subject(k, &s);
     for (int round = 0; round < 3; round++) {
         ASSERT_OK(mr_alloc_zeroed(s.a, 300, 16, &r));
-        for (size_t i = 0; i < r.len; i++)
-            ASSERT_EQ(((unsigned char *)r.ptr)[i], 0);
+        ASSERT_ALL_BYTES(r.ptr, r.len, 0);
         mr_region_fill(r, 0xa5);
         mr_free(s.a, r);
     }

@@ -7,12 +7,6 @@
 /* ---- arrays: init ---------------------------------------------------------------- */
 
 static void set_sentinel(struct mr_array *a) { memset(a, 0x5c, sizeof *a); }
-static bool is_sentinel(const struct mr_array *a)
-{
-    struct mr_array s;
-    set_sentinel(&s);
-    return memcmp(a, &s, sizeof s) == 0;
-}
 
 static void test_array_init(void)
 {
@@ -37,7 +31,7 @@ static void test_array_init(void)
     ASSERT_EQ(a.region.len, (size_t)39);
     set_sentinel(&a);
     ASSERT_ERR(mr_array_init(&a, r, MR_TYPE_F32, MR_ORDER_HOST, 5, 9), -ERANGE);
-    ASSERT_TRUE(is_sentinel(&a));
+    ASSERT_ALL_BYTES(&a, sizeof a, 0x5c);
 
     /* MR_ARRAY_FIT: as many as fit. */
     ASSERT_OK(mr_array_init(&a, r, MR_TYPE_U64, MR_ORDER_LE, 0, MR_ARRAY_FIT));
@@ -66,7 +60,7 @@ static void test_array_init(void)
     ASSERT_ERR(mr_array_init(&a, r, MR_TYPE_U32, MR_ORDER_LE, SIZE_MAX, 2), -ERANGE);
     ASSERT_ERR(mr_array_init(&a, r, MR_TYPE_U64, MR_ORDER_LE, SIZE_MAX / 2, 3), -ERANGE);
     ASSERT_ERR(mr_array_init(&a, mr_region_make(NULL, 0), MR_TYPE_U8, MR_ORDER_HOST, 0, 1), -ERANGE);
-    ASSERT_TRUE(is_sentinel(&a));
+    ASSERT_ALL_BYTES(&a, sizeof a, 0x5c);
 
     /* A huge stride with one element is fine: only the element must fit. */
     ASSERT_OK(mr_array_init(&a, r, MR_TYPE_U32, MR_ORDER_LE, SIZE_MAX, 1));
@@ -86,10 +80,10 @@ static void test_array_get_set(void)
 
     /* Every type and order: what set writes, get reads, and the bytes are
      * those the sap layer writes. */
-    for (size_t ti = 0; ti < COUNT(scalar_types); ti++) {
-        enum mr_type t = scalar_types[ti];
-        for (size_t oi = 0; oi < COUNT(orders); oi++) {
-            ASSERT_OK(mr_array_init(&a, r, t, orders[oi], 9, 7));
+    for (size_t ti = 0; ti < MR_TEST_COUNT(mr_test_value_types); ti++) {
+        enum mr_type t = mr_test_value_types[ti];
+        for (size_t oi = 0; oi < MR_TEST_COUNT(mr_test_value_orders); oi++) {
+            ASSERT_OK(mr_array_init(&a, r, t, mr_test_value_orders[oi], 9, 7));
             for (size_t k = 0; k < 7; k++)
                 ASSERT_OK(mr_array_set_u64(&a, k, 100 + k));
             for (size_t k = 0; k < 7; k++) {
@@ -99,7 +93,7 @@ static void test_array_get_set(void)
                 ASSERT_EQ(i, (int64_t)(100 + k));
                 ASSERT_OK(mr_array_get_f64(&a, k, &d));
                 ASSERT_FEQ(d, 100.0 + (double)k);
-                union mr_value v = sap_read(buf + 9 * k, t, a.order);
+                union mr_value v = mr_test_value_sap_read(buf + 9 * k, t, a.order);
                 if (t == MR_TYPE_F32 || t == MR_TYPE_F64)
                     ASSERT_FEQ(v.f, 100.0 + (double)k);
                 else
@@ -156,7 +150,7 @@ static void test_array_get_set(void)
         { -INFINITY, false, false, 0, 0 },
         { NAN, false, false, 0, 0 },
     };
-    for (size_t k = 0; k < COUNT(conv); k++) {
+    for (size_t k = 0; k < MR_TEST_COUNT(conv); k++) {
         ASSERT_OK(mr_array_set_f64(&a, 2, conv[k].v));
         u = 42;
         i = 42;
@@ -303,7 +297,7 @@ static void test_array_sub(void)
     ASSERT_ERR(mr_array_sub(&a, 5, 6, &s2), -ERANGE);
     ASSERT_ERR(mr_array_sub(&a, 5, SIZE_MAX, &s2), -ERANGE);
     ASSERT_ERR(mr_array_sub(&a, SIZE_MAX, 2, &s2), -ERANGE);
-    ASSERT_TRUE(is_sentinel(&s2));
+    ASSERT_ALL_BYTES(&s2, sizeof s2, 0x5c);
     /* Read-only carries over. */
     ASSERT_OK(mr_array_init(&a, mr_region_make_ro(buf, sizeof buf), MR_TYPE_U8, MR_ORDER_HOST, 0, 30));
     ASSERT_OK(mr_array_sub(&a, 1, 2, &s));
@@ -373,17 +367,17 @@ static void test_array_copy(void)
     } host, back;
     size_t strides[] = { 0, 8, 11 };
 
-    for (size_t ti = 0; ti < COUNT(scalar_types); ti++) {
-        enum mr_type t = scalar_types[ti];
+    for (size_t ti = 0; ti < MR_TEST_COUNT(mr_test_value_types); ti++) {
+        enum mr_type t = mr_test_value_types[ti];
         size_t size = mr_type_size(t);
-        for (size_t oi = 0; oi < COUNT(orders); oi++) {
-            for (size_t si = 0; si < COUNT(strides); si++) {
+        for (size_t oi = 0; oi < MR_TEST_COUNT(mr_test_value_orders); oi++) {
+            for (size_t si = 0; si < MR_TEST_COUNT(strides); si++) {
                 struct mr_array a;
                 for (size_t k = 0; k < sizeof buf; k++)
-                    buf[k] = (unsigned char)mr_test_rng(&rng_state);
+                    buf[k] = (unsigned char)mr_test_rand(&mr_test_value_rng);
                 /* Floats: finite values, so that comparisons are exact. */
                 for (size_t k = 0; k < N * 8; k += 8) {
-                    uint64_t x = mr_test_rng(&rng_state);
+                    uint64_t x = mr_test_rand(&mr_test_value_rng);
                     if (t == MR_TYPE_F32)
                         x &= ~((1ull << 62) | (1ull << 30)); /* exponents below all-ones */
                     if (t == MR_TYPE_F64)
@@ -392,8 +386,8 @@ static void test_array_copy(void)
                 }
                 if (strides[si] && strides[si] < size)
                     continue;
-                ASSERT_OK(mr_array_init(&a, mr_region_make(buf + 1, sizeof buf - 1), t, orders[oi],
-                                        strides[si], N));
+                ASSERT_OK(mr_array_init(&a, mr_region_make(buf + 1, sizeof buf - 1), t,
+                                        mr_test_value_orders[oi], strides[si], N));
                 memcpy(before, buf, sizeof buf);
 
                 /* In, then compare element-wise and copy back out. */
@@ -427,7 +421,7 @@ static void test_array_copy(void)
                 /* Read-only refuses, even a copy of nothing. */
                 struct mr_array ro;
                 ASSERT_OK(mr_array_init(&ro, mr_region_make_ro(buf + 1, sizeof buf - 1), t,
-                                        orders[oi], strides[si], N));
+                                        mr_test_value_orders[oi], strides[si], N));
                 ASSERT_ERR(mr_array_copy_in(&ro, 0, host.b, N), -EACCES);
                 ASSERT_ERR(mr_array_copy_in(&ro, 0, host.b, 0), -EACCES);
                 ASSERT_EQ(mr_array_copy_out(&ro, 0, back.b, N), (ssize_t)N);

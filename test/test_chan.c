@@ -16,7 +16,7 @@
 static void test_basic(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, CAP);
+    mr_test_chan_pair(&p, &c, CAP);
     ASSERT_EQ(mr_chan_capacity(&p), CAP);
     ASSERT_EQ(mr_chan_max_msg(&p), CAP - 16);
     ASSERT_EQ(mr_chan_max_msg(&c), CAP - 16);
@@ -79,7 +79,7 @@ static void test_basic(void)
 static void test_sizes(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     size_t max = mr_chan_max_msg(&p);
     ASSERT_EQ(max, 4080u);
     static unsigned char buf[4096];
@@ -88,18 +88,18 @@ static void test_sizes(void)
         struct mr_region r, m;
         ASSERT_OK(mr_chan_reserve(&p, len, 0, &r));
         ASSERT_EQ(r.len, len);
-        ct_fill(r.ptr, len, len);
+        mr_test_chan_fill(r.ptr, len, len);
         ASSERT_OK(mr_chan_commit(&p, len));
         ASSERT_OK(mr_chan_peek(&c, 0, &m));
         ASSERT_EQ(m.len, len);
-        ASSERT_TRUE(ct_check(m.ptr, len, len));
+        ASSERT_TRUE(mr_test_chan_check(m.ptr, len, len));
         ASSERT_OK(mr_chan_release(&c));
 
-        ct_fill(buf, len, len + 1);
+        mr_test_chan_fill(buf, len, len + 1);
         ASSERT_EQ(mr_chan_send(&p, mr_region_make(buf, len), 0), (ssize_t)len);
         memset(buf, 0, sizeof buf);
         ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(buf), 0), (ssize_t)len);
-        ASSERT_TRUE(ct_check(buf, len, len + 1));
+        ASSERT_TRUE(mr_test_chan_check(buf, len, len + 1));
         if (len == max)
             break;
     }
@@ -119,7 +119,7 @@ static void test_sizes(void)
 static void test_stale_payload(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     static uint32_t fake[(4096 - 16) / 4];
     for (size_t i = 0; i < sizeof fake / sizeof fake[0]; i++)
         fake[i] = i % 2 == 0 ? 8 : 1;
@@ -145,13 +145,13 @@ static void test_stale_payload(void)
 static void test_wrap(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     uint64_t rnd = 1, sent = 0, got = 0, bytes = 0;
-    uint64_t total = chan_test_scale(300000);
+    uint64_t total = mr_test_scale(300000);
     /* The consumer replays the producer's lengths from the same seed. */
     uint64_t plens = 7, clens = 7;
-    size_t pend = (size_t)(ct_rand(&plens) % 700);
-    size_t next_len = (size_t)(ct_rand(&clens) % 700);
+    size_t pend = (size_t)(mr_test_rand(&plens) % 700);
+    size_t next_len = (size_t)(mr_test_rand(&clens) % 700);
     while (got < total) {
         for (;;) {
             struct mr_region r;
@@ -161,22 +161,22 @@ static void test_wrap(void)
             if (rc == -EAGAIN)
                 break;
             ASSERT_OK(rc);
-            ct_fill(r.ptr, pend, sent);
+            mr_test_chan_fill(r.ptr, pend, sent);
             ASSERT_OK(mr_chan_commit(&p, pend));
             bytes += pend;
             sent++;
-            pend = (size_t)(ct_rand(&plens) % 700);
+            pend = (size_t)(mr_test_rand(&plens) % 700);
         }
-        uint64_t k = ct_rand(&rnd) % 8 + 1;
+        uint64_t k = mr_test_rand(&rnd) % 8 + 1;
         for (uint64_t i = 0; i < k && got < sent; i++) {
             struct mr_region m;
             ASSERT_OK(mr_chan_try_peek(&c, &m));
-            if (m.len != next_len || !ct_check(m.ptr, m.len, got))
+            if (m.len != next_len || !mr_test_chan_check(m.ptr, m.len, got))
                 mr_test_fail(__FILE__, __LINE__, "message %llu: wrong (len %zu, want %zu)",
                              (unsigned long long)got, m.len, next_len);
             ASSERT_OK(mr_chan_release(&c));
             got++;
-            next_len = (size_t)(ct_rand(&clens) % 700);
+            next_len = (size_t)(mr_test_rand(&clens) % 700);
         }
     }
     ASSERT_ERR(mr_chan_try_peek(&c, &(struct mr_region){ 0 }), -EAGAIN);
@@ -196,7 +196,7 @@ static void test_wrap(void)
 static void test_full_and_empty(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     struct mr_region r, m;
     /* 4096 bytes hold 63 records of 56 + 8 bytes and one of 48 + 8, and
      * the next record's commit word. */
@@ -259,23 +259,23 @@ static void test_full_and_empty(void)
 static void test_wakes(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
-    unsigned char *h = chan_test_map_header(&p);
+    mr_test_chan_pair(&p, &c, 4096);
+    unsigned char *h = mr_test_chan_map_header(&p);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("a", 1), 0), 1);
-    ct_set32(h, CT_CONS_WAIT, 1);
+    mr_test_chan_set32(h, MR_TEST_CHAN_CONS_WAIT, 1);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("b", 1), 0), 1);
-    ASSERT_EQ(ct_get32(h, CT_CONS_WAIT), 0u);
+    ASSERT_EQ(mr_test_chan_get32(h, MR_TEST_CHAN_CONS_WAIT), 0u);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("c", 1), 0), 1);
     struct mr_chan_stats s;
     mr_chan_stats(&p, &s);
     ASSERT_EQ(s.wakes, 1u);
-    ct_set32(h, CT_PROD_WAIT, 7);
+    mr_test_chan_set32(h, MR_TEST_CHAN_PROD_WAIT, 7);
     char b[1];
     ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(b), 0), 1);
-    ASSERT_EQ(ct_get32(h, CT_PROD_WAIT), 0u);
+    ASSERT_EQ(mr_test_chan_get32(h, MR_TEST_CHAN_PROD_WAIT), 0u);
     mr_chan_stats(&c, &s);
     ASSERT_EQ(s.wakes, 1u);
-    chan_test_unmap_header(h);
+    mr_test_chan_unmap_header(h);
     ASSERT_OK(mr_chan_close(&p));
     ASSERT_OK(mr_chan_close(&c));
 }
@@ -308,7 +308,7 @@ static void test_misuse(void)
     ASSERT_ERR(mr_chan_create(&p, 4096, MR_CHAN_PRODUCER, 0x10), -EINVAL);
     ASSERT_ERR(mr_chan_fd(&p), -EBADF);
 
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     /* The wrong role. */
     ASSERT_ERR(mr_chan_peek(&p, 0, &m), -EBADF);
     ASSERT_ERR(mr_chan_reserve(&c, 1, 0, &r), -EBADF);
@@ -407,7 +407,7 @@ static void test_closed_ends(void)
     expect_closed(&x);
 
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     int fd = fcntl(mr_chan_fd(&p), F_DUPFD_CLOEXEC, 0);
     ASSERT_GE(fd, 0);
     ASSERT_ERR(mr_chan_attach_fd(&x, fd, 0, MR_CHAN_CONSUMER, 0), -EBUSY); /* mapped, then refused */
@@ -429,11 +429,11 @@ static void test_closed_ends(void)
 static void test_close(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     for (uint64_t i = 0; i < 3; i++) {
         struct mr_region r;
         ASSERT_OK(mr_chan_reserve(&p, 16, 0, &r));
-        ct_fill(r.ptr, 16, i);
+        mr_test_chan_fill(r.ptr, 16, i);
         ASSERT_OK(mr_chan_commit(&p, 16));
     }
     ASSERT_OK(mr_chan_check_peer(&c));
@@ -442,7 +442,7 @@ static void test_close(void)
     for (uint64_t i = 0; i < 3; i++) {
         struct mr_region m;
         ASSERT_OK(mr_chan_peek(&c, i == 0 ? 0 : -1, &m));
-        ASSERT_TRUE(ct_check(m.ptr, m.len, i));
+        ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, i));
         ASSERT_OK(mr_chan_release(&c));
     }
     struct mr_region m;
@@ -451,7 +451,7 @@ static void test_close(void)
     ASSERT_ERR(mr_chan_peek(&c, 100, &m), -EPIPE);
     ASSERT_OK(mr_chan_close(&c));
 
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("x", 1), 0), 1);
     ASSERT_OK(mr_chan_close(&c));
     struct mr_region r;
@@ -471,7 +471,7 @@ static int forge(size_t cap, uint64_t size, bool seal, void (*poke)(unsigned cha
     struct mr_chan p = MR_CHAN_INIT;
     ASSERT_OK(mr_chan_create(&p, cap, MR_CHAN_CONSUMER, 0));
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    unsigned char *src = chan_test_map_header(&p);
+    unsigned char *src = mr_test_chan_map_header(&p);
     int fd = (int)syscall(SYS_memfd_create, "forge", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     ASSERT_GE(fd, 0);
     ASSERT_EQ(ftruncate(fd, (off_t)size), 0);
@@ -483,20 +483,21 @@ static int forge(size_t cap, uint64_t size, bool seal, void (*poke)(unsigned cha
             poke(dst);
         munmap(dst, page);
     }
-    chan_test_unmap_header(src);
+    mr_test_chan_unmap_header(src);
     ASSERT_OK(mr_chan_close(&p));
     if (seal)
         ASSERT_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
     return fd;
 }
 
-static void poke_magic(unsigned char *h) { h[CT_MAGIC] ^= 1; }
-static void poke_zero_magic(unsigned char *h) { ct_set64(h, CT_MAGIC, 0); }
-static void poke_version(unsigned char *h) { ct_set32(h, CT_VERSION, 1); } /* the format before commit words */
-static void poke_hdr_size(unsigned char *h) { ct_set32(h, CT_HDR_SIZE, 8192); }
-static void poke_capacity(unsigned char *h) { ct_set64(h, CT_CAPACITY, 8192); }
-static void poke_roles(unsigned char *h) { ct_set32(h, CT_ROLES, 0x10 | 2); }
-static void poke_head(unsigned char *h) { ct_set64(h, CT_HEAD, 64); }
+static void poke_magic(unsigned char *h) { h[MR_TEST_CHAN_MAGIC] ^= 1; }
+static void poke_zero_magic(unsigned char *h) { mr_test_chan_set64(h, MR_TEST_CHAN_MAGIC, 0); }
+/* The format before commit words. */
+static void poke_version(unsigned char *h) { mr_test_chan_set32(h, MR_TEST_CHAN_VERSION, 1); }
+static void poke_hdr_size(unsigned char *h) { mr_test_chan_set32(h, MR_TEST_CHAN_HDR_SIZE, 8192); }
+static void poke_capacity(unsigned char *h) { mr_test_chan_set64(h, MR_TEST_CHAN_CAPACITY, 8192); }
+static void poke_roles(unsigned char *h) { mr_test_chan_set32(h, MR_TEST_CHAN_ROLES, 0x10 | 2); }
+static void poke_head(unsigned char *h) { mr_test_chan_set64(h, MR_TEST_CHAN_HEAD, 64); }
 
 /* Attach as a producer must fail with want; fd is still open afterwards
  * (the caller's), then closed here. */
@@ -596,28 +597,28 @@ static void test_attach_checks(void)
 static void test_modes(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair_flags(&p, &c, 4096, MR_CHAN_FENCED);
-    unsigned char *h = chan_test_map_header(&p);
-    ASSERT_EQ(ct_get32(h, CT_MODE), 1u);
-    chan_test_unmap_header(h);
+    mr_test_chan_pair_flags(&p, &c, 4096, MR_CHAN_FENCED);
+    unsigned char *h = mr_test_chan_map_header(&p);
+    ASSERT_EQ(mr_test_chan_get32(h, MR_TEST_CHAN_MODE), 1u);
+    mr_test_chan_unmap_header(h);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("f", 1), 0), 1);
     char b[4];
     ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(b), 0), 1);
     ASSERT_OK(mr_chan_close(&p));
     ASSERT_OK(mr_chan_close(&c));
 
-    chan_test_pair(&p, &c, 4096);
-    h = chan_test_map_header(&p);
-    uint32_t mode = ct_get32(h, CT_MODE);
-    chan_test_unmap_header(h);
+    mr_test_chan_pair(&p, &c, 4096);
+    h = mr_test_chan_map_header(&p);
+    uint32_t mode = mr_test_chan_get32(h, MR_TEST_CHAN_MODE);
+    mr_test_chan_unmap_header(h);
     ASSERT_OK(mr_chan_close(&c));
 
     ASSERT_OK(mr_chan_close(&p));
     mr__chan_no_membarrier(true);
     ASSERT_OK(mr_chan_create(&p, 4096, MR_CHAN_CONSUMER, 0)); /* fenced: no membarrier */
-    h = chan_test_map_header(&p);
-    ASSERT_EQ(ct_get32(h, CT_MODE), 1u);
-    chan_test_unmap_header(h);
+    h = mr_test_chan_map_header(&p);
+    ASSERT_EQ(mr_test_chan_get32(h, MR_TEST_CHAN_MODE), 1u);
+    mr_test_chan_unmap_header(h);
     int fd = fcntl(mr_chan_fd(&p), F_DUPFD_CLOEXEC, 0);
     ASSERT_OK(mr_chan_attach_fd(&c, fd, 0, MR_CHAN_PRODUCER, 0));
     ASSERT_OK(mr_chan_close(&c));
@@ -791,7 +792,7 @@ static void test_death_under_signals(void)
     struct mr_sock a = MR_SOCK_INIT, b = MR_SOCK_INIT;
     ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     ASSERT_OK(mr_chan_share(&p, &a));
     struct mr_region r;
     while (mr_chan_try_reserve(&p, 100, &r) == 0)
@@ -825,7 +826,7 @@ static void test_death_under_signals(void)
 static void test_watch_pid(void)
 {
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, 4096);
+    mr_test_chan_pair(&p, &c, 4096);
     int rc = mr_chan_watch_pid(&p, getpid());
     if (rc == -ENOSYS) {
         mr_test_skip_case("test_watch_pid", "no pidfd_open here (needs Linux 5.3+)");
@@ -836,9 +837,7 @@ static void test_watch_pid(void)
     ASSERT_OK(rc);
     int pfd[2];
     ASSERT_EQ(pipe2(pfd, O_CLOEXEC), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         char x;
         close(pfd[1]);
@@ -858,8 +857,7 @@ static void test_watch_pid(void)
     ASSERT_ERR(mr_chan_reserve(&p, 100, -1, &r), -EPIPE);
     ASSERT_LT(mr_test_now_ms() - t0, 2000);
     ASSERT_ERR(mr_chan_check_peer(&p), -EPIPE);
-    int status;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     ASSERT_OK(mr_chan_close(&p));
     ASSERT_OK(mr_chan_close(&c));
 }

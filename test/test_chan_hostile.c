@@ -67,7 +67,7 @@ static void test_guards(void)
         return;
     }
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    chan_test_pair(&p, &c, CAP);
+    mr_test_chan_pair(&p, &c, CAP);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("x", 1), 0), 1);
     struct mr_region m;
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
@@ -121,17 +121,17 @@ static void assert_producer_broken(struct mr_chan *p)
  * them consumed, and a scribbler. */
 static struct scribbler setup(struct mr_chan *p, struct mr_chan *c, int n, int read)
 {
-    chan_test_pair(p, c, CAP);
+    mr_test_chan_pair(p, c, CAP);
     for (int i = 0; i < n; i++) {
         struct mr_region r;
         ASSERT_OK(mr_chan_reserve(p, 16, 0, &r));
-        ct_fill(r.ptr, 16, (uint64_t)i);
+        mr_test_chan_fill(r.ptr, 16, (uint64_t)i);
         ASSERT_OK(mr_chan_commit(p, 16));
     }
     for (int i = 0; i < read; i++) {
         struct mr_region m;
         ASSERT_OK(mr_chan_peek(c, 0, &m));
-        ASSERT_TRUE(ct_check(m.ptr, m.len, (uint64_t)i));
+        ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, (uint64_t)i));
         ASSERT_OK(mr_chan_release(c));
     }
     return scribble_open(p);
@@ -152,11 +152,11 @@ static void test_head_ignored(void)
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
         struct mr_chan p, c;
         struct scribbler s = setup(&p, &c, 2, 1);
-        ASSERT_EQ(ct_get64(s.h, CT_HEAD), 48u);
-        ct_set64(s.h, CT_HEAD, heads[i]);
+        ASSERT_EQ(mr_test_chan_get64(s.h, MR_TEST_CHAN_HEAD), 48u);
+        mr_test_chan_set64(s.h, MR_TEST_CHAN_HEAD, heads[i]);
         struct mr_region m;
         ASSERT_OK(mr_chan_peek(&c, 0, &m));
-        ASSERT_TRUE(ct_check(m.ptr, m.len, 1));
+        ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, 1));
         ASSERT_OK(mr_chan_release(&c));
         ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
         ASSERT_OK(mr_chan_check_peer(&c));
@@ -176,14 +176,14 @@ static void test_bad_lengths(void)
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
         struct mr_chan p, c;
         struct scribbler s = setup(&p, &c, 1, 0);
-        ct_set32(s.ring, 0, lens[i]);
+        mr_test_chan_set32(s.ring, 0, lens[i]);
         assert_consumer_broken(&c);
         teardown(&p, &c, &s);
     }
     /* The length of a later record, after the consumer read earlier ones. */
     struct mr_chan p, c;
     struct scribbler s = setup(&p, &c, 3, 1);
-    ct_set32(s.ring, 48, (uint32_t)CAP);
+    mr_test_chan_set32(s.ring, 48, (uint32_t)CAP);
     struct mr_region m;
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
     ASSERT_OK(mr_chan_release(&c));
@@ -200,17 +200,17 @@ static void test_bad_commit_word(void)
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         struct mr_chan p, c;
         struct scribbler s = setup(&p, &c, 1, 0);
-        ct_set32(s.ring, 4, words[i]);
+        mr_test_chan_set32(s.ring, 4, words[i]);
         assert_consumer_broken(&c);
         teardown(&p, &c, &s);
 
         s = setup(&p, &c, 0, 0);
-        ct_set32(s.ring, 4, words[i]); /* nothing committed yet */
+        mr_test_chan_set32(s.ring, 4, words[i]); /* nothing committed yet */
         assert_consumer_broken(&c);
         teardown(&p, &c, &s);
 
         s = setup(&p, &c, 3, 1);
-        ct_set32(s.ring, 52, words[i]);
+        mr_test_chan_set32(s.ring, 52, words[i]);
         struct mr_region m;
         ASSERT_OK(mr_chan_peek(&c, 0, &m));
         ASSERT_OK(mr_chan_release(&c));
@@ -219,13 +219,13 @@ static void test_bad_commit_word(void)
     }
     struct mr_chan p, c;
     struct scribbler s = setup(&p, &c, 2, 1);
-    ct_set32(s.ring, 28, 0);
+    mr_test_chan_set32(s.ring, 28, 0);
     struct mr_region m;
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
     ASSERT_ERR(mr_chan_peek(&c, 20, &m), -ETIMEDOUT);
-    ct_set32(s.ring, 28, 1);
+    mr_test_chan_set32(s.ring, 28, 1);
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
-    ASSERT_TRUE(ct_check(m.ptr, m.len, 1));
+    ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, 1));
     ASSERT_OK(mr_chan_release(&c));
     teardown(&p, &c, &s);
 }
@@ -235,7 +235,8 @@ static void test_bad_commit_word(void)
  * mr_chan_check_peer. */
 static void test_header_fields(void)
 {
-    static const size_t offs[] = { CT_MAGIC, CT_VERSION, CT_HDR_SIZE, CT_CAPACITY, CT_MODE };
+    static const size_t offs[] = { MR_TEST_CHAN_MAGIC, MR_TEST_CHAN_VERSION, MR_TEST_CHAN_HDR_SIZE,
+                                   MR_TEST_CHAN_CAPACITY, MR_TEST_CHAN_MODE };
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
         struct mr_chan p, c;
         struct scribbler s = setup(&p, &c, 1, 1);
@@ -278,13 +279,13 @@ static void test_broken_pending(void)
     struct scribbler s = setup(&p, &c, 1, 0);
     struct mr_region r, m;
     ASSERT_OK(mr_chan_reserve(&p, 16, 0, &r));
-    ct_fill(r.ptr, 16, 1);
-    s.h[CT_MAGIC] ^= 0x40;
+    mr_test_chan_fill(r.ptr, 16, 1);
+    s.h[MR_TEST_CHAN_MAGIC] ^= 0x40;
     ASSERT_ERR(mr_chan_check_peer(&p), -EPROTO);
     ASSERT_ERR(mr_chan_commit(&p, 16), -EPROTO);
-    s.h[CT_MAGIC] ^= 0x40; /* the consumer's view is intact again */
+    s.h[MR_TEST_CHAN_MAGIC] ^= 0x40; /* the consumer's view is intact again */
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
-    ASSERT_TRUE(ct_check(m.ptr, m.len, 0));
+    ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, 0));
     ASSERT_OK(mr_chan_release(&c));
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN); /* message 1 was never published */
     assert_producer_broken(&p);
@@ -292,11 +293,11 @@ static void test_broken_pending(void)
 
     s = setup(&p, &c, 2, 0);
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
-    s.h[CT_MAGIC] ^= 0x40;
+    s.h[MR_TEST_CHAN_MAGIC] ^= 0x40;
     ASSERT_ERR(mr_chan_check_peer(&c), -EPROTO);
-    uint64_t tail = ct_get64(s.h, CT_TAIL);
+    uint64_t tail = mr_test_chan_get64(s.h, MR_TEST_CHAN_TAIL);
     ASSERT_ERR(mr_chan_release(&c), -EPROTO);
-    ASSERT_EQ(ct_get64(s.h, CT_TAIL), tail);
+    ASSERT_EQ(mr_test_chan_get64(s.h, MR_TEST_CHAN_TAIL), tail);
     assert_consumer_broken(&c);
     teardown(&p, &c, &s);
 }
@@ -311,12 +312,12 @@ static void test_recv_too_short(void)
     struct mr_region m;
     ASSERT_ERR(mr_chan_recv(&c, MR_REGION_OF_ARRAY(small), 0), -EMSGSIZE);
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
-    ASSERT_TRUE(ct_check(m.ptr, m.len, 0));
+    ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, 0));
     ASSERT_ERR(mr_chan_recv(&c, MR_REGION_OF_ARRAY(small), 0), -EMSGSIZE);
     ASSERT_OK(mr_chan_release(&c));
     ASSERT_ERR(mr_chan_recv(&c, MR_REGION_OF_ARRAY(small), 0), -EMSGSIZE);
     ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(big), 0), 16);
-    ASSERT_TRUE(ct_check(big, 16, 1));
+    ASSERT_TRUE(mr_test_chan_check(big, 16, 1));
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
     teardown(&p, &c, &s);
 }
@@ -330,9 +331,9 @@ static void test_forged_but_valid(void)
 {
     struct mr_chan p, c;
     struct scribbler s = setup(&p, &c, 1, 1); /* consumer at 24 */
-    ct_set32(s.ring, 24, (uint32_t)(CAP - 16));
-    ct_set32(s.ring, 28, 1);
-    ct_set32(s.ring, 20, 0); /* the word after it, at 24 + CAP - 8 + 4 */
+    mr_test_chan_set32(s.ring, 24, (uint32_t)(CAP - 16));
+    mr_test_chan_set32(s.ring, 28, 1);
+    mr_test_chan_set32(s.ring, 20, 0); /* the word after it, at 24 + CAP - 8 + 4 */
     struct mr_region m;
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
     ASSERT_EQ(m.len, CAP - 16);
@@ -352,16 +353,16 @@ static void test_harmless_words(void)
 {
     struct mr_chan p, c;
     struct scribbler s = setup(&p, &c, 1, 0);
-    ct_set32(s.h, CT_CONS_WAIT, 0xdeadbeef);
-    ct_set32(s.h, CT_PROD_WAIT, 0xdeadbeef);
+    mr_test_chan_set32(s.h, MR_TEST_CHAN_CONS_WAIT, 0xdeadbeef);
+    mr_test_chan_set32(s.h, MR_TEST_CHAN_PROD_WAIT, 0xdeadbeef);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("y", 1), 0), 1);
     char b[32];
     ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(b), 0), 16);
     ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(b), 0), 1);
-    ct_set32(s.h, CT_CONS_CLOSED, 0x1234);
+    mr_test_chan_set32(s.h, MR_TEST_CHAN_CONS_CLOSED, 0x1234);
     struct mr_region r;
     ASSERT_ERR(mr_chan_reserve(&p, 1, -1, &r), -EPIPE);
-    ct_set32(s.h, CT_PROD_CLOSED, 7);
+    mr_test_chan_set32(s.h, MR_TEST_CHAN_PROD_CLOSED, 7);
     ASSERT_ERR(mr_chan_peek(&c, -1, &r), -EPIPE);
     teardown(&p, &c, &s);
 }
@@ -384,7 +385,7 @@ static void test_tail(void)
     struct mr_chan p, c;
     struct scribbler s = setup(&p, &c, 0, 0);
     ASSERT_ERR(fill(&p), -EAGAIN);
-    ct_set64(s.h, CT_TAIL, ct_get64(s.h, CT_HEAD) + 8);
+    mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, mr_test_chan_get64(s.h, MR_TEST_CHAN_HEAD) + 8);
     ASSERT_ERR(fill(&p), -EPROTO);
     assert_producer_broken(&p);
     teardown(&p, &c, &s);
@@ -398,7 +399,7 @@ static void test_tail(void)
         ASSERT_OK(mr_chan_release(&c));
     }
     ASSERT_ERR(fill(&p), -EAGAIN); /* it loaded tail = 144 */
-    ct_set64(s.h, CT_TAIL, 96);
+    mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, 96);
     ASSERT_ERR(fill(&p), -EPROTO);
     assert_producer_broken(&p);
     teardown(&p, &c, &s);
@@ -406,14 +407,14 @@ static void test_tail(void)
     /* Misaligned. */
     s = setup(&p, &c, 0, 0);
     ASSERT_ERR(fill(&p), -EAGAIN);
-    ct_set64(s.h, CT_TAIL, 4);
+    mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, 4);
     ASSERT_ERR(fill(&p), -EPROTO);
     teardown(&p, &c, &s);
 
     /* Wildly far behind (head - tail > capacity). */
     s = setup(&p, &c, 0, 0);
     ASSERT_ERR(fill(&p), -EAGAIN);
-    ct_set64(s.h, CT_TAIL, UINT64_MAX - 7);
+    mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, UINT64_MAX - 7);
     ASSERT_ERR(fill(&p), -EPROTO);
     teardown(&p, &c, &s);
 }
@@ -433,7 +434,7 @@ static void check_region(const struct mr_chan *c, struct mr_region m)
 
 static uint64_t scribble_value(uint64_t *rnd, uint64_t was)
 {
-    uint64_t r = ct_rand(rnd);
+    uint64_t r = mr_test_rand(rnd);
     switch (r % 6) {
     case 0: return was + 8 * ((r >> 8) % 8);
     case 1: return was - 8 * ((r >> 8) % 8);
@@ -447,14 +448,14 @@ static uint64_t scribble_value(uint64_t *rnd, uint64_t was)
 static void test_random(void)
 {
     uint64_t rnd = 12345;
-    uint64_t rounds = chan_test_scale(3000);
+    uint64_t rounds = mr_test_scale(3000);
     uint64_t eproto = 0, ok = 0;
     for (uint64_t round = 0; round < rounds; round++) {
         struct mr_chan p, c;
-        chan_test_pair(&p, &c, CAP);
+        mr_test_chan_pair(&p, &c, CAP);
         struct scribbler s = scribble_open(&p);
         for (int step = 0; step < 40; step++) {
-            uint64_t r = ct_rand(&rnd);
+            uint64_t r = mr_test_rand(&rnd);
             struct mr_region reg;
             char buf[CAP];
             int rc;
@@ -482,17 +483,19 @@ static void test_random(void)
             }
             case 5: { /* scribble on a record header, somewhere in the ring */
                 size_t off = (size_t)((r >> 8) % (CAP / 8)) * 8 + ((r >> 20) & 1) * 4;
-                ct_set32(s.ring, off, (uint32_t)scribble_value(&rnd, ct_get32(s.ring, off)));
+                mr_test_chan_set32(s.ring, off,
+                                   (uint32_t)scribble_value(&rnd, mr_test_chan_get32(s.ring, off)));
                 break;
             }
             case 6: { /* scribble on an index (the consumer ignores the head) */
-                size_t off = (r >> 8) & 1 ? CT_HEAD : CT_TAIL;
-                ct_set64(s.h, off, scribble_value(&rnd, ct_get64(s.h, off)));
+                size_t off = (r >> 8) & 1 ? MR_TEST_CHAN_HEAD : MR_TEST_CHAN_TAIL;
+                mr_test_chan_set64(s.h, off, scribble_value(&rnd, mr_test_chan_get64(s.h, off)));
                 break;
             }
             default: { /* scribble on any word of the header's first lines */
                 size_t off = (size_t)((r >> 8) % 136) * 4;
-                ct_set32(s.h, off, (uint32_t)scribble_value(&rnd, ct_get32(s.h, off)));
+                mr_test_chan_set32(s.h, off,
+                                   (uint32_t)scribble_value(&rnd, mr_test_chan_get32(s.h, off)));
                 break;
             }
             }

@@ -12,17 +12,6 @@
 #define CAP ((size_t)1 << 16)
 #define DEATH_LIMIT_MS 2000
 
-static size_t draw_len(uint64_t *st)
-{
-    uint64_t r = ct_rand(st);
-    unsigned pick = (unsigned)(r % 100);
-    if (pick < 75)
-        return (size_t)((r >> 8) % 65);
-    if (pick < 99)
-        return (size_t)((r >> 8) % 1024);
-    return (size_t)((r >> 8) % 16384);
-}
-
 /* Where a stream is: the length generator's state and the next sequence
  * number. Both sides start from the same seed. */
 struct pos {
@@ -37,10 +26,10 @@ static int produce(struct mr_chan *p, uint64_t n, struct pos *at)
     static unsigned char buf[16384];
     for (uint64_t k = 0; n == 0 || k < n; k++) {
         uint64_t i = at->seq;
-        size_t len = draw_len(&at->st);
+        size_t len = mr_test_chan_draw_len(&at->st, 75);
         at->seq++;
         if (i % 3 == 2) {
-            ct_fill(buf, len, i);
+            mr_test_chan_fill(buf, len, i);
             ssize_t sent = mr_chan_send(p, mr_region_make(buf, len), -1);
             if (sent < 0)
                 return (int)sent;
@@ -49,7 +38,7 @@ static int produce(struct mr_chan *p, uint64_t n, struct pos *at)
             int rc = mr_chan_reserve(p, len, -1, &r);
             if (rc < 0)
                 return rc;
-            ct_fill(r.ptr, len, i);
+            mr_test_chan_fill(r.ptr, len, i);
             mr_chan_commit(p, len);
         }
     }
@@ -65,7 +54,7 @@ static int consume(struct mr_chan *c, uint64_t n, struct pos *at)
     for (uint64_t k = 0; n == 0 || k < n; k++) {
         uint64_t i = at->seq;
         struct pos was = *at;
-        size_t len = draw_len(&at->st);
+        size_t len = mr_test_chan_draw_len(&at->st, 75);
         if (i % 4 == 1) {
             ssize_t got = mr_chan_recv(c, MR_REGION_OF_ARRAY(buf), -1);
             if (got < 0) {
@@ -73,7 +62,7 @@ static int consume(struct mr_chan *c, uint64_t n, struct pos *at)
                 *at = was;
                 break;
             }
-            if ((size_t)got != len || !ct_check(buf, len, i))
+            if ((size_t)got != len || !mr_test_chan_check(buf, len, i))
                 mr_test_fail(__FILE__, __LINE__, "message %llu: %zd bytes, want %zu, or wrong bytes",
                              (unsigned long long)i, got, len);
         } else {
@@ -82,7 +71,7 @@ static int consume(struct mr_chan *c, uint64_t n, struct pos *at)
                 *at = was;
                 break;
             }
-            if (m.len != len || !ct_check(m.ptr, len, i))
+            if (m.len != len || !mr_test_chan_check(m.ptr, len, i))
                 mr_test_fail(__FILE__, __LINE__, "message %llu: %zu bytes, want %zu, or wrong bytes",
                              (unsigned long long)i, m.len, len);
             mr_chan_release(c);
@@ -90,19 +79,6 @@ static int consume(struct mr_chan *c, uint64_t n, struct pos *at)
         at->seq++;
     }
     return rc;
-}
-
-static pid_t fork_child(void)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    return pid;
-}
-
-static int wait_child(pid_t pid)
-{
-    return mr_test_wait(pid);
 }
 
 /* ---- many messages, each way ------------------------------------------------------ */
@@ -113,7 +89,7 @@ static void stream(bool parent_produces, uint64_t n, unsigned flags)
     ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
     enum mr_chan_role mine = parent_produces ? MR_CHAN_PRODUCER : MR_CHAN_CONSUMER;
     enum mr_chan_role theirs = parent_produces ? MR_CHAN_CONSUMER : MR_CHAN_PRODUCER;
-    pid_t pid = fork_child();
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         struct mr_chan c = MR_CHAN_INIT;
         mr_sock_close(&a);
@@ -146,7 +122,7 @@ static void stream(bool parent_produces, uint64_t n, unsigned flags)
         struct mr_region m;
         ASSERT_ERR(mr_chan_peek(&c, -1, &m), -EPIPE);
     }
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     struct mr_chan_stats s;
     mr_chan_stats(&c, &s);
     if (mine == MR_CHAN_CONSUMER) {
@@ -160,17 +136,17 @@ static void stream(bool parent_produces, uint64_t n, unsigned flags)
 
 static void test_stream_to_child(void)
 {
-    stream(true, chan_test_scale(3000000), 0);
+    stream(true, mr_test_scale(3000000), 0);
 }
 
 static void test_stream_from_child(void)
 {
-    stream(false, chan_test_scale(1000000), 0);
+    stream(false, mr_test_scale(1000000), 0);
 }
 
 static void test_stream_fenced(void)
 {
-    stream(true, chan_test_scale(1000000), MR_CHAN_FENCED);
+    stream(true, mr_test_scale(1000000), MR_CHAN_FENCED);
 }
 
 /* ---- the peer goes away ------------------------------------------------------------ */
@@ -186,7 +162,7 @@ static void killed_producer(enum watch how)
     ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
     if (how == BY_PID)
         ASSERT_OK(mr_chan_create(&c, CAP, MR_CHAN_CONSUMER, 0));
-    pid_t pid = fork_child();
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         struct mr_chan p = MR_CHAN_INIT;
         mr_sock_close(&a);
@@ -208,7 +184,7 @@ static void killed_producer(enum watch how)
     }
     ASSERT_OK(mr_sock_close(&a));
     struct pos at = { 5, 0 };
-    ASSERT_OK(consume(&c, chan_test_scale(20000), &at));
+    ASSERT_OK(consume(&c, mr_test_scale(20000), &at));
     ASSERT_EQ(kill(pid, SIGKILL), 0);
     int64_t t0 = mr_test_now_ms();
     /* The messages it committed before it died are all there, whole. */
@@ -218,7 +194,7 @@ static void killed_producer(enum watch how)
     int64_t dt = mr_test_now_ms() - t0;
     mr_chan_stats(&c, &after);
     ASSERT_LT(dt, DEATH_LIMIT_MS);
-    ASSERT_EQ(wait_child(pid), 1000 + SIGKILL);
+    ASSERT_EQ(mr_test_wait(pid), 1000 + SIGKILL);
     fprintf(stderr, "killed producer (%s): -EPIPE %lld ms after the kill, %llu messages drained\n",
             how == BY_PID ? "pidfd" : "socket", (long long)dt,
             (unsigned long long)(after.messages - before.messages));
@@ -240,7 +216,7 @@ static void gone_consumer(enum watch how, bool close_instead)
     ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
     if (how == BY_PID)
         ASSERT_OK(mr_chan_create(&p, CAP, MR_CHAN_PRODUCER, 0));
-    pid_t pid = fork_child();
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         struct mr_chan c = MR_CHAN_INIT;
         mr_sock_close(&a);
@@ -292,7 +268,7 @@ static void gone_consumer(enum watch how, bool close_instead)
     int64_t dt = mr_test_now_ms() - t0;
     ASSERT_LT(dt, DEATH_LIMIT_MS);
     close(done[1]);
-    ASSERT_EQ(wait_child(pid), close_instead ? 0 : 1000 + SIGKILL);
+    ASSERT_EQ(mr_test_wait(pid), close_instead ? 0 : 1000 + SIGKILL);
     fprintf(stderr, "%s consumer (%s): the blocked producer got -EPIPE after %lld ms\n",
             close_instead ? "closing" : "killed", how == BY_PID ? "pidfd" : "socket", (long long)dt);
     close(stopped[0]);
@@ -306,7 +282,7 @@ static void test_closing_producer(void)
     int done[2];
     ASSERT_EQ(pipe2(done, O_CLOEXEC), 0);
     ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
-    pid_t pid = fork_child();
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         struct mr_chan p = MR_CHAN_INIT;
         mr_sock_close(&a);
@@ -330,7 +306,7 @@ static void test_closing_producer(void)
     ASSERT_ERR(consume(&c, 0, &at), -EPIPE);
     ASSERT_EQ(at.seq, 5000u);
     close(done[1]);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     ASSERT_OK(mr_chan_close(&c));
 }
 

@@ -14,33 +14,22 @@
 static struct mr_chan prod = MR_CHAN_INIT, cons = MR_CHAN_INIT;
 static uint64_t total;
 
-static size_t draw_len(uint64_t *st)
-{
-    uint64_t r = ct_rand(st);
-    unsigned pick = (unsigned)(r % 100);
-    if (pick < 80)
-        return (size_t)((r >> 8) % 65);
-    if (pick < 99)
-        return (size_t)((r >> 8) % 1024);
-    return (size_t)((r >> 8) % 16384);
-}
-
 static void *producer(void *arg)
 {
     (void)arg;
     uint64_t st = 42;
     static unsigned char buf[16384];
     for (uint64_t i = 0; i < total; i++) {
-        size_t len = draw_len(&st);
+        size_t len = mr_test_chan_draw_len(&st, 80);
         if (i % 4 == 3) {
-            ct_fill(buf, len, i);
+            mr_test_chan_fill(buf, len, i);
             if (mr_chan_send(&prod, mr_region_make(buf, len), -1) != (ssize_t)len)
                 return (void *)1;
         } else {
             struct mr_region r;
             if (mr_chan_reserve(&prod, len, -1, &r) != 0)
                 return (void *)2;
-            ct_fill(r.ptr, len, i);
+            mr_test_chan_fill(r.ptr, len, i);
             if (mr_chan_commit(&prod, len) != 0)
                 return (void *)3;
         }
@@ -50,23 +39,23 @@ static void *producer(void *arg)
 
 static void million(uint64_t messages, unsigned flags)
 {
-    total = chan_test_scale(messages);
-    chan_test_pair_flags(&prod, &cons, CAP, flags);
+    total = mr_test_scale(messages);
+    mr_test_chan_pair_flags(&prod, &cons, CAP, flags);
     pthread_t t;
     ASSERT_EQ(pthread_create(&t, NULL, producer, NULL), 0);
     uint64_t st = 42, bytes = 0;
     static unsigned char buf[16384];
     for (uint64_t i = 0; i < total; i++) {
-        size_t len = draw_len(&st);
+        size_t len = mr_test_chan_draw_len(&st, 80);
         if (i % 5 == 4) {
             ssize_t n = mr_chan_recv(&cons, MR_REGION_OF_ARRAY(buf), -1);
-            if (n != (ssize_t)len || !ct_check(buf, len, i))
+            if (n != (ssize_t)len || !mr_test_chan_check(buf, len, i))
                 mr_test_fail(__FILE__, __LINE__, "message %llu: got %zd bytes, want %zu",
                              (unsigned long long)i, n, len);
         } else {
             struct mr_region m;
             ASSERT_OK(mr_chan_peek(&cons, -1, &m));
-            if (m.len != len || !ct_check(m.ptr, len, i))
+            if (m.len != len || !mr_test_chan_check(m.ptr, len, i))
                 mr_test_fail(__FILE__, __LINE__, "message %llu: got %zu bytes, want %zu",
                              (unsigned long long)i, m.len, len);
             ASSERT_OK(mr_chan_release(&cons));
@@ -122,7 +111,7 @@ static void *blocked_consumer(void *arg)
 
 static void test_close_wakes(void)
 {
-    chan_test_pair(&prod, &cons, 4096);
+    mr_test_chan_pair(&prod, &cons, 4096);
     pthread_t t;
     ASSERT_EQ(pthread_create(&t, NULL, blocked_producer, NULL), 0);
     /* Take a few messages so the producer is surely running, then close. */
@@ -137,7 +126,7 @@ static void test_close_wakes(void)
     ASSERT_EQ((intptr_t)res, -EPIPE);
     ASSERT_OK(mr_chan_close(&prod));
 
-    chan_test_pair(&prod, &cons, 4096);
+    mr_test_chan_pair(&prod, &cons, 4096);
     ASSERT_EQ(pthread_create(&t, NULL, blocked_consumer, NULL), 0);
     for (int i = 0; i < 10; i++)
         ASSERT_EQ(mr_chan_send(&prod, mr_region_make("0123456789", 10), -1), 10);

@@ -6,7 +6,7 @@
 # Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
 [ -x "$build/bench/bench_region" ] || skip "the bench programs are not built (configure with -DMR_BUILD_BENCH=ON)"
-cli_tmpdir bench
+test_tmpdir cli-bench
 mkdir -m 0700 "$tmp/xdg"
 export XDG_RUNTIME_DIR=$tmp/xdg # for bench_pipe's `memregion pipe` runs
 

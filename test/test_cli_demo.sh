@@ -4,7 +4,7 @@
 # behind in its temporary directory, and refuses arguments.
 # Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
-cli_tmpdir demo
+test_tmpdir cli-demo
 
 start=$(date +%s)
 TMPDIR=$tmp timeout 60 "$M" demo >"$tmp/out" 2>"$tmp/err"

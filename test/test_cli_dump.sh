@@ -7,9 +7,9 @@
 # Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
 n=mr-cli-dump-$$
-cli_tmpdir dump
+test_tmpdir cli-dump
 # shellcheck disable=SC2016 # expanded at exit
-cli_at_exit='rm -f "/dev/shm/$n"'
+at_exit='rm -f "/dev/shm/$n"'
 chmod 0755 "$tmp"
 same() { # same DESCRIPTION: stdout is exactly $tmp/want
     cmp -s "$tmp/want" "$tmp/out" || { fail "$1: output differs:"; diff "$tmp/want" "$tmp/out" >&2; }

@@ -4,7 +4,7 @@
 # stderr), and --help (exit 0, on stdout) for every command.
 # Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
-cli_tmpdir main
+test_tmpdir cli-main
 
 version=$(sed -n 's/^project(memregion VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 run "$M" --version;        expect 0 "^memregion $version\$" "" "--version"

@@ -10,9 +10,9 @@
 # the pid. Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
 bg=
-cli_tmpdir pipe
+test_tmpdir cli-pipe
 # shellcheck disable=SC2016 # expanded at exit
-cli_at_exit='for p in $bg; do kill -9 "$p" 2>/dev/null; done'
+at_exit='for p in $bg; do kill -9 "$p" 2>/dev/null; done'
 mkdir -m 0700 "$tmp/xdg"
 export XDG_RUNTIME_DIR=$tmp/xdg
 sockdir=$tmp/xdg/memregion-$(id -u)

@@ -6,9 +6,9 @@
 # Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
 n=mr-cli-share-$$
-cli_tmpdir share
+test_tmpdir cli-share
 # shellcheck disable=SC2016 # expanded at exit
-cli_at_exit='rm -f "/dev/shm/$n"'
+at_exit='rm -f "/dev/shm/$n"'
 chmod 0755 "$tmp"
 sock=$tmp/s.sock
 # start_share ARGS...: run share in the background and wait (bounded) for its socket
@@ -96,7 +96,7 @@ C
     expect 1 "" "share: $tmp/f: Input/output error" "share when fstat fails"
     rm -f "$sock"
 else
-    echo "note: no C compiler: the failed-fstat case skipped" >&2
+    skip_case "share when fstat fails" "no C compiler (install gcc or clang)"
 fi
 run "$M" attach "$sock" --timeout 1;      expect 1 "" "attach: $sock: no such socket" "attach missing socket"
 run "$M" share "$tmp/f" --socket "$sock" --timeout 1; expect 1 "" "share: $sock: nobody connected within 1 s" "share timeout"
@@ -147,7 +147,7 @@ if command -v socat >/dev/null 2>&1; then
     grep -q '^shared' "$tmp/share.out" && fail "share reported a handover through socat"
     kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null
 else
-    echo "note: socat is missing (make deps installs it): the relay case is skipped" >&2
+    skip_case "share through a relay" "socat is missing (make deps installs it)"
 fi
 
 [ "$failures" = 0 ] || exit 1

@@ -6,9 +6,9 @@
 # Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
 n=mr-cli-shm-$$
-cli_tmpdir shm
+test_tmpdir cli-shm
 # shellcheck disable=SC2016 # expanded at exit
-cli_at_exit='rm -f "/dev/shm/$n" "/dev/shm/$n-b" "/dev/shm/$n-c" "/dev/shm/$n-z"'
+at_exit='rm -f "/dev/shm/$n" "/dev/shm/$n-b" "/dev/shm/$n-c" "/dev/shm/$n-z"'
 
 # help, at both levels
 run "$M" shm --help;          expect 0 "subcommands:" "" "shm --help"

@@ -11,7 +11,6 @@
 
 #define GUARD 0xa5
 #define SENTINEL 0x5c
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What a failing check was looking at, printed if the program exits while
  * it is set (the assertions report only their own line). */
@@ -23,28 +22,11 @@ static void print_ctx(void)
         fprintf(stderr, "    while checking: %s\n", check_ctx);
 }
 
-/* The state of a small deterministic generator (mr_test_rng), so that
+/* The state of a small deterministic generator (mr_test_rand), so that
  * failures reproduce. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
 static void set_sentinel(void *p, size_t n) { memset(p, SENTINEL, n); }
-
-static bool is_sentinel(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != SENTINEL)
-            return false;
-    return true;
-}
-
-static bool all_bytes(const unsigned char *p, size_t n, unsigned char v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != v)
-            return false;
-    return true;
-}
 
 /* ---- the sticky error --------------------------------------------------------
  * Every call on a cursor whose error is set must do nothing: reads return 0
@@ -86,15 +68,15 @@ static void check_sticky(struct mr_cursor *c, int err, const char *what)
     set_sentinel(&out, sizeof out);
     ASSERT_ERR(mr_cursor_read_region(c, 1, &out), err);
     ASSERT_ERR(mr_cursor_read_region(c, 0, &out), err);
-    ASSERT_TRUE(is_sentinel(&out, sizeof out));
+    ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
     ASSERT_ERR(mr_cursor_read_str(c, 1, (char *)dst, sizeof dst), err);
     ASSERT_ERR(mr_cursor_read_str(c, 0, (char *)dst, sizeof dst), err);
     ASSERT_ERR(mr_cursor_read_str(c, 1, NULL, 0), err); /* would be -EINVAL */
     ASSERT_ERR(mr_cursor_read_cstr(c, (char *)dst, sizeof dst), err);
     ASSERT_ERR(mr_cursor_read_cstr(c, NULL, 0), err);
     ASSERT_ERR(mr_cursor_read_cstr_region(c, &out), err);
-    ASSERT_TRUE(is_sentinel(&out, sizeof out));
-    ASSERT_TRUE(is_sentinel(dst, sizeof dst));
+    ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
+    ASSERT_ALL_BYTES(dst, sizeof dst, SENTINEL);
 
     /* Writes of every kind. */
     ASSERT_ERR(mr_cursor_write_u8(c, 0xee), err);
@@ -178,7 +160,7 @@ static void test_init(void)
     set_sentinel(&out, sizeof out);
     mr_cursor_init(&c, mr_region_make(buf, sizeof buf));
     ASSERT_ERR(mr_cursor_take(&c, &out), -EINVAL);
-    ASSERT_TRUE(is_sentinel(&out, sizeof out));
+    ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
     ASSERT_EQ(mr_cursor_error(&c), 0);
 }
 
@@ -277,7 +259,7 @@ static void test_seek(void)
             { INT64_MAX, SEEK_SET }, { INT64_MAX, SEEK_CUR }, { INT64_MAX, SEEK_END },
             { INT64_MIN + 4, SEEK_CUR }, { (int64_t)1 << 62, SEEK_SET },
         };
-        for (size_t i = 0; i < COUNT(bad); i++) {
+        for (size_t i = 0; i < MR_TEST_COUNT(bad); i++) {
             ASSERT_OK(mr_cursor_seek(&c, 4, SEEK_SET));
             ASSERT_ERR(mr_cursor_seek(&c, bad[i].off, bad[i].whence), -ERANGE);
             ASSERT_EQ(mr_cursor_tell(&c), (size_t)4);
@@ -292,7 +274,7 @@ static void test_seek(void)
 
         /* A bad whence: -EINVAL, recorded, the position unchanged. */
         static const int bad_whence[] = { -1, 3, 4, 99, INT_MIN, INT_MAX };
-        for (size_t i = 0; i < COUNT(bad_whence); i++) {
+        for (size_t i = 0; i < MR_TEST_COUNT(bad_whence); i++) {
             ASSERT_OK(mr_cursor_seek(&c, 3, SEEK_SET));
             ASSERT_ERR(mr_cursor_seek(&c, 0, bad_whence[i]), -EINVAL);
             ASSERT_EQ(mr_cursor_tell(&c), (size_t)3);
@@ -389,7 +371,7 @@ static void expected_bytes(uint64_t bits, size_t n, enum ord o, unsigned char *o
         ASSERT_EQ(mr_cursor_error(&c), 0);                                      \
         ASSERT_EQ(buf[0], 0x11);                                                \
         ASSERT_MEM_EQ(buf + 1, want, n);                                        \
-        ASSERT_TRUE(all_bytes(buf + 1 + n, sizeof buf - 1 - n, GUARD));         \
+        ASSERT_ALL_BYTES(buf + 1 + n, sizeof buf - 1 - n, GUARD);               \
         mr_cursor_init(&c, mr_region_make_ro(buf, 1 + n + 1));                  \
         ASSERT_EQ(mr_cursor_read_u8(&c), 0x11);                                 \
         got = mr_cursor_read_##name(&c);                                        \
@@ -420,13 +402,13 @@ static void expected_bytes(uint64_t bits, size_t n, enum ord o, unsigned char *o
         ASSERT_ERR(mr_cursor_write_##name(&c, v), -ERANGE);                     \
         ASSERT_EQ(mr_cursor_tell(&c), (size_t)0);                               \
         ASSERT_EQ(mr_cursor_error(&c), -ERANGE);                                \
-        ASSERT_TRUE(all_bytes(buf, sizeof buf, GUARD));                         \
+        ASSERT_ALL_BYTES(buf, sizeof buf, GUARD);                               \
         /* One byte short, from inside. */                                     \
         mr_cursor_init(&c, mr_region_make(buf, n));                             \
         ASSERT_OK(mr_cursor_seek(&c, 1, SEEK_SET));                             \
         ASSERT_ERR(mr_cursor_write_##name(&c, v), -ERANGE);                     \
         ASSERT_EQ(mr_cursor_tell(&c), (size_t)1);                               \
-        ASSERT_TRUE(all_bytes(buf, sizeof buf, GUARD));                         \
+        ASSERT_ALL_BYTES(buf, sizeof buf, GUARD);                               \
         mr_cursor_clear_error(&c);                                              \
         got = mr_cursor_read_##name(&c);                                        \
         ASSERT_EQ(to_bits(&got, n), (uint64_t)0);                               \
@@ -437,7 +419,7 @@ static void expected_bytes(uint64_t bits, size_t n, enum ord o, unsigned char *o
         ASSERT_ERR(mr_cursor_write_##name(&c, v), -EACCES);                     \
         ASSERT_EQ(mr_cursor_tell(&c), (size_t)0);                               \
         ASSERT_EQ(mr_cursor_error(&c), -EACCES);                                \
-        ASSERT_TRUE(all_bytes(buf, sizeof buf, GUARD));                         \
+        ASSERT_ALL_BYTES(buf, sizeof buf, GUARD);                               \
         check_ctx = NULL;                                                       \
     }
 FOR_EACH_TYPE(DEFINE_CHECK_RW)
@@ -458,10 +440,10 @@ static void test_typed(void)
         UINT64_MAX, 0x80008000800080u, 0x3ff0000000000000u /* 1.0 */, 0x7ff8000000000001u /* NaN */,
         0x3fc00000u /* 1.5f */, 0x7f800000u /* inf f */, 0xff800001u /* f32 NaN */,
     };
-    for (size_t i = 0; i < COUNT(patterns); i++)
+    for (size_t i = 0; i < MR_TEST_COUNT(patterns); i++)
         check_rw_all(patterns[i]);
     for (int i = 0; i < 300; i++)
-        check_rw_all(mr_test_rng(&rng_state));
+        check_rw_all(mr_test_rand(&rng_state));
 
     /* Known vectors, written by hand, and values of the signed types. */
     unsigned char buf[8];
@@ -503,7 +485,7 @@ static void test_typed(void)
     mr_cursor_init(&c, MR_REGION_OF_ARRAY(big));
     size_t written = 0;
     for (int i = 0; i < 200; i++) {
-        uint64_t p = mr_test_rng(&rng_state);
+        uint64_t p = mr_test_rand(&rng_state);
         ASSERT_OK(mr_cursor_write_u16be(&c, (uint16_t)p));
         ASSERT_OK(mr_cursor_write_i32le(&c, (int32_t)p));
         ASSERT_OK(mr_cursor_write_u64be(&c, p));
@@ -514,7 +496,7 @@ static void test_typed(void)
     rng_state = seed;
     mr_cursor_init(&c, mr_region_make_ro(big, written));
     for (int i = 0; i < 200; i++) {
-        uint64_t p = mr_test_rng(&rng_state);
+        uint64_t p = mr_test_rand(&rng_state);
         ASSERT_EQ(mr_cursor_read_u16be(&c), (uint16_t)p);
         ASSERT_EQ(mr_cursor_read_i32le(&c), (int32_t)p);
         ASSERT_EQ(mr_cursor_read_u64be(&c), p);
@@ -677,12 +659,12 @@ static void test_bytes(void)
     set_sentinel(dst, sizeof dst);
     ASSERT_OK(mr_cursor_read_exact(&c, dst, 4));
     ASSERT_MEM_EQ(dst, "\0\1\2\3", 4);
-    ASSERT_TRUE(is_sentinel(dst + 4, sizeof dst - 4));
+    ASSERT_ALL_BYTES(dst + 4, sizeof dst - 4, SENTINEL);
     ASSERT_OK(mr_cursor_read_exact(&c, dst, 0));
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)4);
     set_sentinel(dst, sizeof dst);
     ASSERT_ERR(mr_cursor_read_exact(&c, dst, 7), -ERANGE);
-    ASSERT_TRUE(is_sentinel(dst, sizeof dst));
+    ASSERT_ALL_BYTES(dst, sizeof dst, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)4);
     mr_cursor_clear_error(&c);
     /* Through a volatile, so that the compiler does not warn about a memcpy
@@ -694,7 +676,7 @@ static void test_bytes(void)
     mr_cursor_clear_error(&c);
     ASSERT_ERR(mr_cursor_read_exact(&c, dst, huge - 2), -ERANGE);
     mr_cursor_clear_error(&c);
-    ASSERT_TRUE(is_sentinel(dst, sizeof dst));
+    ASSERT_ALL_BYTES(dst, sizeof dst, SENTINEL);
     ASSERT_OK(mr_cursor_read_exact(&c, dst, 6));
     ASSERT_MEM_EQ(dst, "\4\5\6\7\10\11", 6);
     ASSERT_EQ(mr_cursor_remaining(&c), (size_t)0);
@@ -710,7 +692,7 @@ static void test_bytes(void)
     ASSERT_MEM_EQ(dst, "\7\10", 2);
     ASSERT_EQ(mr_cursor_read_upto(&c, dst, 5), (size_t)1);
     ASSERT_EQ(dst[0], 9);
-    ASSERT_TRUE(is_sentinel(dst + 2, sizeof dst - 2));
+    ASSERT_ALL_BYTES(dst + 2, sizeof dst - 2, SENTINEL);
     ASSERT_EQ(mr_cursor_read_upto(&c, dst, 5), (size_t)0);
     ASSERT_EQ(mr_cursor_read_upto(&c, dst, SIZE_MAX), (size_t)0);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)10);
@@ -730,11 +712,11 @@ static void test_bytes(void)
         ASSERT_REGION(out, buf + 8, 0, ro ? MR_REGION_RDONLY : 0);
         set_sentinel(&out, sizeof out);
         ASSERT_ERR(mr_cursor_read_region(&c, 3, &out), -ERANGE);
-        ASSERT_TRUE(is_sentinel(&out, sizeof out));
+        ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
         ASSERT_EQ(mr_cursor_tell(&c), (size_t)8);
         mr_cursor_clear_error(&c);
         ASSERT_ERR(mr_cursor_read_region(&c, SIZE_MAX, &out), -ERANGE);
-        ASSERT_TRUE(is_sentinel(&out, sizeof out));
+        ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
         mr_cursor_clear_error(&c);
         ASSERT_OK(mr_cursor_read_region(&c, 2, &out));
         ASSERT_REGION(out, buf + 8, 2, ro ? MR_REGION_RDONLY : 0);
@@ -751,24 +733,24 @@ static void test_bytes(void)
     ASSERT_OK(mr_cursor_write_bytes(&c, "zz", 0));
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)5);
     ASSERT_MEM_EQ(w, "\x77\x77\x77" "ab", 5);
-    ASSERT_TRUE(all_bytes(w + 5, 7, GUARD));
+    ASSERT_ALL_BYTES(w + 5, 7, GUARD);
     ASSERT_ERR(mr_cursor_write_fill(&c, 0x66, 6), -ERANGE);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)5);
-    ASSERT_TRUE(all_bytes(w + 5, 7, GUARD));
+    ASSERT_ALL_BYTES(w + 5, 7, GUARD);
     mr_cursor_clear_error(&c);
     ASSERT_ERR(mr_cursor_write_fill(&c, 0x66, SIZE_MAX), -ERANGE);
     mr_cursor_clear_error(&c);
     ASSERT_ERR(mr_cursor_write_bytes(&c, "abcdef", 6), -ERANGE);
-    ASSERT_TRUE(all_bytes(w + 5, 7, GUARD));
+    ASSERT_ALL_BYTES(w + 5, 7, GUARD);
     mr_cursor_clear_error(&c);
     ASSERT_OK(mr_cursor_write_fill(&c, 0x66, 5));
-    ASSERT_TRUE(all_bytes(w + 5, 5, 0x66));
-    ASSERT_TRUE(all_bytes(w + 10, 2, GUARD));
+    ASSERT_ALL_BYTES(w + 5, 5, 0x66);
+    ASSERT_ALL_BYTES(w + 10, 2, GUARD);
     ASSERT_EQ(mr_cursor_remaining(&c), (size_t)0);
     ASSERT_OK(mr_cursor_write_fill(&c, 0x66, 0));
     ASSERT_OK(mr_cursor_write_bytes(&c, "", 0));
     ASSERT_ERR(mr_cursor_write_fill(&c, 0x66, 1), -ERANGE);
-    ASSERT_TRUE(all_bytes(w + 10, 2, GUARD));
+    ASSERT_ALL_BYTES(w + 10, 2, GUARD);
 
     /* write_fill on a read-only region. */
     mr_cursor_init(&c, mr_region_make_ro(w, 10));
@@ -791,13 +773,13 @@ static void test_read_str(void)
     set_sentinel(dst, sizeof dst);
     ASSERT_EQ(mr_cursor_read_str(&c, 8, dst, sizeof dst), 3); /* field shorter than dst */
     ASSERT_STR_EQ(dst, "abc");
-    ASSERT_TRUE(is_sentinel(dst + 4, sizeof dst - 4));
+    ASSERT_ALL_BYTES(dst + 4, sizeof dst - 4, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)8);
 
     /* No NUL in the field: all of it, when dst has room for it and a NUL. */
     set_sentinel(dst, sizeof dst);
     ASSERT_EQ(mr_cursor_read_str(&c, 8, dst, 8), -EOVERFLOW); /* field exactly dst */
-    ASSERT_TRUE(is_sentinel(dst, sizeof dst));
+    ASSERT_ALL_BYTES(dst, sizeof dst, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)8);
     mr_cursor_clear_error(&c);
     ASSERT_EQ(mr_cursor_read_str(&c, 8, dst, 9), 8);
@@ -808,13 +790,13 @@ static void test_read_str(void)
     set_sentinel(dst, sizeof dst);
     ASSERT_EQ(mr_cursor_read_str(&c, 8, dst, 3), 2); /* field longer than dst, text fits */
     ASSERT_STR_EQ(dst, "ab");
-    ASSERT_TRUE(is_sentinel(dst + 3, sizeof dst - 3));
+    ASSERT_ALL_BYTES(dst + 3, sizeof dst - 3, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)24);
 
     /* The last field, at the very end, and then nothing. */
     set_sentinel(dst, sizeof dst);
     ASSERT_EQ(mr_cursor_read_str(&c, 5, dst, sizeof dst), -ERANGE);
-    ASSERT_TRUE(is_sentinel(dst, sizeof dst));
+    ASSERT_ALL_BYTES(dst, sizeof dst, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)24);
     mr_cursor_clear_error(&c);
     ASSERT_EQ(mr_cursor_read_str(&c, SIZE_MAX, dst, sizeof dst), -ERANGE);
@@ -837,7 +819,7 @@ static void test_read_str(void)
     mr_cursor_clear_error(&c);
     set_sentinel(dst, sizeof dst);
     ASSERT_EQ(mr_cursor_read_str(&c, 8, dst, 0), -EINVAL);
-    ASSERT_TRUE(is_sentinel(dst, sizeof dst));
+    ASSERT_ALL_BYTES(dst, sizeof dst, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)0);
     mr_cursor_clear_error(&c);
     /* A one-byte dst holds only the empty text. */
@@ -868,7 +850,7 @@ static void test_read_cstr(void)
         set_sentinel(dst, sizeof dst);
         ASSERT_EQ(mr_cursor_read_cstr(&c, dst, 6), 5);
         ASSERT_STR_EQ(dst, "hello");
-        ASSERT_TRUE(is_sentinel(dst + 6, sizeof dst - 6));
+        ASSERT_ALL_BYTES(dst + 6, sizeof dst - 6, SENTINEL);
         ASSERT_EQ(mr_cursor_tell(&c), (size_t)6);
         ASSERT_EQ(mr_cursor_read_cstr(&c, dst, 1), 0); /* the empty string */
         ASSERT_STR_EQ(dst, "");
@@ -880,12 +862,12 @@ static void test_read_cstr(void)
         /* Missing NUL: -EBADMSG, nothing moved or copied. */
         set_sentinel(dst, sizeof dst);
         ASSERT_EQ(mr_cursor_read_cstr(&c, dst, sizeof dst), -EBADMSG);
-        ASSERT_TRUE(is_sentinel(dst, sizeof dst));
+        ASSERT_ALL_BYTES(dst, sizeof dst, SENTINEL);
         ASSERT_EQ(mr_cursor_tell(&c), (size_t)13);
         mr_cursor_clear_error(&c);
         set_sentinel(&out, sizeof out);
         ASSERT_ERR(mr_cursor_read_cstr_region(&c, &out), -EBADMSG);
-        ASSERT_TRUE(is_sentinel(&out, sizeof out));
+        ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
         ASSERT_EQ(mr_cursor_tell(&c), (size_t)13);
         mr_cursor_clear_error(&c);
         ASSERT_EQ(mr_cursor_read_cstr(&c, NULL, 4), -EINVAL);
@@ -932,17 +914,17 @@ static void test_write_str(void)
 
     ASSERT_ERR(mr_cursor_write_str(&c, "abcde", 4), -EOVERFLOW);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)12);
-    ASSERT_TRUE(all_bytes(buf + 12, 8, GUARD));
+    ASSERT_ALL_BYTES(buf + 12, 8, GUARD);
     mr_cursor_clear_error(&c);
     ASSERT_ERR(mr_cursor_write_str(&c, "a", 0), -EOVERFLOW);
     mr_cursor_clear_error(&c);
     ASSERT_ERR(mr_cursor_write_str(&c, "ab", 5), -ERANGE); /* the field does not fit */
-    ASSERT_TRUE(all_bytes(buf + 12, 8, GUARD));
+    ASSERT_ALL_BYTES(buf + 12, 8, GUARD);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)12);
     mr_cursor_clear_error(&c);
     ASSERT_OK(mr_cursor_write_str(&c, "ab", 4));
     ASSERT_MEM_EQ(buf + 12, "ab\0\0", 4);
-    ASSERT_TRUE(all_bytes(buf + 16, 4, GUARD));
+    ASSERT_ALL_BYTES(buf + 16, 4, GUARD);
 
     /* Round trip through read_str. */
     char dst[16];
@@ -962,7 +944,7 @@ static void test_write_str(void)
     ASSERT_MEM_EQ(buf, "hi\0\0", 4);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)4);
     ASSERT_ERR(mr_cursor_write_cstr(&c, "word"), -ERANGE); /* needs 5, 4 left */
-    ASSERT_TRUE(all_bytes(buf + 4, 16, GUARD));
+    ASSERT_ALL_BYTES(buf + 4, 16, GUARD);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)4);
     mr_cursor_clear_error(&c);
     ASSERT_OK(mr_cursor_write_cstr(&c, "abc"));
@@ -1045,7 +1027,7 @@ static void check_uleb(uint64_t v)
     ASSERT_OK(mr_cursor_write_uleb128(&c, v));
     ASSERT_EQ(mr_cursor_tell(&c), 1 + n);
     ASSERT_MEM_EQ(buf + 1, want, n);
-    ASSERT_TRUE(all_bytes(buf + 1 + n, sizeof buf - 1 - n, GUARD));
+    ASSERT_ALL_BYTES(buf + 1 + n, sizeof buf - 1 - n, GUARD);
     mr_cursor_init(&c, mr_region_make_ro(buf, 1 + n));
     ASSERT_EQ(mr_cursor_read_u8(&c), 1);
     ASSERT_EQ(mr_cursor_read_uleb128(&c), v);
@@ -1061,7 +1043,7 @@ static void check_uleb(uint64_t v)
     mr_cursor_init(&c, mr_region_make(buf, n - 1));
     ASSERT_ERR(mr_cursor_write_uleb128(&c, v), -ERANGE);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)0);
-    ASSERT_TRUE(all_bytes(buf, sizeof buf, GUARD));
+    ASSERT_ALL_BYTES(buf, sizeof buf, GUARD);
 }
 
 static void check_sleb(int64_t v)
@@ -1077,7 +1059,7 @@ static void check_sleb(int64_t v)
     ASSERT_OK(mr_cursor_write_sleb128(&c, v));
     ASSERT_EQ(mr_cursor_tell(&c), 1 + n);
     ASSERT_MEM_EQ(buf + 1, want, n);
-    ASSERT_TRUE(all_bytes(buf + 1 + n, sizeof buf - 1 - n, GUARD));
+    ASSERT_ALL_BYTES(buf + 1 + n, sizeof buf - 1 - n, GUARD);
     mr_cursor_init(&c, mr_region_make_ro(buf, 1 + n));
     ASSERT_EQ(mr_cursor_read_u8(&c), 1);
     ASSERT_EQ(mr_cursor_read_sleb128(&c), v);
@@ -1091,7 +1073,7 @@ static void check_sleb(int64_t v)
     mr_cursor_init(&c, mr_region_make(buf, n - 1));
     ASSERT_ERR(mr_cursor_write_sleb128(&c, v), -ERANGE);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)0);
-    ASSERT_TRUE(all_bytes(buf, sizeof buf, GUARD));
+    ASSERT_ALL_BYTES(buf, sizeof buf, GUARD);
 }
 
 /* Decode bytes that must be accepted (as value v, consuming all of them) or
@@ -1222,7 +1204,7 @@ static void test_leb128(void)
     /* Truncated: -ERANGE, nothing moved. */
     check_ctx = "LEB128 truncated";
     static const char *const trunc[] = { "", "\x80", "\xff\xff", "\x80\x80\x80\x80\x80\x80\x80\x80\x80" };
-    for (size_t i = 0; i < COUNT(trunc); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(trunc); i++) {
         struct mr_cursor c;
         size_t n = strlen(trunc[i]);
         mr_cursor_init(&c, mr_region_make_ro(trunc[i], n));
@@ -1262,11 +1244,11 @@ static void test_leb128(void)
     /* Random values, of every length: shifted so that short ones are common. */
     check_ctx = "LEB128 random";
     for (int i = 0; i < 20000; i++) {
-        uint64_t r = mr_test_rng(&rng_state);
-        unsigned sh = (unsigned)(mr_test_rng(&rng_state) % 64);
+        uint64_t r = mr_test_rand(&rng_state);
+        unsigned sh = (unsigned)(mr_test_rand(&rng_state) % 64);
         check_uleb(r >> sh);
         uint64_t m = r >> sh;
-        check_sleb((int64_t)(mr_test_rng(&rng_state) & 1 ? m : 0 - m));
+        check_sleb((int64_t)(mr_test_rand(&rng_state) & 1 ? m : 0 - m));
         check_sleb((int64_t)r / ((int64_t)1 << (sh % 63)));
     }
 
@@ -1278,7 +1260,7 @@ static void test_leb128(void)
     mr_cursor_init(&c, MR_REGION_OF_ARRAY(stream));
     int count = 0;
     while (mr_cursor_remaining(&c) >= 20) {
-        uint64_t r = mr_test_rng(&rng_state) >> (mr_test_rng(&rng_state) % 64);
+        uint64_t r = mr_test_rand(&rng_state) >> (mr_test_rand(&rng_state) % 64);
         ASSERT_OK(mr_cursor_write_uleb128(&c, r));
         ASSERT_OK(mr_cursor_write_sleb128(&c, (int64_t)~r));
         count++;
@@ -1287,7 +1269,7 @@ static void test_leb128(void)
     rng_state = seed;
     mr_cursor_init(&c, mr_region_make_ro(stream, end));
     for (int i = 0; i < count; i++) {
-        uint64_t r = mr_test_rng(&rng_state) >> (mr_test_rng(&rng_state) % 64);
+        uint64_t r = mr_test_rand(&rng_state) >> (mr_test_rand(&rng_state) % 64);
         ASSERT_EQ(mr_cursor_read_uleb128(&c), r);
         ASSERT_EQ(mr_cursor_read_sleb128(&c), (int64_t)~r);
     }

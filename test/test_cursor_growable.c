@@ -10,15 +10,6 @@
 
 #define SENTINEL 0x5c
 
-static bool is_sentinel(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != SENTINEL)
-            return false;
-    return true;
-}
-
 /* The byte the pattern writes at offset i. */
 static unsigned char pat(size_t i) { return (unsigned char)(i * 131 + (i >> 8) + 7); }
 
@@ -263,7 +254,7 @@ static void test_seek_overwrite(void)
     ASSERT_OK(mr_cursor_seek(&c, 0, SEEK_SET));
     ASSERT_EQ(mr_cursor_read_upto(&c, got, sizeof got), (size_t)402);
     ASSERT_MEM_EQ(got, expect, 402);
-    ASSERT_TRUE(is_sentinel(got + 402, sizeof got - 402));
+    ASSERT_ALL_BYTES(got + 402, sizeof got - 402, SENTINEL);
     ASSERT_OK(mr_cursor_seek(&c, 398, SEEK_SET));
     ASSERT_EQ(mr_cursor_read_u64le(&c), 0u);
     ASSERT_EQ(mr_cursor_error(&c), -ERANGE);
@@ -351,7 +342,7 @@ static void test_take(void)
     fl.remaining = 0;
     memset(&out, SENTINEL, sizeof out);
     ASSERT_ERR(mr_cursor_take(&c, &out), -ENOMEM);
-    ASSERT_TRUE(is_sentinel(&out, sizeof out));
+    ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)4);
     ASSERT_EQ(mr_cursor_data(&c).len, (size_t)10);
     ASSERT_MEM_EQ(mr_cursor_data(&c).ptr, "0123456789", 10);
@@ -370,11 +361,11 @@ static void test_take(void)
     ASSERT_OK(mr_cursor_write_u8(&c, 1));
     memset(&out, SENTINEL, sizeof out);
     ASSERT_ERR(mr_cursor_take(&c, &out), -EINVAL);
-    ASSERT_TRUE(is_sentinel(&out, sizeof out));
+    ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
     ASSERT_EQ(mr_cursor_tell(&c), (size_t)1);
     mr_cursor_init(&c, mr_region_make_ro(buf, sizeof buf));
     ASSERT_ERR(mr_cursor_take(&c, &out), -EINVAL);
-    ASSERT_TRUE(is_sentinel(&out, sizeof out));
+    ASSERT_ALL_BYTES(&out, sizeof out, SENTINEL);
 }
 
 /* ---- the out-of-memory walk ------------------------------------------------------ */

@@ -70,7 +70,7 @@ static void user_plain_handler(int sig)
  * works; then touch the vanished page without it. */
 static void guard_then_touch(const char *name)
 {
-    const char *p = make_file(name, 2);
+    const char *p = mr_test_sigbus_file(name, 2);
     struct mr_map m;
     uint8_t buf[16];
     if (mr_map_open(&m, p, MR_MAP_SHARED, 0) < 0 || truncate(p, 0) < 0)
@@ -284,7 +284,8 @@ static void test_earlier_dispositions(void)
     for (int k = 0; k < 2 && !UNDER_TSAN; k++) {
         int rc = mr_test_in_child(child_restart, k ? (void *)1 : NULL, 0);
         if (rc == 77) {
-            fprintf(stderr, "no /proc/<tid>/syscall here: restart not checked\n");
+            mr_test_skip_case("restart after SIGBUS", "no /proc/<tid>/syscall here "
+                              "(a kernel with CONFIG_HAVE_ARCH_TRACEHOOK has it)");
             break;
         }
         ASSERT_EQ(rc, 0);
@@ -321,7 +322,7 @@ static void test_vanished(off_t keep)
     struct mr_map m;
     uint8_t buf[300], *base;
 
-    map_truncated(&m, "vanished", 4, MR_MAP_SHARED, keep);
+    mr_test_sigbus_map_truncated(&m, "vanished", 4, MR_MAP_SHARED, keep);
     base = m.region.ptr;
 
     ASSERT_ERR(mr_guard_copy(buf, base + ps, 1), -EFAULT);
@@ -334,12 +335,12 @@ static void test_vanished(off_t keep)
 /* Faults the guard does not own still end the process, as without it. */
 static void test_passed_on(void)
 {
-    const char *p = make_file("passon", 2);
+    const char *p = mr_test_sigbus_file("passon", 2);
     struct mr_map m;
 
     ASSERT_OK(mr_guard_install());
     ASSERT_OK(mr_map_open(&m, p, MR_MAP_SHARED, 0));
-    truncate_elsewhere(p, (off_t)ps);
+    mr_test_sigbus_truncate(p, (off_t)ps);
     uint8_t *gone = (uint8_t *)m.region.ptr + ps + 9;
     /* sig 0: the child keeps the handler it inherited. */
     ASSERT_EQ(mr_test_in_child(touch_byte, gone, 0), 1000 + SIGBUS);
@@ -349,7 +350,7 @@ static void test_passed_on(void)
     uint8_t b;
     ASSERT_ERR(mr_map_copy_out(&m, ps + 9, &b, 1), -EFAULT);
     ASSERT_OK(mr_map_copy_out(&m, ps - 1, &b, 1));
-    ASSERT_EQ(b, pat(ps - 1));
+    ASSERT_EQ(b, mr_test_sigbus_pat(ps - 1));
     mr_map_close(&m);
 }
 
@@ -373,11 +374,11 @@ static void on_usr1(int sig)
 
 static void test_in_handler(void)
 {
-    const char *p = make_file("handler", 2);
+    const char *p = mr_test_sigbus_file("handler", 2);
     struct mr_map m;
 
     ASSERT_OK(mr_map_open(&m, p, MR_MAP_READ, 0));
-    truncate_elsewhere(p, (off_t)ps);
+    mr_test_sigbus_truncate(p, (off_t)ps);
     handler_map = &m;
     handler_rc = 1;
     struct sigaction sa, old;
@@ -431,13 +432,13 @@ static void child_nested(void *arg)
 {
     (void)arg;
     uint8_t b;
-    const char *other = make_file("nest-other", 2);
-    nest.src_path = make_file("nest-src", 8);
+    const char *other = mr_test_sigbus_file("nest-other", 2);
+    nest.src_path = mr_test_sigbus_file("nest-src", 8);
     nest.len = 8 * ps;
     if (mr_map_open(&nest.src, nest.src_path, MR_MAP_READ, 0) < 0 ||
         mr_map_open(&nest.other, other, MR_MAP_READ, 0) < 0 || truncate(other, (off_t)ps) < 0)
         _exit(2);
-    touch_all(nest.src.region);
+    mr_test_sigbus_touch(nest.src.region);
     nest.dst = mmap(NULL, nest.len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (nest.dst == MAP_FAILED)
         _exit(3);
@@ -457,7 +458,7 @@ static void child_nested(void *arg)
         _exit(7);
     /* And nothing of either copy is left on the guard stack. */
     if (mr_map_copy_out(&nest.other, ps, &b, 1) != -EFAULT ||
-        mr_map_copy_out(&nest.other, 0, &b, 1) != 0 || b != pat(0))
+        mr_map_copy_out(&nest.other, 0, &b, 1) != 0 || b != mr_test_sigbus_pat(0))
         _exit(8);
     _exit(0);
 }
@@ -487,7 +488,7 @@ static void *worker_run(void *arg)
         if (rc == -EFAULT)
             w->faults++;
         rc = mr_map_copy_out(&w->m, (size_t)i, buf, sizeof buf);
-        if (rc == 0 && buf[0] == pat((size_t)i))
+        if (rc == 0 && buf[0] == mr_test_sigbus_pat((size_t)i))
             w->oks++;
         else
             w->wrong++;
@@ -510,7 +511,7 @@ static void threads_child(void *arg)
 
     memset(w, 0, sizeof w);
     for (int k = 0; k < 2; k++) {
-        const char *p = make_file(names[k], 3);
+        const char *p = mr_test_sigbus_file(names[k], 3);
         ASSERT_OK(mr_map_open(&w[k].m, p, MR_MAP_SHARED, 0));
         ASSERT_EQ(truncate(p, (off_t)ps), 0);
     }

@@ -269,10 +269,7 @@ static void test_against_xxd(void)
         mr_test_skip_case("test_against_xxd", XXD " not found (install xxd, or vim-common)");
         return;
     }
-    const char *dir = getenv("TMPDIR");
-    char prefix[200];
-    snprintf(prefix, sizeof prefix, "%s/mr-test-hexdump", dir && *dir ? dir : "/tmp");
-    mr_test_name(tmp_path, sizeof tmp_path, prefix, "bytes");
+    mr_test_tmp_path(tmp_path, sizeof tmp_path, "bytes");
     atexit(remove_tmp); /* also when an assertion fails */
 
     unsigned char all[300];

@@ -11,15 +11,6 @@ static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 
 static bool is_aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
-static bool all_bytes(struct mr_region r, uint8_t b)
-{
-    const unsigned char *p = r.ptr;
-    for (size_t i = 0; i < r.len; i++)
-        if (p[i] != b)
-            return false;
-    return true;
-}
-
 /* p lies in buf, found as exactly buf. */
 static void expect_found(const void *p, struct mr_region buf)
 {
@@ -60,7 +51,7 @@ static void test_alignments(void)
             ASSERT_EQ(b.flags, 0u);
             ASSERT_TRUE(is_aligned(b.ptr, align));
             ASSERT_TRUE(is_aligned(z.ptr, align));
-            ASSERT_TRUE(all_bytes(z, 0));
+            ASSERT_ALL_BYTES(z.ptr, z.len, 0);
             /* Every byte is the caller's (ASan and valgrind check the ends). */
             mr_region_fill(b, 0xab);
             mr_region_fill(z, 0xcd);
@@ -128,7 +119,7 @@ static void test_default_allocator(void)
     struct mr_region b;
     ASSERT_OK(mr_iobuf_alloc(NULL, 10000, 512, MR_IOBUF_ZERO, &b));
     ASSERT_TRUE(is_aligned(b.ptr, 512));
-    ASSERT_TRUE(all_bytes(b, 0));
+    ASSERT_ALL_BYTES(b.ptr, b.len, 0);
     expect_found((char *)b.ptr + 9999, b);
     mr_iobuf_free(b);
 }
@@ -349,7 +340,7 @@ static void test_stage_no_copy(void)
             ASSERT_EQ(s.io.len, buf.len);
             mr_region_fill(s.io, 0x5a);
             ASSERT_EQ(mr_io_stage_commit(&s, 100), (ssize_t)100);
-            ASSERT_TRUE(all_bytes(buf, 0x5a));
+            ASSERT_ALL_BYTES(buf.ptr, buf.len, 0x5a);
             ASSERT_EQ(s.io.len, (size_t)0);
         }
         /* A length that is a multiple of a small alignment only. */
@@ -407,8 +398,7 @@ static struct user_buf user_make(size_t len, size_t skew)
 
 static void user_check_guards(const struct user_buf *u, size_t skew)
 {
-    for (size_t i = 0; i < 16 + skew; i++)
-        ASSERT_EQ(u->block[i], 0xee);
+    ASSERT_ALL_BYTES(u->block, 16 + skew, 0xee);
     for (size_t i = 16 + skew + u->r.len; i < u->r.len + 64; i++)
         ASSERT_EQ(u->block[i], 0xee);
 }
@@ -438,7 +428,7 @@ static void test_stage_out(void)
             ASSERT_MEM_EQ(s.io.ptr, u.r.ptr, u.r.len);
             struct mr_region tail;
             ASSERT_OK(mr_region_tail(s.io, u.r.len, &tail));
-            ASSERT_TRUE(all_bytes(tail, 0));
+            ASSERT_ALL_BYTES(tail.ptr, tail.len, 0);
 
             /* The "device" overwrites the block; OUT copies nothing back. */
             mr_region_fill(s.io, 0x11);
@@ -480,7 +470,7 @@ static void test_stage_in(void)
     ASSERT_EQ(s.io.len, (size_t)1024);
     mr_region_fill(s.io, 0x77);
     ASSERT_EQ(mr_io_stage_commit(&s, 10), (ssize_t)10);
-    ASSERT_TRUE(all_bytes(mr_region_make(u.r.ptr, 10), 0x77));
+    ASSERT_ALL_BYTES(u.r.ptr, 10, 0x77);
     ASSERT_MEM_EQ((char *)u.r.ptr + 10, orig + 10, 990);
 
     /* Zero bytes (end of file). */

@@ -68,8 +68,8 @@ static ssize_t decode(size_t w, void *dst, struct mr_region src, size_t n, enum 
                     : mr_iobuf_decode_u64(dst, src, n, o);
 }
 
-static uint32_t rng_state = 0x9e3779b9u;
-static unsigned char rnd(void) { return (unsigned char)mr_test_rng32(&rng_state); }
+static uint64_t rng_state = 0x9e3779b9u;
+static unsigned char rnd(void) { return (unsigned char)mr_test_rand(&rng_state); }
 
 /* Buffers with room for the largest case, a guard on both sides and a skew. */
 static unsigned char src_buf[GUARD + 8 + MAX_BYTES + GUARD];
@@ -139,7 +139,7 @@ static void test_all_kernels(void)
     for (size_t k = 0; k < sizeof kernel_names / sizeof kernel_names[0]; k++) {
         int rc = mr__swap_force(kernel_names[k]);
         if (rc == -ENOTSUP) {
-            fprintf(stderr, "kernel %s: not on this CPU, not tested\n", kernel_names[k]);
+            mr_test_skip_case(kernel_names[k], "this CPU lacks the instructions it needs");
             continue;
         }
         ASSERT_OK(rc);

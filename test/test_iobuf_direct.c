@@ -132,8 +132,7 @@ static void test_staged_round_trip(void)
     }
     ASSERT_EQ(n, (ssize_t)(4 * blk));
     /* The tail of the block holds the zeros the write padded with. */
-    for (size_t i = len; i < s.io.len; i++)
-        ASSERT_EQ(((unsigned char *)s.io.ptr)[i], 0);
+    ASSERT_ALL_BYTES((const unsigned char *)s.io.ptr + len, s.io.len - len, 0);
     ASSERT_EQ(mr_io_stage_commit(&s, (size_t)n), (ssize_t)len);
     ASSERT_MEM_EQ(in.ptr, out.ptr, len);
     /* Nothing around the caller's buffer was touched. */

@@ -5,8 +5,6 @@
  * nothing. */
 #include "helpers.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static struct mr_layout *parse_ok(const char *spec)
 {
     struct mr_layout *l = NULL;
@@ -56,7 +54,7 @@ static void test_create(void)
     struct mr_layout *l;
     struct mr_layout_error err;
 
-    ASSERT_OK(mr_layout_create(NULL, fields, COUNT(fields), 0, &l, &err));
+    ASSERT_OK(mr_layout_create(NULL, fields, MR_TEST_COUNT(fields), 0, &l, &err));
     strcpy(name_buf, "XXXX"); /* names were copied */
     ASSERT_EQ(mr_layout_size(l), (size_t)26);
     ASSERT_EQ(mr_layout_field_count(l), (size_t)5);
@@ -73,7 +71,7 @@ static void test_create(void)
     ASSERT_EQ(mr_field_size(mr_layout_field(l, 4)), (size_t)16);
 
     static const char *names[] = { "magic", "len", "flags", "pad", "name" };
-    for (size_t i = 0; i < COUNT(names); i++)
+    for (size_t i = 0; i < MR_TEST_COUNT(names); i++)
         ASSERT_EQ(mr_layout_find(l, names[i]), (ssize_t)i);
     ASSERT_ERR(mr_layout_find(l, "nope"), -ENOENT);
     ASSERT_ERR(mr_layout_find(l, ""), -ENOENT);
@@ -109,7 +107,7 @@ static void test_create(void)
         { "low", MR_TYPE_U16, MR_ORDER_LE, 0, 0, NULL, MR_FIELD_OVERLAP },
         { "next", MR_TYPE_U32, MR_ORDER_LE, 4, 0, NULL, 0 },
     };
-    ASSERT_OK(mr_layout_create(NULL, un, COUNT(un), 0, &l, &err));
+    ASSERT_OK(mr_layout_create(NULL, un, MR_TEST_COUNT(un), 0, &l, &err));
     ASSERT_EQ(mr_layout_size(l), (size_t)8);
     ASSERT_FIELD(l, 1, "bytes", MR_TYPE_U8, MR_ORDER_HOST, 0, 4, MR_FIELD_OVERLAP);
     mr_layout_destroy(l);
@@ -238,7 +236,7 @@ static void test_create_errors(void)
           { F("a", MR_TYPE_U8, 0, 100), F("b", MR_TYPE_U8, 200, 0), F("c", MR_TYPE_U8, 50, 0) } },
         { "size overflows", 0, (size_t)PTRDIFF_MAX + 1, 0, { F("a", MR_TYPE_U8, 0, 0) } },
     };
-    for (size_t i = 0; i < COUNT(cases); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(cases); i++) {
         memset(&err, 0, sizeof err);
         l = (struct mr_layout *)&err;
         int rc = mr_layout_create(NULL, cases[i].f, cases[i].n, cases[i].size, &l, &err);
@@ -318,7 +316,7 @@ static void test_parse(void)
         { "a:u8@0x7ffffffffffffffe", "a:u8@9223372036854775806 size=9223372036854775807\n" },
     };
     char buf[512];
-    for (size_t i = 0; i < COUNT(cases); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(cases); i++) {
         struct mr_layout *l = parse_ok(cases[i].spec);
         const char *got = spec_of(l, buf, sizeof buf);
         if (strcmp(got, cases[i].printed) != 0)
@@ -458,7 +456,7 @@ static void test_parse_errors(void)
         { "a:u8[0x7fffffffffffffff] b:u8", 25, "field 'b' ends past the size limit" },
         { "s:{a:u8[0x4000000000000000]}[2]", 0, "field 's' ends past the size limit" },
     };
-    for (size_t i = 0; i < COUNT(cases); i++)
+    for (size_t i = 0; i < MR_TEST_COUNT(cases); i++)
         check_parse_error(cases[i].spec, strlen(cases[i].spec), cases[i].pos, cases[i].reason,
                           __LINE__);
 
@@ -613,7 +611,7 @@ static int create_scenario(struct mr_allocator *a)
         { "two", MR_TYPE_STRUCT, MR_ORDER_HOST, 5, 2, inner, 0 },
         { "n", MR_TYPE_U64, MR_ORDER_BE, 15, 0, NULL, 0 },
     };
-    rc = mr_layout_create(a, fields, COUNT(fields), 0, &l, &err);
+    rc = mr_layout_create(a, fields, MR_TEST_COUNT(fields), 0, &l, &err);
     mr_layout_destroy(inner);
     if (rc == -ENOMEM) {
         ASSERT_STR_EQ(err.reason, "out of memory");

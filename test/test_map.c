@@ -467,8 +467,7 @@ static void test_create(void)
     ASSERT_EQ(stat(p, &st), 0);
     ASSERT_EQ(st.st_mode & 07777, (mode_t)0600);
     ASSERT_EQ(st.st_size, (off_t)(3 * ps + 1));
-    for (size_t i = 0; i < m.region.len; i++)
-        ASSERT_EQ(((uint8_t *)m.region.ptr)[i], 0);
+    ASSERT_ALL_BYTES(m.region.ptr, m.region.len, 0);
     ASSERT_OK(mr_map_copy_in(&m, 3 * ps, "!", 1));
     ASSERT_EQ(file_byte(p, (off_t)(3 * ps)), '!');
     ASSERT_TRUE(fcntl(m.fd, F_GETFD) & FD_CLOEXEC);
@@ -492,8 +491,7 @@ static void test_create(void)
     struct mr_region head;
     ASSERT_OK(mr_region_sub(m.region, 0, 10, &head));
     assert_pattern(head, 0);
-    for (size_t i = 10; i < 2 * ps; i++)
-        ASSERT_EQ(((uint8_t *)m.region.ptr)[i], 0);
+    ASSERT_ALL_BYTES((const unsigned char *)m.region.ptr + 10, 2 * ps - 10, 0);
     mr_map_close(&m);
 
     /* Permissions asked for, filtered by the umask. */
@@ -638,8 +636,7 @@ static void test_resize(void)
     struct mr_region head;
     ASSERT_OK(mr_region_sub(m.region, 0, 100, &head));
     assert_pattern(head, 0);
-    for (size_t i = 100; i < m.region.len; i++)
-        ASSERT_EQ(((uint8_t *)m.region.ptr)[i], 0);
+    ASSERT_ALL_BYTES((const unsigned char *)m.region.ptr + 100, m.region.len - 100, 0);
     ASSERT_OK(mr_map_copy_in(&m, 3 * ps + 6, "e", 1));
     ASSERT_EQ(file_byte(p, (off_t)(3 * ps + 6)), 'e');
     ASSERT_OK(mr_map_resize(&m, 3 * ps + 7)); /* the same size: nothing to do */
@@ -731,8 +728,7 @@ static void assert_unchanged(const struct mr_map *m, int fd, const void *ptr, si
     ASSERT_EQ(fd_size(fd), (off_t)len);
     ASSERT_EQ((const void *)m->region.ptr, ptr);
     ASSERT_EQ(m->region.len, len);
-    for (size_t i = 0; i < len; i++)
-        ASSERT_EQ(((const uint8_t *)m->region.ptr)[i], 0xa5);
+    ASSERT_ALL_BYTES(m->region.ptr, len, 0xa5);
 }
 
 /* A grow that fails leaves the file and the map as they were, even where

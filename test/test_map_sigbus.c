@@ -15,7 +15,7 @@ static void test_shared(off_t keep)
     struct mr_map m;
     uint8_t buf[300], *base;
 
-    map_truncated(&m, "shared", 4, MR_MAP_SHARED, keep);
+    mr_test_sigbus_map_truncated(&m, "shared", 4, MR_MAP_SHARED, keep);
     base = m.region.ptr;
 
     /* Out of a vanished page, twice; and half inside, half past the end. */
@@ -40,7 +40,7 @@ static void test_shared(off_t keep)
         /* What is left of the file still works, both ways. */
         ASSERT_OK(mr_map_copy_out(&m, 0, buf, 200));
         for (size_t i = 0; i < 200; i++)
-            ASSERT_EQ(buf[i], pat(i));
+            ASSERT_EQ(buf[i], mr_test_sigbus_pat(i));
         ASSERT_OK(mr_map_copy_in(&m, ps - 4, "tail", 4));
         ASSERT_MEM_EQ(base + ps - 4, "tail", 4);
         ASSERT_OK(mr__map_touch(m.region.ptr, (size_t)keep));
@@ -57,7 +57,7 @@ static void test_read_only(void)
     struct mr_map m;
     uint8_t buf[64];
 
-    map_truncated(&m, "readonly", 3, MR_MAP_READ, 0);
+    mr_test_sigbus_map_truncated(&m, "readonly", 3, MR_MAP_READ, 0);
     ASSERT_ERR(mr_map_copy_out(&m, 0, buf, sizeof buf), -EFAULT);
     ASSERT_ERR(mr_map_copy_out(&m, 2 * ps + 1, buf, sizeof buf), -EFAULT);
     ASSERT_ERR(mr_map_copy_in(&m, 0, buf, sizeof buf), -EACCES); /* refused before any touch */
@@ -67,14 +67,14 @@ static void test_read_only(void)
 
 static void test_private(void)
 {
-    const char *p = make_file("private", 3);
+    const char *p = mr_test_sigbus_file("private", 3);
     struct mr_map m;
     uint8_t buf[64];
 
     ASSERT_OK(mr_map_open(&m, p, MR_MAP_PRIVATE, 0));
-    touch_all(m.region);
+    mr_test_sigbus_touch(m.region);
     ASSERT_OK(mr_map_copy_in(&m, ps, "cow", 3)); /* page 1 is now this process's copy */
-    truncate_elsewhere(p, 0);
+    mr_test_sigbus_truncate(p, 0);
     ASSERT_ERR(mr_map_copy_out(&m, 2 * ps, buf, sizeof buf), -EFAULT);
     ASSERT_ERR(mr_map_copy_in(&m, 0, buf, sizeof buf), -EFAULT);
     mr_map_close(&m);

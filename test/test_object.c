@@ -8,8 +8,6 @@
 #include <math.h>
 #include <sys/wait.h>
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static struct mr_layout *parse_ok(const char *spec)
 {
     struct mr_layout *l = NULL;
@@ -38,7 +36,7 @@ static size_t json_count;
 
 static void check_json_valid(const char *text)
 {
-    ASSERT_LT(json_count, COUNT(json_docs));
+    ASSERT_LT(json_count, MR_TEST_COUNT(json_docs));
     ASSERT_TRUE((json_docs[json_count++] = strdup(text)) != NULL);
 }
 
@@ -48,7 +46,7 @@ static void validate_json_docs(void)
 {
     static const char broken[] = "{\"a\": 1,}\n";
     char path[128], cmd[512], verdicts[16] = "";
-    mr_test_name(path, sizeof path, "/tmp/mr-test-object", "json");
+    mr_test_tmp_path(path, sizeof path, "json");
     FILE *f = fopen(path, "w");
     ASSERT_TRUE(f != NULL);
     for (size_t i = 0; i < json_count; i++)
@@ -237,7 +235,7 @@ static void test_get_set(void)
         { "9", -EINVAL },
         { NULL, -EINVAL },
     };
-    for (size_t i = 0; i < COUNT(bad); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(bad); i++) {
         v.u = 0x5c5c;
         int rc = mr_object_get(&o, bad[i].path, &v);
         if (rc != bad[i].rc)

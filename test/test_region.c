@@ -7,24 +7,14 @@
 #include <limits.h>
 
 #define GUARD 0xa5
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- an out-argument that a failed call must not touch ---------------------- */
 
 static void set_sentinel(struct mr_region *s) { memset(s, 0x5c, sizeof *s); }
 
-static bool is_sentinel(const struct mr_region *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < sizeof *s; i++)
-        if (p[i] != 0x5c)
-            return false;
-    return true;
-}
-
-/* The state of a small deterministic generator (mr_test_rng32), so that
+/* The state of a small deterministic generator (mr_test_rand), so that
  * failures reproduce. */
-static uint32_t rng_state = 0x12345678;
+static uint64_t rng_state = 0x12345678;
 
 /* ---- constructors ------------------------------------------------------------ */
 
@@ -106,7 +96,7 @@ static void test_fits(void)
         struct mr_region o_;                                                    \
         set_sentinel(&o_);                                                      \
         ASSERT_ERR(mr_region_init(&o_, (p), (l), (f)), (code));                 \
-        ASSERT_TRUE(is_sentinel(&o_));                                          \
+        ASSERT_ALL_BYTES(&o_, sizeof o_, 0x5c);                                 \
     } while (0)
 
 static void test_init(void)
@@ -168,7 +158,7 @@ static void test_init(void)
         struct mr_region o_;                                                    \
         set_sentinel(&o_);                                                      \
         ASSERT_ERR(mr_region_sub((r), (off), (len), &o_), -ERANGE);             \
-        ASSERT_TRUE(is_sentinel(&o_));                                          \
+        ASSERT_ALL_BYTES(&o_, sizeof o_, 0x5c);                                 \
     } while (0)
 
 #define TAIL_FAILS(r, off)                                                      \
@@ -176,7 +166,7 @@ static void test_init(void)
         struct mr_region o_;                                                    \
         set_sentinel(&o_);                                                      \
         ASSERT_ERR(mr_region_tail((r), (off), &o_), -ERANGE);                   \
-        ASSERT_TRUE(is_sentinel(&o_));                                          \
+        ASSERT_ALL_BYTES(&o_, sizeof o_, 0x5c);                                 \
     } while (0)
 
 static void test_sub_tail(void)
@@ -284,7 +274,7 @@ static void test_sub_tail(void)
                     ASSERT_PTR_EQ(s.ptr, buf + off);
             } else {
                 ASSERT_ERR(rc, -ERANGE);
-                ASSERT_TRUE(is_sentinel(&s));
+                ASSERT_ALL_BYTES(&s, sizeof s, 0x5c);
             }
         }
     }
@@ -312,7 +302,7 @@ enum { ACC_PRE = 4, ACC_LEN = 24, ACC_POST = 4, ACC_MEM = ACC_PRE + ACC_LEN + AC
                                                                                 \
         /* success at 0, 1 (unaligned) and at the last offset that fits */     \
         const size_t good[] = { 0, 1, ACC_LEN / 2 - 1, ACC_LEN - n };           \
-        for (size_t i = 0; i < COUNT(good); i++) {                              \
+        for (size_t i = 0; i < MR_TEST_COUNT(good); i++) {                              \
             size_t off = good[i];                                               \
             memset(mem, GUARD, sizeof mem);                                     \
             memset(want, GUARD, sizeof want);                                   \
@@ -342,7 +332,7 @@ enum { ACC_PRE = 4, ACC_LEN = 24, ACC_POST = 4, ACC_MEM = ACC_PRE + ACC_LEN + AC
         const size_t bad[] = { ACC_LEN - n + 1, ACC_LEN - 1, ACC_LEN, ACC_LEN + 1, \
                                (size_t)PTRDIFF_MAX, (size_t)PTRDIFF_MAX + 1,    \
                                SIZE_MAX - n, SIZE_MAX - n + 1, SIZE_MAX - 1, SIZE_MAX }; \
-        for (size_t i = 0; i < COUNT(bad); i++) {                               \
+        for (size_t i = 0; i < MR_TEST_COUNT(bad); i++) {                               \
             size_t off = bad[i];                                                \
             if (off + n <= ACC_LEN && off + n >= off)                           \
                 continue; /* ACC_LEN - 1 fits for one-byte types */            \
@@ -384,8 +374,8 @@ enum { ACC_PRE = 4, ACC_LEN = 24, ACC_POST = 4, ACC_MEM = ACC_PRE + ACC_LEN + AC
         const struct mr_region empties[] = { mr_region_make(NULL, 0), mr_region_make(mem, 0), \
                                              mr_region_make_ro(NULL, 0), mr_region_make_ro(mem, 0) }; \
         const size_t eoffs[] = { 0, 1, SIZE_MAX - 1, SIZE_MAX };                \
-        for (size_t e = 0; e < COUNT(empties); e++) {                           \
-            for (size_t j = 0; j < COUNT(eoffs); j++) {                         \
+        for (size_t e = 0; e < MR_TEST_COUNT(empties); e++) {                           \
+            for (size_t j = 0; j < MR_TEST_COUNT(eoffs); j++) {                         \
                 got = sentinel;                                                 \
                 ASSERT_ERR(mr_region_get_##name(empties[e], eoffs[j], &got), -ERANGE); \
                 ASSERT_MEM_EQ(&got, &sentinel, n);                              \
@@ -505,14 +495,12 @@ static void test_copy(void)
     memset(b, GUARD, sizeof b);
     ASSERT_EQ(mr_region_copy(mr_region_make(b, 12), mr_region_make(a, 5)), (ssize_t)5);
     ASSERT_MEM_EQ(b, a, 5);
-    for (size_t i = 5; i < 16; i++)
-        ASSERT_EQ(b[i], GUARD);
+    ASSERT_ALL_BYTES(b + 5, 11, GUARD);
     /* a shorter destination takes only its length */
     memset(b, GUARD, sizeof b);
     ASSERT_EQ(mr_region_copy(mr_region_make(b, 3), mr_region_make(a, 16)), (ssize_t)3);
     ASSERT_MEM_EQ(b, a, 3);
-    for (size_t i = 3; i < 16; i++)
-        ASSERT_EQ(b[i], GUARD);
+    ASSERT_ALL_BYTES(b + 3, 13, GUARD);
     /* from a read-only source is fine */
     memset(b, 0, sizeof b);
     ASSERT_EQ(mr_region_copy(mr_region_make(b, 16), mr_region_make_ro(a, 16)), (ssize_t)16);
@@ -576,8 +564,7 @@ static void test_copy_all(void)
     /* success returns src.len, leaves the rest of dst alone */
     ASSERT_EQ(mr_region_copy_all(mr_region_make(b, 16), mr_region_make(a, 8)), (ssize_t)8);
     ASSERT_MEM_EQ(b, a, 8);
-    for (size_t i = 8; i < 16; i++)
-        ASSERT_EQ(b[i], GUARD);
+    ASSERT_ALL_BYTES(b + 8, 8, GUARD);
     memset(b, 0, sizeof b);
     ASSERT_EQ(mr_region_copy_all(mr_region_make(b, 8), mr_region_make_ro(a + 3, 8)), (ssize_t)8);
     ASSERT_MEM_EQ(b, a + 3, 8);
@@ -659,11 +646,11 @@ static void test_cmp_equal(void)
     static const unsigned char alpha[4] = { 0x00, 0x7f, 0x80, 0xff };
     unsigned char a[5], b[5];
     for (int iter = 0; iter < 3000; iter++) {
-        size_t al = mr_test_rng32(&rng_state) % 5, bl = mr_test_rng32(&rng_state) % 5;
+        size_t al = mr_test_rand(&rng_state) % 5, bl = mr_test_rand(&rng_state) % 5;
         for (size_t i = 0; i < al; i++)
-            a[i] = alpha[mr_test_rng32(&rng_state) % 4];
+            a[i] = alpha[mr_test_rand(&rng_state) % 4];
         for (size_t i = 0; i < bl; i++)
-            b[i] = alpha[mr_test_rng32(&rng_state) % 4];
+            b[i] = alpha[mr_test_rand(&rng_state) % 4];
         if (iter % 3 == 0) { /* make many of them share a prefix */
             memcpy(b, a, al < bl ? al : bl);
         }
@@ -734,11 +721,11 @@ static void test_find(void)
     /* against a naive reference, over a two-letter alphabet (many near misses) */
     unsigned char h[10], n[5];
     for (int iter = 0; iter < 4000; iter++) {
-        size_t hl = mr_test_rng32(&rng_state) % 11, nl = mr_test_rng32(&rng_state) % 6;
+        size_t hl = mr_test_rand(&rng_state) % 11, nl = mr_test_rand(&rng_state) % 6;
         for (size_t i = 0; i < hl; i++)
-            h[i] = (unsigned char)('a' + mr_test_rng32(&rng_state) % 2);
+            h[i] = (unsigned char)('a' + mr_test_rand(&rng_state) % 2);
         for (size_t i = 0; i < nl; i++)
-            n[i] = (unsigned char)('a' + mr_test_rng32(&rng_state) % 2);
+            n[i] = (unsigned char)('a' + mr_test_rand(&rng_state) % 2);
         ssize_t want = nl == 0 ? 0 : ref_find(h, hl, n, nl);
         ssize_t got = mr_region_find(mr_region_make_ro(hl ? h : NULL, hl), mr_region_make_ro(nl ? n : NULL, nl));
         if (got != want)
@@ -756,7 +743,7 @@ static void test_empty_everywhere(void)
                                          mr_region_make(mem + 4, 0) };
     struct mr_region full = MR_REGION_OF_ARRAY(mem);
 
-    for (size_t e = 0; e < COUNT(empties); e++) {
+    for (size_t e = 0; e < MR_TEST_COUNT(empties); e++) {
         struct mr_region z = empties[e], s;
 
         set_sentinel(&s);
@@ -777,7 +764,7 @@ static void test_empty_everywhere(void)
         ASSERT_EQ(mr_region_clear(z), 0);
         ASSERT_MEM_EQ(mem, "\x01\x02\x03\x04", 4);
 
-        for (size_t f = 0; f < COUNT(empties); f++) {
+        for (size_t f = 0; f < MR_TEST_COUNT(empties); f++) {
             ASSERT_EQ(mr_region_copy(z, empties[f]), (ssize_t)0);
             ASSERT_EQ(mr_region_copy_all(z, empties[f]), (ssize_t)0);
             ASSERT_EQ(mr_region_cmp(z, empties[f]), 0);

@@ -236,8 +236,6 @@ static double f64_of_bits(uint64_t u)
     return d;
 }
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static void test_roundtrip_all_types(void)
 {
     static const uint8_t u8v[] = { 0, 1, 0x5a, 0x7f, 0x80, 0xfe, 0xff };
@@ -250,21 +248,21 @@ static void test_roundtrip_all_types(void)
     static const int32_t i32v[] = { 0, 1, -1, 0x01020304, INT32_MAX, INT32_MIN, -2, -65536 };
     static const int64_t i64v[] = { 0, 1, -1, 0x0102030405060708, INT64_MAX, INT64_MIN, -2, -4294967296 };
 
-    for (size_t i = 0; i < COUNT(u8v); i++) rt_u8(u8v[i]);
-    for (size_t i = 0; i < COUNT(u16v); i++) rt_u16(u16v[i]);
-    for (size_t i = 0; i < COUNT(u32v); i++) rt_u32(u32v[i]);
-    for (size_t i = 0; i < COUNT(u64v); i++) rt_u64(u64v[i]);
-    for (size_t i = 0; i < COUNT(i8v); i++) rt_i8(i8v[i]);
-    for (size_t i = 0; i < COUNT(i16v); i++) rt_i16(i16v[i]);
-    for (size_t i = 0; i < COUNT(i32v); i++) rt_i32(i32v[i]);
-    for (size_t i = 0; i < COUNT(i64v); i++) rt_i64(i64v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(u8v); i++) rt_u8(u8v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(u16v); i++) rt_u16(u16v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(u32v); i++) rt_u32(u32v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(u64v); i++) rt_u64(u64v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(i8v); i++) rt_i8(i8v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(i16v); i++) rt_i16(i16v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(i32v); i++) rt_i32(i32v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(i64v); i++) rt_i64(i64v[i]);
 
     const float f32v[] = { 0.0f, -0.0f, 1.0f, -2.5f, 3.14159265f, FLT_MIN, FLT_MAX, -FLT_MAX, FLT_EPSILON,
                            INFINITY, -INFINITY, f32_of_bits(0x00000001) /* smallest subnormal */ };
     const double f64v[] = { 0.0, -0.0, 1.0, -2.5, 3.141592653589793, DBL_MIN, DBL_MAX, -DBL_MAX, DBL_EPSILON,
                             INFINITY, -INFINITY, f64_of_bits(1) };
-    for (size_t i = 0; i < COUNT(f32v); i++) rt_f32(f32v[i]);
-    for (size_t i = 0; i < COUNT(f64v); i++) rt_f64(f64v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(f32v); i++) rt_f32(f32v[i]);
+    for (size_t i = 0; i < MR_TEST_COUNT(f64v); i++) rt_f64(f64v[i]);
 
     /* NaNs keep their payload and sign bit through every store and load. */
     const uint32_t nan32[] = { 0x7fc00000, 0x7fc12345, 0xffc00001, 0x7fffffff, 0xffffffff,
@@ -278,12 +276,12 @@ static void test_roundtrip_all_types(void)
                                0x7ff0000000000001, 0xfff4000000c0ffee,
 #endif
     };
-    for (size_t i = 0; i < COUNT(nan32); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(nan32); i++) {
         float f = f32_of_bits(nan32[i]);
         ASSERT_TRUE(isnan(f));
         rt_f32(f);
     }
-    for (size_t i = 0; i < COUNT(nan64); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(nan64); i++) {
         double d = f64_of_bits(nan64[i]);
         ASSERT_TRUE(isnan(d));
         rt_f64(d);
@@ -447,7 +445,7 @@ static void test_pointers(void)
     int target = 0;
     void *vals[] = { &target, NULL, buf, mr_sap_from_int(UINTPTR_MAX), mr_sap_from_int(1),
                      mr_sap_from_int((uintptr_t)0x0102030405060708ull) };
-    for (size_t i = 0; i < COUNT(vals); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(vals); i++) {
         void *v = vals[i];
         unsigned char want[sizeof(void *)];
         memcpy(want, &v, sizeof want);

@@ -77,7 +77,7 @@ static const char *const missing_names[] = { "MISSING_FAIL", "CREATE" };
 static void test_combinations(void)
 {
     char name[MR_SHM_NAME_MAX + 2];
-    shm_test_name(name, "combo");
+    mr_test_shm_name(name, "combo");
     int opened = 0;
 
     for (int a = 0; a < 2; a++) {
@@ -100,7 +100,7 @@ static void test_combinations(void)
                         ASSERT_ERR(rc, want.err);
                         ASSERT_EQ(shm.fd, -1);
                         ASSERT_EQ(mr_test_count_fds(), fds);
-                        ASSERT_EQ(shm_test_exists(name), (bool)exists);
+                        ASSERT_EQ(mr_test_shm_exists(name), (bool)exists);
                         ASSERT_EQ(mr_shm_close(&shm), 0); /* closed: a no-op */
                         continue;
                     }
@@ -108,7 +108,7 @@ static void test_combinations(void)
                     opened++;
                     ASSERT_GE(shm.fd, 0);
                     ASSERT_STR_EQ(shm.name, name);
-                    ASSERT_TRUE(shm_test_is_cloexec(shm.fd));
+                    ASSERT_TRUE(mr_test_is_cloexec(shm.fd));
                     ASSERT_EQ(fcntl(shm.fd, F_GETFL) & (O_ACCMODE | O_NONBLOCK),
                               a ? O_RDWR : O_RDONLY);
                     ASSERT_EQ(shm.flags & (MR_SHM_READ | MR_SHM_RDWR), acc);
@@ -152,7 +152,7 @@ static void test_access(void)
 {
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm ro, rw;
-    shm_test_name(name, "access");
+    mr_test_shm_name(name, "access");
     ASSERT_OK(mr_shm_open(&rw, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
     ASSERT_OK(mr_shm_resize(&rw, 10));
     ASSERT_OK(mr_shm_open(&ro, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0));
@@ -169,7 +169,7 @@ static void test_bad_arguments(void)
 {
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
-    shm_test_name(name, "args");
+    mr_test_shm_name(name, "args");
     const unsigned bad_flags[] = { 0, MR_SHM_READ | MR_SHM_RDWR, MR_SHM_RDWR | MR_SHM_CREATED,
                                    MR_SHM_READ | MR_SHM_ANON, 0x8000u };
     for (size_t i = 0; i < sizeof bad_flags / sizeof bad_flags[0]; i++)
@@ -184,7 +184,7 @@ static void test_bad_arguments(void)
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_CREATE, 04600), -EINVAL);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_CREATE, 01000), -EINVAL);
     ASSERT_EQ(shm.fd, -1);
-    ASSERT_FALSE(shm_test_exists(name)); /* nothing was created by a refused call */
+    ASSERT_FALSE(mr_test_shm_exists(name)); /* nothing was created by a refused call */
 }
 
 /* A new object gets exactly the mode asked (0: 0600), whatever the umask;
@@ -194,7 +194,7 @@ static void test_modes(void)
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
     struct mr_shm_stat st;
-    shm_test_name(name, "mode");
+    mr_test_shm_name(name, "mode");
     mode_t old_umask = umask(022);
 
     const mode_t modes[][2] = { { 0, 0600 }, { 0600, 0600 }, { 0640, 0640 }, { 0666, 0666 },
@@ -241,7 +241,7 @@ static void test_names(void)
     memcpy(too_long, longest, sizeof longest - 1);
     too_long[sizeof too_long - 2] = 'y';
     too_long[sizeof too_long - 1] = '\0';
-    snprintf(shm_test_names[shm_test_nnames++], sizeof shm_test_names[0], "%s", longest);
+    mr_test_shm_keep(longest);
 
     const struct name_case cases[] = {
         { NULL, -EINVAL, "name is NULL" },
@@ -301,10 +301,10 @@ static void test_planted(void)
 
     /* A symlink to a file that does not exist yet: no combination follows
      * it, and none creates its target. */
-    shm_test_name(name, "symlink");
+    mr_test_shm_name(name, "symlink");
     snprintf(target, sizeof target, "/tmp/mr-test-%ld-symlink-target", (long)getpid());
     unlink(target);
-    ASSERT_EQ(symlink(target, shm_test_path(path, sizeof path, name)), 0);
+    ASSERT_EQ(symlink(target, mr_test_shm_path(path, sizeof path, name)), 0);
     for (int a = 0; a < 2; a++) {
         unsigned acc = a ? MR_SHM_RDWR : MR_SHM_READ;
         ASSERT_ERR(mr_shm_open(&shm, name, acc, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -ELOOP);
@@ -324,8 +324,8 @@ static void test_planted(void)
     ASSERT_EQ(unlink(path), 0);
 
     /* A FIFO: refused, and a read-only open does not hang waiting for a writer. */
-    shm_test_name(name, "fifo");
-    ASSERT_EQ(mkfifo(shm_test_path(path, sizeof path, name), 0600), 0);
+    mr_test_shm_name(name, "fifo");
+    ASSERT_EQ(mkfifo(mr_test_shm_path(path, sizeof path, name), 0600), 0);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EINVAL);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_CREATE, 0), -EINVAL);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_CREATE, 0), -EINVAL);
@@ -334,8 +334,8 @@ static void test_planted(void)
     ASSERT_EQ(unlink(path), 0);
 
     /* A directory. */
-    shm_test_name(name, "dir");
-    ASSERT_EQ(mkdir(shm_test_path(path, sizeof path, name), 0700), 0);
+    mr_test_shm_name(name, "dir");
+    ASSERT_EQ(mkdir(mr_test_shm_path(path, sizeof path, name), 0700), 0);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EINVAL);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -EISDIR);
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_SUPERSEDE, MR_SHM_CREATE, 0), -EISDIR);
@@ -378,7 +378,7 @@ static void test_permissions(void)
 {
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
-    shm_test_name(name, "perm");
+    mr_test_shm_name(name, "perm");
     ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0600));
     if (geteuid() == 0) {
         ASSERT_EQ(mr_test_in_child(as_nobody, name, 0), 0);
@@ -403,7 +403,7 @@ static void test_reopen_by_own_name(void)
 {
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
-    shm_test_name(name, "reopen");
+    mr_test_shm_name(name, "reopen");
     ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
     ASSERT_OK(mr_shm_resize(&shm, 123));
     ASSERT_OK(mr_shm_close(&shm));
@@ -425,7 +425,7 @@ static void test_glibc_agrees(void)
 {
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
-    shm_test_name(name, "glibc");
+    mr_test_shm_name(name, "glibc");
     ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
     ASSERT_EQ(pwrite(shm.fd, "hello", 5, 0), 5);
     int fd = shm_open(name, O_RDWR, 0);
@@ -458,8 +458,8 @@ static void test_supersede_atomic(void)
     char name[MR_SHM_NAME_MAX + 2], path[MR_SHM_NAME_MAX + 16];
     struct mr_shm shm;
     struct stat st;
-    shm_test_name(name, "supersede-atomic");
-    shm_test_path(path, sizeof path, name);
+    mr_test_shm_name(name, "supersede-atomic");
+    mr_test_shm_path(path, sizeof path, name);
     ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
     ASSERT_EQ(pwrite(shm.fd, "keep", 4, 0), 4);
     ASSERT_OK(mr_shm_close(&shm));
@@ -498,7 +498,7 @@ static void test_supersede_atomic(void)
 
 int main(void)
 {
-    shm_test_begin();
+    mr_test_shm_begin();
     test_combinations();
     test_access();
     test_bad_arguments();
@@ -509,6 +509,6 @@ int main(void)
     test_glibc_agrees();
     test_reopen_by_own_name();
     test_supersede_atomic();
-    shm_test_end();
+    mr_test_shm_end();
     return 0;
 }

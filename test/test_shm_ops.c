@@ -31,7 +31,7 @@ int ftruncate(int fd, off_t len)
 
 static void open_new(struct mr_shm *shm, char *name, const char *tag)
 {
-    shm_test_name(name, tag);
+    mr_test_shm_name(name, tag);
     ASSERT_OK(mr_shm_open(shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
 }
 
@@ -265,7 +265,7 @@ static void test_unlink(void)
     ASSERT_OK(mr_shm_map(&shm, 0, MR_SHM_TO_END, 0, &m));
     ASSERT_OK(mr_region_set_u32(m.region, 0, 0xabcdef));
     ASSERT_OK(mr_shm_unlink(name));
-    ASSERT_FALSE(shm_test_exists(name));
+    ASSERT_FALSE(mr_test_shm_exists(name));
     ASSERT_ERR(mr_shm_unlink(name), -ENOENT);
     struct mr_shm again;
     ASSERT_ERR(mr_shm_open(&again, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -ENOENT);
@@ -288,13 +288,13 @@ static void test_adopt_fd(void)
     open_new(&shm, name, "openfd");
     ASSERT_OK(mr_shm_resize(&shm, 64));
 
-    int fd = open(shm_test_path(path, sizeof path, name), O_RDWR); /* no O_CLOEXEC */
+    int fd = open(mr_test_shm_path(path, sizeof path, name), O_RDWR); /* no O_CLOEXEC */
     ASSERT_GE(fd, 0);
     ASSERT_OK(mr_shm_adopt_fd(&adopted, fd));
     ASSERT_EQ(adopted.fd, fd);
     ASSERT_EQ(adopted.flags, MR_SHM_RDWR);
     ASSERT_STR_EQ(adopted.name, "");
-    ASSERT_TRUE(shm_test_is_cloexec(fd));
+    ASSERT_TRUE(mr_test_is_cloexec(fd));
     ASSERT_EQ(size_of(&adopted), (uint64_t)64);
     ASSERT_OK(mr_shm_close(&adopted));
     ASSERT_EQ(fcntl(fd, F_GETFD), -1); /* closed by the object */
@@ -332,12 +332,12 @@ static void test_open_fd_deprecated(void)
     struct mr_shm shm, adopted;
     open_new(&shm, name, "openfd-old");
 
-    int fd = open(shm_test_path(path, sizeof path, name), O_RDWR); /* no O_CLOEXEC */
+    int fd = open(mr_test_shm_path(path, sizeof path, name), O_RDWR); /* no O_CLOEXEC */
     ASSERT_GE(fd, 0);
     ASSERT_OK(mr_shm_open_fd(&adopted, fd));
     ASSERT_EQ(adopted.fd, fd);
     ASSERT_EQ(adopted.flags, MR_SHM_RDWR);
-    ASSERT_TRUE(shm_test_is_cloexec(fd));
+    ASSERT_TRUE(mr_test_is_cloexec(fd));
     ASSERT_OK(mr_shm_close(&adopted));
     ASSERT_EQ(fcntl(fd, F_GETFD), -1); /* closed by the object */
     fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -539,12 +539,12 @@ static void test_list(void)
         ASSERT_OK(mr_shm_chmod(&shm[i], i % 2 ? 0640 : 0604));
     }
     /* Entries that are not regular files are left out. */
-    ASSERT_EQ(mkdir(shm_test_path(path, sizeof path, shm_test_name(odd[0], "list-dir")), 0700), 0);
-    shm_test_name(odd[1], "list-fifo");
-    ASSERT_EQ(mkfifo(shm_test_path(path, sizeof path, odd[1]), 0600), 0);
+    ASSERT_EQ(mkdir(mr_test_shm_path(path, sizeof path, mr_test_shm_name(odd[0], "list-dir")), 0700), 0);
+    mr_test_shm_name(odd[1], "list-fifo");
+    ASSERT_EQ(mkfifo(mr_test_shm_path(path, sizeof path, odd[1]), 0600), 0);
     char target[300];
-    ASSERT_EQ(symlink(shm_test_path(target, sizeof target, names[0]),
-                      shm_test_path(path, sizeof path, shm_test_name(odd[2], "list-link"))), 0);
+    ASSERT_EQ(symlink(mr_test_shm_path(target, sizeof target, names[0]),
+                      mr_test_shm_path(path, sizeof path, mr_test_shm_name(odd[2], "list-link"))), 0);
 
     struct mr_shm_list l;
     int fds = mr_test_count_fds();
@@ -589,9 +589,9 @@ static void test_list(void)
     list_first = names[0];
     mr_test_oom_walk("list", list_scenario, 0, 3, 1000);
 
-    ASSERT_EQ(unlink(shm_test_path(path, sizeof path, odd[2])), 0);
-    ASSERT_EQ(unlink(shm_test_path(path, sizeof path, odd[1])), 0);
-    ASSERT_EQ(rmdir(shm_test_path(path, sizeof path, odd[0])), 0);
+    ASSERT_EQ(unlink(mr_test_shm_path(path, sizeof path, odd[2])), 0);
+    ASSERT_EQ(unlink(mr_test_shm_path(path, sizeof path, odd[1])), 0);
+    ASSERT_EQ(rmdir(mr_test_shm_path(path, sizeof path, odd[0])), 0);
     for (int i = 0; i < NLISTED; i++)
         finish(&shm[i]);
     ASSERT_OK(mr_shm_list_init(&l, NULL));
@@ -603,7 +603,7 @@ static void test_list(void)
 int main(void)
 {
     ps = (size_t)sysconf(_SC_PAGESIZE);
-    shm_test_begin();
+    mr_test_shm_begin();
     test_resize();
     test_resize_retries();
     test_resize_eintr();
@@ -615,6 +615,6 @@ int main(void)
     test_map_ranges();
     test_map_readonly();
     test_list();
-    shm_test_end();
+    mr_test_shm_end();
     return 0;
 }

@@ -50,9 +50,7 @@ static const char script[] =
 /* Run python3 -c script op name; its exit status, or 1000 + a signal. */
 static int run_python(const char *op, const char *name)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         /* alarm survives exec: a hung interpreter dies of SIGALRM. */
         signal(SIGALRM, SIG_DFL);
@@ -68,7 +66,7 @@ static void c_creates(void)
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
     struct mr_map m;
-    shm_test_name(name, "py-c");
+    mr_test_shm_name(name, "py-c");
     ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
     ASSERT_OK(mr_shm_resize(&shm, SIZE));
     ASSERT_OK(mr_shm_map(&shm, 0, MR_SHM_TO_END, 0, &m));
@@ -81,7 +79,7 @@ static void c_creates(void)
     ASSERT_MEM_EQ((char *)m.region.ptr + 100, "from Python", 11);
     ASSERT_MEM_EQ(m.region.ptr, "from C", 6);
     /* Python neither unlinked nor resized it. */
-    ASSERT_TRUE(shm_test_exists(name));
+    ASSERT_TRUE(mr_test_shm_exists(name));
     struct mr_shm_stat st;
     ASSERT_OK(mr_shm_stat(&shm, &st));
     ASSERT_EQ(st.size, (uint64_t)SIZE);
@@ -95,7 +93,7 @@ static void python_creates(void)
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
     struct mr_map m;
-    shm_test_name(name, "py-py");
+    mr_test_shm_name(name, "py-py");
     ASSERT_EQ(run_python("create", name + 1), 0);
 
     ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0));
@@ -116,13 +114,13 @@ static void python_creates(void)
     ASSERT_OK(mr_shm_close(&shm));
 
     ASSERT_EQ(run_python("check-unlink", name + 1), 0);
-    ASSERT_FALSE(shm_test_exists(name));
+    ASSERT_FALSE(mr_test_shm_exists(name));
     ASSERT_ERR(mr_shm_open(&shm, name, MR_SHM_READ, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0), -ENOENT);
 }
 
 int main(void)
 {
-    shm_test_begin();
+    mr_test_shm_begin();
     int rc = run_python("probe", "none"); /* the script exits 2 for an unknown op */
     if (rc == 127)
         mr_test_skip("python3 is not installed (install python3 3.8+)");
@@ -130,6 +128,6 @@ int main(void)
         mr_test_skip("python3 lacks multiprocessing.shared_memory (install python3 3.8+)");
     c_creates();
     python_creates();
-    shm_test_end();
+    mr_test_shm_end();
     return 0;
 }

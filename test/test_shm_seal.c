@@ -77,7 +77,7 @@ static void test_memfd(void)
     ASSERT_OK(mr_shm_open_anon(&shm, "my-label", 0));
     ASSERT_EQ(shm.flags, MR_SHM_RDWR | MR_SHM_CREATED | MR_SHM_ANON | MR_SHM_MEMFD);
     ASSERT_STR_EQ(shm.name, "");
-    ASSERT_TRUE(shm_test_is_cloexec(shm.fd));
+    ASSERT_TRUE(mr_test_is_cloexec(shm.fd));
     char target[300];
     fd_path(shm.fd, target, sizeof target);
     ASSERT_STR_EQ(target, "/memfd:my-label (deleted)");
@@ -246,7 +246,7 @@ static void test_seal_named(void)
     char name[MR_SHM_NAME_MAX + 2];
     struct mr_shm shm;
     unsigned missing = 0;
-    shm_test_name(name, "named");
+    mr_test_shm_name(name, "named");
     ASSERT_OK(mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_EXISTS_FAIL, MR_SHM_CREATE, 0));
     ASSERT_OK(mr_shm_resize(&shm, ps));
     ASSERT_EQ(mr_shm_seal_get(&shm), (int)MR_SEAL_SEAL);
@@ -476,7 +476,7 @@ static void test_fallback(void)
     ASSERT_OK(mr_shm_open_anon(&shm, "ignored", 0));
     ASSERT_EQ(shm.flags, MR_SHM_RDWR | MR_SHM_CREATED | MR_SHM_ANON);
     ASSERT_STR_EQ(shm.name, "");
-    ASSERT_TRUE(shm_test_is_cloexec(shm.fd));
+    ASSERT_TRUE(mr_test_is_cloexec(shm.fd));
     /* Unlinked at once: its name is gone from /dev/shm. */
     char where[300];
     fd_path(shm.fd, where, sizeof where);
@@ -544,7 +544,7 @@ static void test_fallback(void)
 int main(void)
 {
     ps = (size_t)sysconf(_SC_PAGESIZE);
-    shm_test_begin();
+    mr_test_shm_begin();
     struct mr_shm probe;
     int rc = mr_shm_open_anon(&probe, NULL, 0);
     if (rc == 0 && !(probe.flags & MR_SHM_MEMFD)) {
@@ -565,6 +565,6 @@ int main(void)
     test_receiver();
     test_seal_names();
     test_fallback();
-    shm_test_end();
+    mr_test_shm_end();
     return 0;
 }

@@ -10,7 +10,7 @@
  * wrong family and type refused; peer credentials, and refusing another
  * user. Loopback only; every wait is bounded; fds are counted around every
  * test (MR_TEST_RUN). IPv6 parts are skipped, with a note, where ::1 is missing. */
-#include "sock_helpers.h"
+#include "sock_test.h"
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -439,7 +439,7 @@ static void disconnect_family(int family)
     ASSERT_OK(mr_sock_connect(&a, &ba, 0));
     ASSERT_EQ(mr_sock_send(&a, mr_region_make("hi", 2), 0), 2);
     ASSERT_GT(mr_sock_wait(&b, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv_from(&b, REG(buf), 0, &from, NULL), 2);
+    ASSERT_EQ(mr_sock_recv_from(&b, MR_REGION_OF_ARRAY(buf), 0, &from, NULL), 2);
     ASSERT_TRUE(mr_addr_equal(&from, &aa));
 
     /* x's datagram to a is dropped (a hears only b) on IP; a connected Unix
@@ -449,20 +449,20 @@ static void disconnect_family(int family)
         ASSERT_ERR(rc, -EPERM);
     else
         ASSERT_EQ(rc, 2);
-    ASSERT_ERR(mr_sock_recv(&a, REG(buf), MSG_DONTWAIT), -EAGAIN);
+    ASSERT_ERR(mr_sock_recv(&a, MR_REGION_OF_ARRAY(buf), MSG_DONTWAIT), -EAGAIN);
 
     ASSERT_OK(mr_sock_disconnect(&a));
     ASSERT_ERR(mr_sock_send(&a, mr_region_make("hi", 2), 0),
                family == AF_UNIX ? -ENOTCONN : -EDESTADDRREQ);
     ASSERT_EQ(mr_sock_send_to(&a, mr_region_make("to", 2), 0, &ba), 2);
     ASSERT_GT(mr_sock_wait(&b, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv(&b, REG(buf), 0), 2);
+    ASSERT_EQ(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), 0), 2);
     /* On IP, a port the system chose is given up on disconnect (Linux's
      * udp_disconnect), and the send above took a new one. */
     aa = local_of(&a);
     ASSERT_EQ(mr_sock_send_to(&x, mr_region_make("ok", 2), 0, &aa), 2);
     ASSERT_GT(mr_sock_wait(&a, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv(&a, REG(buf), 0), 2);
+    ASSERT_EQ(mr_sock_recv(&a, MR_REGION_OF_ARRAY(buf), 0), 2);
     ASSERT_MEM_EQ(buf, "ok", 2);
 
     mr_sock_close(&a);
@@ -577,7 +577,7 @@ static void test_unix_path_removed(void)
     ASSERT_ERR(mr_sock_open_listen(&d, &addr, -1, 0), -EADDRINUSE);
     ASSERT_OK(stat(path, &st));
     /* A forked child closing its copy leaves the path. */
-    ASSERT_EQ(wait_child(start_child(close_in_child, &l)), 0);
+    ASSERT_EQ(mr_test_wait(mr_test_start(close_in_child, &l)), 0);
     ASSERT_OK(stat(path, &st));
     ASSERT_OK(mr_sock_close(&l));
     ASSERT_TRUE(stat(path, &st) < 0 && errno == ENOENT);
@@ -891,25 +891,25 @@ static void test_peer_cred(void)
     char path[128];
     ASSERT_OK(mr_addr_unix(&addr, mr_test_tmp_path(path, sizeof path, "cred")));
     ASSERT_OK(mr_sock_open_listen(&l, &addr, -1, 0));
-    pid_t pid = start_child(connect_and_wait, &addr);
+    pid_t pid = mr_test_start(connect_and_wait, &addr);
     ASSERT_OK(mr_sock_accept(&l, &c, NULL, 3000));
     ASSERT_OK(mr_sock_peer_cred(&c, &cr));
     ASSERT_EQ(cr.pid, pid);
     ASSERT_OK(mr_sock_peer_check_user(&c));
     mr_sock_close(&c);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
 
     /* Another user is refused. Only root can become one. */
     if (geteuid() == 0) {
         ASSERT_OK(chmod(path, 0777));
         ASSERT_OK(chmod(mr_test_tmpdir(), 0755));
-        pid = start_child(connect_as_nobody, &addr);
+        pid = mr_test_start(connect_as_nobody, &addr);
         ASSERT_OK(mr_sock_accept(&l, &c, NULL, 3000));
         ASSERT_OK(mr_sock_peer_cred(&c, &cr));
         ASSERT_NE(cr.uid, geteuid());
         ASSERT_ERR(mr_sock_peer_check_user(&c), -EPERM);
         mr_sock_close(&c);
-        ASSERT_EQ(wait_child(pid), 0);
+        ASSERT_EQ(mr_test_wait(pid), 0);
     } else {
         mr_test_skip_case("another user refused", "only root can become another user (run the test as root)");
     }
@@ -955,8 +955,8 @@ static void closed_is_ebadf(struct mr_sock *s)
     struct mr_sock other = MR_SOCK_INIT;
     struct mr_addr addr, got;
     char buf[8] = "closed", name[32];
-    struct mr_region rv[2] = { REG(buf), REG(buf) };
-    struct mr_sock_msg msg = { REG(buf), NULL, 0, 0 };
+    struct mr_region rv[2] = { MR_REGION_OF_ARRAY(buf), MR_REGION_OF_ARRAY(buf) };
+    struct mr_sock_msg msg = { MR_REGION_OF_ARRAY(buf), NULL, 0, 0 };
     struct mr_sock_cred cred;
     int v, fds[1], p[2];
     size_t n, done;
@@ -974,15 +974,15 @@ static void closed_is_ebadf(struct mr_sock *s)
     ASSERT_ERR(mr_sock_wait(s, MR_SOCK_READABLE, 0), -EBADF);
     ASSERT_ERR(mr_sock_wait(s, MR_SOCK_WRITABLE, 0), -EBADF);
 
-    ASSERT_ERR(mr_sock_send(s, REG(buf), 0), -EBADF);
-    ASSERT_ERR(mr_sock_recv(s, REG(buf), 0), -EBADF);
-    ASSERT_ERR(mr_sock_send_all(s, REG(buf), 0, &done), -EBADF);
+    ASSERT_ERR(mr_sock_send(s, MR_REGION_OF_ARRAY(buf), 0), -EBADF);
+    ASSERT_ERR(mr_sock_recv(s, MR_REGION_OF_ARRAY(buf), 0), -EBADF);
+    ASSERT_ERR(mr_sock_send_all(s, MR_REGION_OF_ARRAY(buf), 0, &done), -EBADF);
     ASSERT_EQ(done, 0u);
-    ASSERT_ERR(mr_sock_recv_exact(s, REG(buf), 0, &done), -EBADF);
+    ASSERT_ERR(mr_sock_recv_exact(s, MR_REGION_OF_ARRAY(buf), 0, &done), -EBADF);
     ASSERT_EQ(done, 0u);
-    ASSERT_ERR(mr_sock_send_to(s, REG(buf), 0, &addr), -EBADF);
-    ASSERT_ERR(mr_sock_send_to(s, REG(buf), 0, NULL), -EBADF);
-    ASSERT_ERR(mr_sock_recv_from(s, REG(buf), 0, &got, &n), -EBADF);
+    ASSERT_ERR(mr_sock_send_to(s, MR_REGION_OF_ARRAY(buf), 0, &addr), -EBADF);
+    ASSERT_ERR(mr_sock_send_to(s, MR_REGION_OF_ARRAY(buf), 0, NULL), -EBADF);
+    ASSERT_ERR(mr_sock_recv_from(s, MR_REGION_OF_ARRAY(buf), 0, &got, &n), -EBADF);
     ASSERT_ERR(mr_sock_sendv(s, rv, 2, 0, NULL), -EBADF);
     ASSERT_ERR(mr_sock_recvv(s, rv, 2, 0, NULL), -EBADF);
     ASSERT_ERR(mr_sock_send_batch(s, &msg, 1, 0, NULL), -EBADF);
@@ -1000,8 +1000,8 @@ static void closed_is_ebadf(struct mr_sock *s)
     ASSERT_ERR(mr_sock_peer_check_user(s), -EBADF);
 
     ASSERT_OK(pipe(p));
-    ASSERT_ERR(mr_sock_send_fds(s, REG(buf), &p[0], 1, 0), -EBADF);
-    ASSERT_ERR(mr_sock_recv_fds(s, REG(buf), fds, 1, &n, 0), -EBADF);
+    ASSERT_ERR(mr_sock_send_fds(s, MR_REGION_OF_ARRAY(buf), &p[0], 1, 0), -EBADF);
+    ASSERT_ERR(mr_sock_recv_fds(s, MR_REGION_OF_ARRAY(buf), fds, 1, &n, 0), -EBADF);
     ASSERT_EQ(n, 0u);
     ASSERT_EQ(fds[0], -1);
     close(p[0]);
@@ -1030,7 +1030,7 @@ int main(void)
 {
     mr_test_tmpdir(); /* before any fork: the directory is this process's */
     signal(SIGPIPE, SIG_DFL); /* a SIGPIPE would kill the test: none may come */
-    have_v6 = ipv6_loopback_works();
+    have_v6 = mr_test_sock_ipv6();
     MR_TEST_RUN(test_open_every_kind);
     MR_TEST_RUN(test_pairs);
     MR_TEST_RUN(test_listen_accept);

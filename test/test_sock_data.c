@@ -10,7 +10,7 @@
  * datagrams with their real length; scatter-gather with an allocation
  * failure walk; sendmmsg/recvmmsg batches; IPv4 on a dual-stack IPv6
  * socket. Every wait is bounded; fds are counted around each test. */
-#include "sock_helpers.h"
+#include "sock_test.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -60,38 +60,38 @@ static void test_send_recv(void)
 
     ASSERT_EQ(mr_sock_send(&a, mr_region_make("hello", 5), 0), 5);
     /* Peek leaves the bytes for the next receive. */
-    ASSERT_EQ(mr_sock_recv(&b, REG(buf), MSG_PEEK), 5);
+    ASSERT_EQ(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), MSG_PEEK), 5);
     ASSERT_MEM_EQ(buf, "hello", 5);
     memset(buf, 0, sizeof buf);
-    ASSERT_EQ(mr_sock_recv(&b, REG(buf), 0), 5);
+    ASSERT_EQ(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), 0), 5);
     ASSERT_MEM_EQ(buf, "hello", 5);
     /* Nothing there: don't-wait says so. */
-    ASSERT_ERR(mr_sock_recv(&b, REG(buf), MSG_DONTWAIT), -EAGAIN);
-    ASSERT_ERR(mr_sock_recv(&b, REG(buf), MSG_DONTWAIT | MSG_PEEK), -EAGAIN);
+    ASSERT_ERR(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), MSG_DONTWAIT), -EAGAIN);
+    ASSERT_ERR(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), MSG_DONTWAIT | MSG_PEEK), -EAGAIN);
 
     /* Refusals: an empty region on a stream (0 means the end), a read-only
      * one, unknown flags. */
     ASSERT_ERR(mr_sock_recv(&b, mr_region_make(buf, 0), 0), -EINVAL);
-    ASSERT_ERR(mr_sock_recv(&b, mr_region_ro(REG(buf)), 0), -EACCES);
-    ASSERT_ERR(mr_sock_recv(&b, REG(buf), MSG_NOSIGNAL), -EINVAL);
+    ASSERT_ERR(mr_sock_recv(&b, mr_region_ro(MR_REGION_OF_ARRAY(buf)), 0), -EACCES);
+    ASSERT_ERR(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), MSG_NOSIGNAL), -EINVAL);
     ASSERT_ERR(mr_sock_recv_exact(&b, mr_region_make(buf, 0), 100, NULL), -EINVAL);
-    ASSERT_ERR(mr_sock_recv_exact(&b, mr_region_ro(REG(buf)), 100, NULL), -EACCES);
-    ASSERT_ERR(mr_sock_recv_exact(&b, REG(buf), -5, NULL), -EINVAL);
-    ASSERT_ERR(mr_sock_send(&a, REG(buf), MSG_PEEK), -EINVAL);
-    ASSERT_ERR(mr_sock_send_all(&a, REG(buf), -7, NULL), -EINVAL);
+    ASSERT_ERR(mr_sock_recv_exact(&b, mr_region_ro(MR_REGION_OF_ARRAY(buf)), 100, NULL), -EACCES);
+    ASSERT_ERR(mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(buf), -5, NULL), -EINVAL);
+    ASSERT_ERR(mr_sock_send(&a, MR_REGION_OF_ARRAY(buf), MSG_PEEK), -EINVAL);
+    ASSERT_ERR(mr_sock_send_all(&a, MR_REGION_OF_ARRAY(buf), -7, NULL), -EINVAL);
     /* Sending from a read-only region is fine; an empty send is 0. */
     ASSERT_EQ(mr_sock_send(&a, mr_region_make_ro("x", 1), 0), 1);
     ASSERT_EQ(mr_sock_send(&a, mr_region_make(NULL, 0), 0), 0);
     ASSERT_EQ(mr_sock_send_all(&a, mr_region_make(NULL, 0), 100, NULL), 0);
-    ASSERT_EQ(mr_sock_recv(&b, REG(buf), 0), 1);
+    ASSERT_EQ(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), 0), 1);
 
     /* The socket's own receive timeout: a blocking receive gives up and
      * says -ETIMEDOUT, not "nothing". */
     ASSERT_OK(mr_sock_set_opt(&b, MR_SOCK_OPT_RCVTIMEO, 60));
     int64_t t0 = mr_test_now_ms();
-    ASSERT_ERR(mr_sock_recv(&b, REG(buf), 0), -ETIMEDOUT);
+    ASSERT_ERR(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), 0), -ETIMEDOUT);
     ASSERT_GE(mr_test_now_ms() - t0, 55);
-    ASSERT_ERR(mr_sock_recv_exact(&b, REG(buf), -1, NULL), -ETIMEDOUT);
+    ASSERT_ERR(mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(buf), -1, NULL), -ETIMEDOUT);
     mr_sock_close(&a);
     mr_sock_close(&b);
 
@@ -104,9 +104,9 @@ static void test_send_recv(void)
     ASSERT_EQ(mr_sock_recv(&b, mr_region_make(NULL, 0), 0), 0);
     ASSERT_EQ(mr_sock_recv(&b, mr_region_make(buf, 1), MSG_TRUNC), 4);
     ASSERT_EQ(buf[0], 'd');
-    ASSERT_EQ(mr_sock_recv(&b, REG(buf), 0), 0); /* the empty datagram */
-    ASSERT_ERR(mr_sock_recv(&b, REG(buf), MSG_DONTWAIT), -EAGAIN);
-    ASSERT_ERR(mr_sock_recv_exact(&b, REG(buf), 0, NULL), -EOPNOTSUPP);
+    ASSERT_EQ(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), 0), 0); /* the empty datagram */
+    ASSERT_ERR(mr_sock_recv(&b, MR_REGION_OF_ARRAY(buf), MSG_DONTWAIT), -EAGAIN);
+    ASSERT_ERR(mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(buf), 0, NULL), -EOPNOTSUPP);
     mr_sock_close(&a);
     mr_sock_close(&b);
 }
@@ -158,14 +158,14 @@ static void big_transfer(struct mr_sock *w, struct mr_sock *r, int w_timeout, in
     ASSERT_TRUE(buf != NULL);
     fill_pattern(buf, BIG);
     struct xfer x = { r, r_timeout, r_chunk };
-    pid_t pid = start_child(read_all_child, &x);
+    pid_t pid = mr_test_start(read_all_child, &x);
     size_t done = 0;
     ASSERT_EQ(mr_sock_send_all(w, mr_region_make(buf, BIG), w_timeout, &done), (ssize_t)BIG);
     ASSERT_EQ(done, (size_t)BIG);
     char k;
     ASSERT_EQ(mr_sock_recv_exact(w, MR_REGION_OF(k), 10000, NULL), 1);
     ASSERT_EQ(k, 'k');
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     free(buf);
     held = NULL;
 }
@@ -205,7 +205,7 @@ static void test_deadlines(void)
     ASSERT_EQ(mr_sock_send(&a, mr_region_make(buf, 50), 0), 50);
     unsigned char in[100];
     int64_t t0 = mr_test_now_ms();
-    ASSERT_ERR(mr_sock_recv_exact(&b, REG(in), 80, &done), -ETIMEDOUT);
+    ASSERT_ERR(mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(in), 80, &done), -ETIMEDOUT);
     int64_t took = mr_test_now_ms() - t0;
     ASSERT_GE(took, 79);
     ASSERT_LT(took, 3000);
@@ -213,12 +213,12 @@ static void test_deadlines(void)
     /* Resume where it stopped once the rest comes. */
     ASSERT_EQ(mr_sock_send(&a, mr_region_make(buf + 50, 50), 0), 50);
     struct mr_region rest;
-    ASSERT_OK(mr_region_tail(REG(in), done, &rest));
+    ASSERT_OK(mr_region_tail(MR_REGION_OF_ARRAY(in), done, &rest));
     ASSERT_EQ(mr_sock_recv_exact(&b, rest, 1000, &done), 50);
     check_pattern(in, sizeof in);
     /* Poll once: nothing there. */
     t0 = mr_test_now_ms();
-    ASSERT_ERR(mr_sock_recv_exact(&b, REG(in), 0, &done), -ETIMEDOUT);
+    ASSERT_ERR(mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(in), 0, &done), -ETIMEDOUT);
     ASSERT_EQ(done, (size_t)0);
     ASSERT_LT(mr_test_now_ms() - t0, 1000);
 
@@ -300,14 +300,14 @@ static void test_eintr(void)
         alarms_start(a.fd);
         ssize_t rc;
         if (mode == 0)
-            rc = mr_sock_recv_exact(&b, REG(in), -1, NULL);
+            rc = mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(in), -1, NULL);
         else if (mode == 1)
-            rc = mr_sock_recv_exact(&b, REG(in), 5000, NULL);
+            rc = mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(in), 5000, NULL);
         else if (mode == 2)
-            rc = mr_sock_recv(&b, REG(in), MSG_WAITALL);
+            rc = mr_sock_recv(&b, MR_REGION_OF_ARRAY(in), MSG_WAITALL);
         else
             rc = mr_sock_wait(&b, MR_SOCK_READABLE, 5000) > 0
-                     ? mr_sock_recv_exact(&b, REG(in), 0, NULL)
+                     ? mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(in), 0, NULL)
                      : -1;
         alarms_stop();
         ASSERT_EQ(rc, (ssize_t)sizeof feed);
@@ -318,7 +318,7 @@ static void test_eintr(void)
     /* A deadline that signals keep interrupting still ends on time. */
     alarms_start(-1);
     int64_t t0 = mr_test_now_ms();
-    ASSERT_ERR(mr_sock_recv_exact(&b, REG(in), 60, NULL), -ETIMEDOUT);
+    ASSERT_ERR(mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(in), 60, NULL), -ETIMEDOUT);
     int64_t took = mr_test_now_ms() - t0;
     alarms_stop();
     ASSERT_GE(took, 59);
@@ -349,13 +349,13 @@ static void test_no_sigpipe(void)
     char buf[64] = { 0 };
     ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
     mr_sock_close(&b);
-    ASSERT_ERR(mr_sock_send(&a, REG(buf), 0), -EPIPE);
-    ASSERT_ERR(mr_sock_send_all(&a, REG(buf), -1, NULL), -EPIPE);
-    ASSERT_ERR(mr_sock_send_all(&a, REG(buf), 100, NULL), -EPIPE);
-    struct mr_region rv[2] = { REG(buf), REG(buf) };
+    ASSERT_ERR(mr_sock_send(&a, MR_REGION_OF_ARRAY(buf), 0), -EPIPE);
+    ASSERT_ERR(mr_sock_send_all(&a, MR_REGION_OF_ARRAY(buf), -1, NULL), -EPIPE);
+    ASSERT_ERR(mr_sock_send_all(&a, MR_REGION_OF_ARRAY(buf), 100, NULL), -EPIPE);
+    struct mr_region rv[2] = { MR_REGION_OF_ARRAY(buf), MR_REGION_OF_ARRAY(buf) };
     ASSERT_ERR(mr_sock_sendv(&a, rv, 2, 0, NULL), -EPIPE);
     int fd = 0;
-    ASSERT_ERR(mr_sock_send_fds(&a, REG(buf), &fd, 1, 0), -EPIPE);
+    ASSERT_ERR(mr_sock_send_fds(&a, MR_REGION_OF_ARRAY(buf), &fd, 1, 0), -EPIPE);
     mr_sock_close(&a);
 
     /* TCP: the first send after the peer closed may still be accepted;
@@ -366,10 +366,10 @@ static void test_no_sigpipe(void)
     mr_sock_close(&b);
     ssize_t rc = 0;
     for (int i = 0; i < 100 && rc >= 0; i++)
-        rc = mr_sock_send_all(&a, REG(buf), 1000, NULL);
+        rc = mr_sock_send_all(&a, MR_REGION_OF_ARRAY(buf), 1000, NULL);
     ASSERT_TRUE(rc == -EPIPE || rc == -ECONNRESET);
     /* sendto with an address (TCP ignores it) and sendmsg: -EPIPE now. */
-    ASSERT_ERR(mr_sock_send_to(&a, REG(buf), 0, &to), -EPIPE);
+    ASSERT_ERR(mr_sock_send_to(&a, MR_REGION_OF_ARRAY(buf), 0, &to), -EPIPE);
     ASSERT_ERR(mr_sock_sendv(&a, rv, 2, 0, NULL), -EPIPE);
     mr_sock_close(&a);
 }
@@ -379,7 +379,7 @@ static void send_some_and_close(void *arg)
     struct mr_sock *s = arg;
     unsigned char buf[1000];
     fill_pattern(buf, sizeof buf);
-    ASSERT_EQ(mr_sock_send_all(s, REG(buf), 2000, NULL), (ssize_t)sizeof buf);
+    ASSERT_EQ(mr_sock_send_all(s, MR_REGION_OF_ARRAY(buf), 2000, NULL), (ssize_t)sizeof buf);
     mr_sock_close(s);
 }
 
@@ -387,7 +387,7 @@ static void read_some_and_close(void *arg)
 {
     struct mr_sock *s = arg;
     unsigned char buf[10000];
-    ASSERT_EQ(mr_sock_recv_exact(s, REG(buf), 5000, NULL), (ssize_t)sizeof buf);
+    ASSERT_EQ(mr_sock_recv_exact(s, MR_REGION_OF_ARRAY(buf), 5000, NULL), (ssize_t)sizeof buf);
     mr_sock_close(s);
 }
 
@@ -404,15 +404,15 @@ static void test_peer_closes_mid_transfer(void)
             tcp_pair(&a, &b);
         else
             ASSERT_OK(mr_sock_open_pair(&a, &b, SOCK_STREAM, 0));
-        pid_t pid = start_child(send_some_and_close, &b);
+        pid_t pid = mr_test_start(send_some_and_close, &b);
         mr_sock_close(&b);
-        ASSERT_ERR(mr_sock_recv_exact(&a, REG(in), 5000, &done), -EPIPE);
+        ASSERT_ERR(mr_sock_recv_exact(&a, MR_REGION_OF_ARRAY(in), 5000, &done), -EPIPE);
         ASSERT_EQ(done, (size_t)1000);
         check_pattern(in, done);
-        ASSERT_EQ(mr_sock_recv_exact(&a, REG(in), 5000, &done), 0);
+        ASSERT_EQ(mr_sock_recv_exact(&a, MR_REGION_OF_ARRAY(in), 5000, &done), 0);
         ASSERT_EQ(done, (size_t)0);
-        ASSERT_EQ(mr_sock_recv_exact(&a, REG(in), -1, &done), 0);
-        ASSERT_EQ(wait_child(pid), 0);
+        ASSERT_EQ(mr_sock_recv_exact(&a, MR_REGION_OF_ARRAY(in), -1, &done), 0);
+        ASSERT_EQ(mr_test_wait(pid), 0);
         mr_sock_close(&a);
     }
 
@@ -429,13 +429,13 @@ static void test_peer_closes_mid_transfer(void)
          * take all 4 MiB before the reader leaves, and the send succeed. */
         ASSERT_OK(mr_sock_set_opt(&a, MR_SOCK_OPT_SNDBUF, 4096));
         ASSERT_OK(mr_sock_set_opt(&b, MR_SOCK_OPT_RCVBUF, 4096));
-        pid_t pid = start_child(read_some_and_close, &b);
+        pid_t pid = mr_test_start(read_some_and_close, &b);
         mr_sock_close(&b);
         ssize_t rc = mr_sock_send_all(&a, mr_region_make(big, BIG), 5000, &done);
         ASSERT_TRUE(rc == -EPIPE || rc == -ECONNRESET);
         ASSERT_GE(done, (size_t)10000);
         ASSERT_LT(done, (size_t)BIG);
-        ASSERT_EQ(wait_child(pid), 0);
+        ASSERT_EQ(mr_test_wait(pid), 0);
         mr_sock_close(&a);
     }
     free(big);
@@ -450,9 +450,9 @@ static void truncated_on(struct mr_sock *tx, struct mr_sock *rx, const struct mr
     struct mr_addr from, txaddr;
     size_t full = 0;
     fill_pattern(out, sizeof out);
-    ASSERT_EQ(mr_sock_send_to(tx, REG(out), 0, to), 100);
+    ASSERT_EQ(mr_sock_send_to(tx, MR_REGION_OF_ARRAY(out), 0, to), 100);
     ASSERT_GT(mr_sock_wait(rx, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv_from(rx, REG(in), 0, &from, &full), 10);
+    ASSERT_EQ(mr_sock_recv_from(rx, MR_REGION_OF_ARRAY(in), 0, &from, &full), 10);
     ASSERT_EQ(full, (size_t)100);
     check_pattern(in, sizeof in);
     ASSERT_OK(mr_sock_local_addr(tx, &txaddr));
@@ -461,20 +461,20 @@ static void truncated_on(struct mr_sock *tx, struct mr_sock *rx, const struct mr
     /* One that fits: full length = stored length. */
     ASSERT_EQ(mr_sock_send_to(tx, mr_region_make(out, 5), 0, to), 5);
     ASSERT_GT(mr_sock_wait(rx, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv_from(rx, REG(in), 0, NULL, &full), 5);
+    ASSERT_EQ(mr_sock_recv_from(rx, MR_REGION_OF_ARRAY(in), 0, NULL, &full), 5);
     ASSERT_EQ(full, (size_t)5);
     /* An empty one. */
     ASSERT_EQ(mr_sock_send_to(tx, mr_region_make(NULL, 0), 0, to), 0);
     ASSERT_GT(mr_sock_wait(rx, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv_from(rx, REG(in), 0, &from, &full), 0);
+    ASSERT_EQ(mr_sock_recv_from(rx, MR_REGION_OF_ARRAY(in), 0, &from, &full), 0);
     ASSERT_EQ(full, (size_t)0);
     /* Peeked, then taken. */
-    ASSERT_EQ(mr_sock_send_to(tx, REG(out), 0, to), 100);
+    ASSERT_EQ(mr_sock_send_to(tx, MR_REGION_OF_ARRAY(out), 0, to), 100);
     ASSERT_GT(mr_sock_wait(rx, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv_from(rx, REG(in), MSG_PEEK, NULL, &full), 10);
+    ASSERT_EQ(mr_sock_recv_from(rx, MR_REGION_OF_ARRAY(in), MSG_PEEK, NULL, &full), 10);
     ASSERT_EQ(full, (size_t)100);
-    ASSERT_EQ(mr_sock_recv_from(rx, REG(in), MSG_DONTWAIT, NULL, &full), 10);
-    ASSERT_ERR(mr_sock_recv_from(rx, REG(in), MSG_DONTWAIT, NULL, &full), -EAGAIN);
+    ASSERT_EQ(mr_sock_recv_from(rx, MR_REGION_OF_ARRAY(in), MSG_DONTWAIT, NULL, &full), 10);
+    ASSERT_ERR(mr_sock_recv_from(rx, MR_REGION_OF_ARRAY(in), MSG_DONTWAIT, NULL, &full), -EAGAIN);
 }
 
 static void test_truncated_datagram(void)
@@ -543,14 +543,14 @@ static void test_dual_stack(void)
 
     ASSERT_EQ(mr_sock_send_to(&s6, mr_region_make("v6", 2), 0, &a4), 2); /* mapped for us */
     ASSERT_GT(mr_sock_wait(&s4, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv_from(&s4, REG(buf), 0, &from, NULL), 2);
+    ASSERT_EQ(mr_sock_recv_from(&s4, MR_REGION_OF_ARRAY(buf), 0, &from, NULL), 2);
     ASSERT_EQ(mr_addr_family(&from), AF_INET);
 
     struct mr_addr to6;
     ASSERT_OK(mr_addr_loopback(&to6, AF_INET, (unsigned)mr_addr_port(&a6)));
     ASSERT_EQ(mr_sock_send_to(&s4, mr_region_make("v4", 2), 0, &to6), 2);
     ASSERT_GT(mr_sock_wait(&s6, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv_from(&s6, REG(buf), 0, &from, NULL), 2);
+    ASSERT_EQ(mr_sock_recv_from(&s6, MR_REGION_OF_ARRAY(buf), 0, &from, NULL), 2);
     ASSERT_TRUE(mr_addr_is_v4mapped(&from));
     ASSERT_OK(mr_addr_unmap_v4(&from, &from));
     ASSERT_TRUE(mr_addr_equal(&from, &a4));
@@ -560,7 +560,7 @@ static void test_dual_stack(void)
     ASSERT_OK(mr_addr_map_v4(&to6, &m));
     ASSERT_EQ(mr_sock_send_to(&s4, mr_region_make("m", 1), 0, &m), 1);
     ASSERT_GT(mr_sock_wait(&s6, MR_SOCK_READABLE, 2000), 0);
-    ASSERT_EQ(mr_sock_recv(&s6, REG(buf), 0), 1);
+    ASSERT_EQ(mr_sock_recv(&s6, MR_REGION_OF_ARRAY(buf), 0), 1);
     /* A real IPv6 address on an IPv4 socket is not. */
     ASSERT_ERR(mr_sock_send_to(&s4, mr_region_make("m", 1), 0, &a6), -EAFNOSUPPORT);
     mr_sock_close(&s6);
@@ -584,7 +584,7 @@ static void test_scatter_gather(void)
                                 mr_region_make_ro("body", 4) };
     ASSERT_EQ(mr_sock_sendv(&a, out, 3, 0, NULL), 9);
     char x[2], y[3], z[10];
-    struct mr_region in[3] = { REG(x), REG(y), REG(z) };
+    struct mr_region in[3] = { MR_REGION_OF_ARRAY(x), MR_REGION_OF_ARRAY(y), MR_REGION_OF_ARRAY(z) };
     ASSERT_EQ(mr_sock_recvv(&b, in, 3, 0, NULL), 9);
     ASSERT_MEM_EQ(x, "he", 2);
     ASSERT_MEM_EQ(y, "ad-", 3);
@@ -618,7 +618,7 @@ static void test_scatter_gather(void)
         ssize_t rc = mr_sock_sendv(&a, many, N, 0, mr_failing_allocator(&f));
         ASSERT_EQ(f.live_blocks, (size_t)0);
         if (rc == -ENOMEM) {
-            ASSERT_ERR(mr_sock_recv(&b, REG(z), MSG_DONTWAIT), -EAGAIN);
+            ASSERT_ERR(mr_sock_recv(&b, MR_REGION_OF_ARRAY(z), MSG_DONTWAIT), -EAGAIN);
             continue;
         }
         ASSERT_EQ(rc, N);
@@ -652,7 +652,7 @@ static void batch_on(struct mr_sock *tx, struct mr_sock *rx, struct mr_addr *to,
         int len = snprintf(out[i], sizeof out[i], "msg %zu%s", i, i == 1 ? " is long" : "");
         m[i].data = mr_region_make(out[i], (size_t)len);
         m[i].addr = to;
-        r[i].data = REG(in[i]);
+        r[i].data = MR_REGION_OF_ARRAY(in[i]);
         r[i].addr = &from[i];
     }
     ASSERT_EQ(mr_sock_send_batch(tx, m, n, 0, alloc), (int)n);
@@ -696,7 +696,8 @@ static void test_batches(void)
                                     { mr_region_make("b", 1), &addr, 0, 0 } };
         ASSERT_EQ(mr_sock_send_batch(&tx, m, 2, 0, NULL), 2);
         char c[2][4];
-        struct mr_sock_msg r[2] = { { REG(c[0]), NULL, 0, 0 }, { REG(c[1]), NULL, 0, 0 } };
+        struct mr_sock_msg r[2] = { { MR_REGION_OF_ARRAY(c[0]), NULL, 0, 0 },
+                                    { MR_REGION_OF_ARRAY(c[1]), NULL, 0, 0 } };
         ASSERT_EQ(mr_sock_recv_batch(&rx, r, 2, 2000, NULL), 2);
         ASSERT_EQ(c[0][0], 'a');
         ASSERT_EQ(c[1][0], 'b');
@@ -740,7 +741,7 @@ static void test_batches(void)
 int main(void)
 {
     mr_test_tmpdir(); /* before any fork: the directory is this process's */
-    have_v6 = ipv6_loopback_works();
+    have_v6 = mr_test_sock_ipv6();
     MR_TEST_RUN(test_send_recv);
     MR_TEST_RUN(test_send_all_recv_exact);
     MR_TEST_RUN(test_deadlines);

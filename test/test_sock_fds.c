@@ -10,7 +10,7 @@
  * adds closed, not leaked; an empty payload refused;
  * "nothing received" never reported as fd 0; a payload too large for one
  * send. */
-#include "sock_helpers.h"
+#include "sock_test.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -52,7 +52,7 @@ static void several_on(int type)
     int got[8];
     size_t n = 99;
     char pay[16];
-    ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, 8, &n, 0), 4);
+    ASSERT_EQ(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 8, &n, 0), 4);
     ASSERT_MEM_EQ(pay, "fds!", 4);
     ASSERT_EQ(n, (size_t)3);
     for (size_t i = 0; i < 3; i++) {
@@ -96,7 +96,7 @@ static void child_maps_and_writes(void *arg)
     int fd;
     size_t n;
     char pay[8];
-    ASSERT_EQ(mr_sock_recv_fds(s, REG(pay), &fd, 1, &n, 0), 5);
+    ASSERT_EQ(mr_sock_recv_fds(s, MR_REGION_OF_ARRAY(pay), &fd, 1, &n, 0), 5);
     ASSERT_EQ(n, (size_t)1);
     assert_cloexec(fd);
     /* The seals hold here too: it cannot shrink or grow. */
@@ -126,12 +126,12 @@ static void test_memfd_to_child(void)
     memcpy(m, before_text, sizeof before_text);
     ASSERT_OK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL));
 
-    pid_t pid = start_child(child_maps_and_writes, &b);
+    pid_t pid = mr_test_start(child_maps_and_writes, &b);
     mr_sock_close(&b);
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("memfd", 5), &fd, 1, 0), 5);
     char done[4];
-    ASSERT_EQ(mr_sock_recv_exact(&a, REG(done), 5000, NULL), 4);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_sock_recv_exact(&a, MR_REGION_OF_ARRAY(done), 5000, NULL), 4);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     ASSERT_MEM_EQ(m, after_text, sizeof after_text);
     munmap(m, 4096);
     close(fd);
@@ -172,7 +172,7 @@ static void test_too_many_for_max(void)
     for (int k = 0; k < 3; k++) {
         ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("x", 1), mine, (size_t)counts[k], 0), 1);
         int before = mr_test_count_fds();
-        ASSERT_ERR(mr_sock_recv_fds(&b, REG(pay), got, maxes[k], &n, 0), -EMSGSIZE);
+        ASSERT_ERR(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, maxes[k], &n, 0), -EMSGSIZE);
         ASSERT_EQ(mr_test_count_fds(), before); /* every fd that arrived was closed */
         ASSERT_EQ(n, (size_t)0);
         for (size_t i = 0; i < maxes[k]; i++)
@@ -180,7 +180,7 @@ static void test_too_many_for_max(void)
     }
     /* The stream goes on. */
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("y", 1), mine, 2, 0), 1);
-    ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, 2, &n, 0), 1);
+    ASSERT_EQ(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 2, &n, 0), 1);
     ASSERT_EQ(n, (size_t)2);
     close_n(got, 2);
     close_n(mine, 40);
@@ -209,7 +209,7 @@ static void receive_under_rlimit(void *arg)
     int got[8];
     size_t n = 5;
     char pay[4];
-    ssize_t rc = mr_sock_recv_fds(c->s, REG(pay), got, 8, &n, 0);
+    ssize_t rc = mr_sock_recv_fds(c->s, MR_REGION_OF_ARRAY(pay), got, 8, &n, 0);
     ASSERT_OK(setrlimit(RLIMIT_NOFILE, &old));
     ASSERT_ERR(rc, -EMSGSIZE);
     ASSERT_EQ(n, (size_t)0);
@@ -235,7 +235,7 @@ static void test_ctrunc_rlimit(void)
     open_n(mine, 3);
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("z", 1), mine, 3, 0), 1);
     struct rlimit_case c = { &b };
-    ASSERT_EQ(wait_child(start_child(receive_under_rlimit, &c)), 0);
+    ASSERT_EQ(mr_test_wait(mr_test_start(receive_under_rlimit, &c)), 0);
     close_n(mine, 3);
     mr_sock_close(&a);
     mr_sock_close(&b);
@@ -249,9 +249,9 @@ static void test_truncated_datagram(void)
     open_n(mine, 2);
     char big[100] = { 0 }, small[10];
     size_t n;
-    ASSERT_EQ(mr_sock_send_fds(&a, REG(big), mine, 2, 0), 100);
+    ASSERT_EQ(mr_sock_send_fds(&a, MR_REGION_OF_ARRAY(big), mine, 2, 0), 100);
     int before = mr_test_count_fds();
-    ASSERT_ERR(mr_sock_recv_fds(&b, REG(small), got, 2, &n, 0), -EMSGSIZE);
+    ASSERT_ERR(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(small), got, 2, &n, 0), -EMSGSIZE);
     ASSERT_EQ(mr_test_count_fds(), before);
     ASSERT_EQ(n, (size_t)0);
     ASSERT_EQ(got[0], -1);
@@ -287,7 +287,7 @@ static void test_pidfd_not_leaked(void)
         ASSERT_OK(setsockopt(b.fd, SOL_SOCKET, SO_PASSCRED, &passcred, sizeof passcred));
         ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("p", 1), mine, 2, 0), 1);
         int before = mr_test_count_fds();
-        ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, 2, &n, 0), 1);
+        ASSERT_EQ(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 2, &n, 0), 1);
         ASSERT_EQ(n, (size_t)2);
         ASSERT_EQ(mr_test_count_fds(), before + 2); /* the two asked for, no pidfd */
         close_n(got, 2);
@@ -323,8 +323,9 @@ static void test_every_control_message(void)
                 int on = 1;
                 if ((combo & (1u << i)) && setsockopt(b.fd, SOL_SOCKET, opts[i], &on, sizeof on) < 0) {
                     ASSERT_EQ(errno, ENOPROTOOPT);
-                    fprintf(stderr, "note: %s unknown to this kernel: combination %#x skipped\n",
-                            names[i], combo);
+                    mr_test_skip_case("test_every_control_message",
+                                      "%s is unknown to this kernel (it needs a newer one): "
+                                      "combination %#x not tried", names[i], combo);
                     known = false;
                 }
             }
@@ -334,7 +335,7 @@ static void test_every_control_message(void)
                 size_t n = 0;
                 int before = mr_test_count_fds();
                 ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("control", 7), mine, nfd, 0), 7);
-                ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, nfd, &n, 0), 7);
+                ASSERT_EQ(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, nfd, &n, 0), 7);
                 ASSERT_MEM_EQ(pay, "control", 7);
                 ASSERT_EQ(n, nfd);
                 ASSERT_EQ(mr_test_count_fds(), before + (int)nfd);
@@ -364,26 +365,26 @@ static void test_refusals(void)
     ASSERT_ERR(mr_sock_send_fds(&a, mr_region_make(NULL, 0), &fd, 1, 0), -EINVAL);
     ASSERT_ERR(mr_sock_recv_fds(&b, mr_region_make(NULL, 0), got, 2, &n, 0), -EINVAL);
     ASSERT_EQ(got[0], -1);
-    ASSERT_ERR(mr_sock_send_fds(&a, REG(pay), many, MR_SOCK_FDS_MAX + 1, 0), -EINVAL);
-    ASSERT_ERR(mr_sock_send_fds(&a, REG(pay), NULL, 1, 0), -EINVAL);
-    ASSERT_ERR(mr_sock_send_fds(&a, REG(pay), &fd, 1, MSG_MORE), -EINVAL);
+    ASSERT_ERR(mr_sock_send_fds(&a, MR_REGION_OF_ARRAY(pay), many, MR_SOCK_FDS_MAX + 1, 0), -EINVAL);
+    ASSERT_ERR(mr_sock_send_fds(&a, MR_REGION_OF_ARRAY(pay), NULL, 1, 0), -EINVAL);
+    ASSERT_ERR(mr_sock_send_fds(&a, MR_REGION_OF_ARRAY(pay), &fd, 1, MSG_MORE), -EINVAL);
     int bad = -1;
-    ASSERT_ERR(mr_sock_send_fds(&a, REG(pay), &bad, 1, 0), -EBADF);
+    ASSERT_ERR(mr_sock_send_fds(&a, MR_REGION_OF_ARRAY(pay), &bad, 1, 0), -EBADF);
     bad = 1000000;
-    ASSERT_ERR(mr_sock_send_fds(&a, REG(pay), &bad, 1, 0), -EBADF);
-    ASSERT_ERR(mr_sock_recv_fds(&b, mr_region_ro(REG(pay)), got, 2, &n, 0), -EACCES);
-    ASSERT_ERR(mr_sock_recv_fds(&b, REG(pay), got, 2, NULL, 0), -EINVAL);
-    ASSERT_ERR(mr_sock_recv_fds(&b, REG(pay), NULL, 2, &n, 0), -EINVAL);
-    ASSERT_ERR(mr_sock_recv_fds(&b, REG(pay), got, 2, &n, MSG_PEEK), -EINVAL);
-    ASSERT_ERR(mr_sock_recv_fds(&b, REG(pay), got, 2, &n, MSG_DONTWAIT), -EAGAIN);
+    ASSERT_ERR(mr_sock_send_fds(&a, MR_REGION_OF_ARRAY(pay), &bad, 1, 0), -EBADF);
+    ASSERT_ERR(mr_sock_recv_fds(&b, mr_region_ro(MR_REGION_OF_ARRAY(pay)), got, 2, &n, 0), -EACCES);
+    ASSERT_ERR(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 2, NULL, 0), -EINVAL);
+    ASSERT_ERR(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), NULL, 2, &n, 0), -EINVAL);
+    ASSERT_ERR(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 2, &n, MSG_PEEK), -EINVAL);
+    ASSERT_ERR(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 2, &n, MSG_DONTWAIT), -EAGAIN);
     /* Nothing was sent by the refused calls. */
-    ASSERT_ERR(mr_sock_recv(&b, REG(pay), MSG_DONTWAIT), -EAGAIN);
+    ASSERT_ERR(mr_sock_recv(&b, MR_REGION_OF_ARRAY(pay), MSG_DONTWAIT), -EAGAIN);
 
     /* Not a Unix socket. */
     struct mr_sock u = MR_SOCK_INIT;
     ASSERT_OK(mr_sock_open(&u, AF_INET, SOCK_DGRAM, 0));
-    ASSERT_ERR(mr_sock_send_fds(&u, REG(pay), &fd, 1, 0), -ENOPROTOOPT);
-    ASSERT_ERR(mr_sock_recv_fds(&u, REG(pay), got, 2, &n, 0), -ENOPROTOOPT);
+    ASSERT_ERR(mr_sock_send_fds(&u, MR_REGION_OF_ARRAY(pay), &fd, 1, 0), -ENOPROTOOPT);
+    ASSERT_ERR(mr_sock_recv_fds(&u, MR_REGION_OF_ARRAY(pay), got, 2, &n, 0), -ENOPROTOOPT);
     mr_sock_close(&u);
     mr_sock_close(&a);
     mr_sock_close(&b);
@@ -399,19 +400,19 @@ static void test_nothing_is_not_fd0(void)
 
     /* Bytes without fds: the bytes, no fds, and -1 (not 0) in every slot. */
     ASSERT_EQ(mr_sock_send(&a, mr_region_make("plain", 5), 0), 5);
-    ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, 3, &n, 0), 5);
+    ASSERT_EQ(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 3, &n, 0), 5);
     ASSERT_EQ(n, (size_t)0);
     for (int i = 0; i < 3; i++)
         ASSERT_EQ(got[i], -1);
     /* n = 0 fds is a plain send. */
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make("p", 1), NULL, 0, 0), 1);
-    ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, 3, &n, 0), 1);
+    ASSERT_EQ(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 3, &n, 0), 1);
     ASSERT_EQ(n, (size_t)0);
 
     /* The end of the stream: 0, no fds. */
     mr_sock_close(&a);
     got[0] = 0;
-    ASSERT_EQ(mr_sock_recv_fds(&b, REG(pay), got, 3, &n, 0), 0);
+    ASSERT_EQ(mr_sock_recv_fds(&b, MR_REGION_OF_ARRAY(pay), got, 3, &n, 0), 0);
     ASSERT_EQ(n, (size_t)0);
     ASSERT_EQ(got[0], -1);
     mr_sock_close(&b);
@@ -457,11 +458,11 @@ static void test_large_payload(void)
     ASSERT_TRUE(buf != NULL);
     for (size_t i = 0; i < LARGE; i++)
         buf[i] = (unsigned char)(i * 7);
-    pid_t pid = start_child(receive_large, &b);
+    pid_t pid = mr_test_start(receive_large, &b);
     mr_sock_close(&b);
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     ASSERT_EQ(mr_sock_send_fds(&a, mr_region_make(buf, LARGE), &fd, 1, 0), (ssize_t)LARGE);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     close(fd);
     free(buf);
     held = NULL;
@@ -477,7 +478,7 @@ static void receive_first_part(void *arg)
     unsigned char buf[4096];
     int fd;
     size_t n;
-    ASSERT_GT(mr_sock_recv_fds(s, REG(buf), &fd, 1, &n, 0), 0);
+    ASSERT_GT(mr_sock_recv_fds(s, MR_REGION_OF_ARRAY(buf), &fd, 1, &n, 0), 0);
     ASSERT_EQ(n, (size_t)1);
     close(fd);
     mr_sock_close(s);
@@ -490,13 +491,13 @@ static void test_peer_closes_after_fds(void)
     ASSERT_OK(mr_sock_set_opt(&a, MR_SOCK_OPT_SNDBUF, 4096));
     unsigned char *buf = held = calloc(1, LARGE);
     ASSERT_TRUE(buf != NULL);
-    pid_t pid = start_child(receive_first_part, &b);
+    pid_t pid = mr_test_start(receive_first_part, &b);
     mr_sock_close(&b);
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     ssize_t k = mr_sock_send_fds(&a, mr_region_make(buf, LARGE), &fd, 1, 0);
     ASSERT_GT(k, 0);
     ASSERT_LT(k, (ssize_t)LARGE);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     /* The error, now that nothing more can go. */
     ASSERT_ERR(mr_sock_send_fds(&a, mr_region_make(buf, LARGE), &fd, 1, 0), -EPIPE);
     close(fd);

@@ -8,7 +8,7 @@
  * signal.alarm(10) and a 5 s timeout on its sockets, and every wait on the
  * C side is bounded, so nothing hangs. Skipped (77) without python3 (3.9+,
  * for send_fds). */
-#include "sock_helpers.h"
+#include "sock_test.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -81,9 +81,7 @@ static const char unix_fds[] =
  * pass_fd as its fd 3 (if >= 0). */
 static pid_t spawn_python(const char *script, const char *arg, int out_w, int pass_fd)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
+    pid_t pid = mr_test_fork();
     if (pid == 0) {
         if (out_w >= 0 && dup2(out_w, 1) < 0)
             _exit(126);
@@ -135,14 +133,14 @@ static void test_tcp_python_server(void)
     for (int round = 0; round < 16; round++) {
         for (size_t i = 0; i < sizeof out; i++)
             out[i] = (unsigned char)(i + (size_t)round * 31);
-        ASSERT_EQ(mr_sock_send_all(&c, REG(out), 5000, NULL), (ssize_t)sizeof out);
-        ASSERT_EQ(mr_sock_recv_exact(&c, REG(in), 5000, NULL), (ssize_t)sizeof in);
+        ASSERT_EQ(mr_sock_send_all(&c, MR_REGION_OF_ARRAY(out), 5000, NULL), (ssize_t)sizeof out);
+        ASSERT_EQ(mr_sock_recv_exact(&c, MR_REGION_OF_ARRAY(in), 5000, NULL), (ssize_t)sizeof in);
         ASSERT_MEM_EQ(in, out, sizeof out);
     }
     ASSERT_OK(mr_sock_shutdown(&c, SHUT_WR));
-    ASSERT_EQ(mr_sock_recv_exact(&c, REG(in), 5000, NULL), 0); /* Python closed */
+    ASSERT_EQ(mr_sock_recv_exact(&c, MR_REGION_OF_ARRAY(in), 5000, NULL), 0); /* Python closed */
     mr_sock_close(&c);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
 }
 
 static void test_tcp_python_client(void)
@@ -160,7 +158,7 @@ static void test_tcp_python_client(void)
     size_t total = 0;
     for (;;) {
         ASSERT_GT(mr_sock_wait(&c, MR_SOCK_READABLE, 5000), 0);
-        ssize_t n = mr_sock_recv(&c, REG(buf), 0);
+        ssize_t n = mr_sock_recv(&c, MR_REGION_OF_ARRAY(buf), 0);
         ASSERT_GE(n, 0);
         if (n == 0)
             break;
@@ -170,7 +168,7 @@ static void test_tcp_python_client(void)
     ASSERT_EQ(total, (size_t)50000);
     mr_sock_close(&c);
     mr_sock_close(&l);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
 }
 
 static void test_udp_python_sender(void)
@@ -185,13 +183,13 @@ static void test_udp_python_sender(void)
     pid_t pid = spawn_python(udp_sender, port, -1, -1);
     ASSERT_GT(mr_sock_wait(&s, MR_SOCK_READABLE, 5000), 0);
     size_t full;
-    ssize_t n = mr_sock_recv_from(&s, REG(buf), 0, &from, &full);
+    ssize_t n = mr_sock_recv_from(&s, MR_REGION_OF_ARRAY(buf), 0, &from, &full);
     ASSERT_EQ(n, 16);
     ASSERT_EQ(full, (size_t)16);
     ASSERT_MEM_EQ(buf, "ping from python", 16);
     ASSERT_EQ(mr_addr_family(&from), AF_INET);
     ASSERT_EQ(mr_sock_send_to(&s, mr_region_make("pong from C", 11), 0, &from), 11);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     mr_sock_close(&s);
 }
 
@@ -211,11 +209,11 @@ static void test_udp_python_echo(void)
     ASSERT_OK(mr_sock_open(&s, AF_INET, SOCK_DGRAM, 0));
     ASSERT_EQ(mr_sock_send_to(&s, mr_region_make("hello python", 12), 0, &to), 12);
     ASSERT_GT(mr_sock_wait(&s, MR_SOCK_READABLE, 5000), 0);
-    ASSERT_EQ(mr_sock_recv_from(&s, REG(buf), 0, &from, NULL), 12);
+    ASSERT_EQ(mr_sock_recv_from(&s, MR_REGION_OF_ARRAY(buf), 0, &from, NULL), 12);
     ASSERT_MEM_EQ(buf, "HELLO PYTHON", 12);
     ASSERT_TRUE(mr_addr_equal(&from, &to));
     mr_sock_close(&s);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
 }
 
 static void test_unix_fds_python(void)
@@ -241,7 +239,7 @@ static void test_unix_fds_python(void)
     size_t n;
     char msg[64];
     ASSERT_GT(mr_sock_wait(&a, MR_SOCK_READABLE, 5000), 0);
-    ASSERT_EQ(mr_sock_recv_fds(&a, REG(msg), got, 4, &n, 0), 19);
+    ASSERT_EQ(mr_sock_recv_fds(&a, MR_REGION_OF_ARRAY(msg), got, 4, &n, 0), 19);
     ASSERT_MEM_EQ(msg, "two fds from python", 19);
     ASSERT_EQ(n, (size_t)2);
     ASSERT_EQ(got[2], -1);
@@ -255,7 +253,7 @@ static void test_unix_fds_python(void)
     close(got[0]);
     close(got[1]);
     ASSERT_EQ(mr_sock_send_all(&a, mr_region_make("ok", 2), 5000, NULL), 2);
-    ASSERT_EQ(wait_child(pid), 0);
+    ASSERT_EQ(mr_test_wait(pid), 0);
     mr_sock_close(&a);
 }
 
@@ -263,7 +261,7 @@ int main(void)
 {
     /* python3 with socket.send_fds (3.9+), or skip. */
     pid_t pid = spawn_python("import socket; socket.send_fds; socket.recv_fds", NULL, -1, -1);
-    int st = wait_child(pid);
+    int st = mr_test_wait(pid);
     if (st != 0)
         mr_test_skip("%s", st == 127 ? "python3 not found (install python3 3.9+)"
                                      : "python3 has no socket.send_fds (install python3 3.9+)");

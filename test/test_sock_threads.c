@@ -4,7 +4,7 @@
  * thread reads options, addresses and readiness of the same sockets; and
  * four threads receiving from one datagram socket while main sends. Run
  * under ThreadSanitizer too (label "threads"). */
-#include "sock_helpers.h"
+#include "sock_test.h"
 
 #include <pthread.h>
 
@@ -52,7 +52,7 @@ static void test_stream_two_threads(void)
     ASSERT_EQ(pthread_create(&px, NULL, poke, NULL), 0);
     static unsigned char in[CHUNK];
     for (size_t off = 0; off < TOTAL; off += CHUNK) {
-        ASSERT_EQ(mr_sock_recv_exact(&b, REG(in), 10000, NULL), (ssize_t)CHUNK);
+        ASSERT_EQ(mr_sock_recv_exact(&b, MR_REGION_OF_ARRAY(in), 10000, NULL), (ssize_t)CHUNK);
         for (size_t i = 0; i < CHUNK; i++)
             if (in[i] != (unsigned char)((off + i) * 13))
                 mr_test_fail(__FILE__, __LINE__, "byte %zu differs", off + i);

@@ -7,8 +7,6 @@
  * leave the outputs untouched. */
 #include "helpers.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---- the type table ------------------------------------------------------------ */
 
 static void test_types(void)
@@ -23,7 +21,7 @@ static void test_types(void)
         { MR_TYPE_I32, 4, "i32" },   { MR_TYPE_I64, 8, "i64" },   { MR_TYPE_F32, 4, "f32" },
         { MR_TYPE_F64, 8, "f64" },   { MR_TYPE_CHAR, 1, "char" }, { MR_TYPE_STRUCT, 0, "struct" },
     };
-    for (size_t i = 0; i < COUNT(want); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(want); i++) {
         ASSERT_EQ(mr_type_size(want[i].t), want[i].size);
         ASSERT_STR_EQ(mr_type_name(want[i].t), want[i].name);
     }
@@ -48,7 +46,7 @@ static void test_kinds(void)
         { MR_TYPE_CHAR, false, false }, { MR_TYPE_STRUCT, false, false },
         { (enum mr_type)12, false, false }, { (enum mr_type)-1, false, false },
     };
-    for (size_t i = 0; i < COUNT(want); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(want); i++) {
         ASSERT_EQ(mr_type_is_signed(want[i].t), want[i].is_signed);
         ASSERT_EQ(mr_type_is_float(want[i].t), want[i].is_float);
     }
@@ -78,7 +76,7 @@ static void test_parse_every_name(void)
         { "f64", MR_TYPE_F64, MR_ORDER_HOST },    { "f64le", MR_TYPE_F64, MR_ORDER_LE },
         { "f64be", MR_TYPE_F64, MR_ORDER_BE },
     };
-    for (size_t i = 0; i < COUNT(want); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(want); i++) {
         enum mr_type t = MR_TYPE_STRUCT;
         enum mr_order o = (enum mr_order)7;
         char name[MR_TYPE_NAME_MAX];
@@ -109,7 +107,7 @@ static void test_parse_refusals(void)
         "u32l",   "u32lex",  "u8le",  "u8be",    "i8le",  "charle", "charbe", "struct", "int",
         "float",  "f16",     "f32ne", "u16xe",   "u64x",  "chars",
     };
-    for (size_t i = 0; i < COUNT(bad); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(bad); i++) {
         enum mr_type t = (enum mr_type)99;
         enum mr_order o = (enum mr_order)99;
         ASSERT_ERR(mr_type_parse(bad[i], strlen(bad[i]), &t, &o), -EINVAL);

@@ -21,15 +21,15 @@ static void test_value_every_type_and_order(void)
         buf[k] = (unsigned char)(0x11 * k + 3);
     struct mr_region r = MR_REGION_OF_ARRAY(buf);
 
-    for (size_t ti = 0; ti < COUNT(scalar_types); ti++) {
-        enum mr_type t = scalar_types[ti];
+    for (size_t ti = 0; ti < MR_TEST_COUNT(mr_test_value_types); ti++) {
+        enum mr_type t = mr_test_value_types[ti];
         size_t size = mr_type_size(t);
-        for (size_t oi = 0; oi < COUNT(orders); oi++) {
-            enum mr_order o = orders[oi];
+        for (size_t oi = 0; oi < MR_TEST_COUNT(mr_test_value_orders); oi++) {
+            enum mr_order o = mr_test_value_orders[oi];
             for (size_t off = 0; off + size <= sizeof buf; off += 3) {
                 union mr_value v, w;
                 ASSERT_OK(mr_value_get(r, off, t, o, &v));
-                w = sap_read(buf + off, t, o);
+                w = mr_test_value_sap_read(buf + off, t, o);
                 if (t == MR_TYPE_F32 || t == MR_TYPE_F64)
                     ASSERT_MEM_EQ(&v.f, &w.f, sizeof v.f); /* NaN patterns too */
                 else
@@ -129,9 +129,9 @@ static void test_value_errors(void)
         { MR_TYPE_I32, { .i = INT32_MIN }, { .i = INT32_MAX }, { .i = INT32_MIN - 1ll }, { .i = INT32_MAX + 1ll } },
         { MR_TYPE_F32, { .f = -FLT_MAX }, { .f = FLT_MAX }, { .f = -1e39 }, { .f = DBL_MAX } },
     };
-    for (size_t i = 0; i < COUNT(lim); i++) {
-        for (size_t oi = 0; oi < COUNT(orders); oi++) {
-            enum mr_order o = orders[oi];
+    for (size_t i = 0; i < MR_TEST_COUNT(lim); i++) {
+        for (size_t oi = 0; oi < MR_TEST_COUNT(mr_test_value_orders); oi++) {
+            enum mr_order o = mr_test_value_orders[oi];
             union mr_value back;
             ASSERT_OK(mr_value_set(r, 0, lim[i].t, o, lim[i].ok_lo));
             ASSERT_OK(mr_value_get(r, 0, lim[i].t, o, &back));
@@ -212,7 +212,7 @@ static void test_format_numbers(void)
         { MR_TYPE_F32, { .f = 1e6 }, "1e+06", "1e+06" },
         { MR_TYPE_F32, { .f = (double)FLT_MAX }, "3.4028235e+38", "3.4028235e+38" },
     };
-    for (size_t i = 0; i < COUNT(want); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(want); i++) {
         ASSERT_STR_EQ(fmt(want[i].t, want[i].v, 0), want[i].fewest);
         ASSERT_STR_EQ(fmt(want[i].t, want[i].v, MR_VALUE_FMT_DIG), want[i].dig);
         /* Finite numbers are the same in JSON. */
@@ -223,7 +223,7 @@ static void test_format_numbers(void)
 
     /* NaN (of either sign) and the infinities; null in JSON. */
     static const enum mr_type floats[] = { MR_TYPE_F32, MR_TYPE_F64 };
-    for (size_t i = 0; i < COUNT(floats); i++) {
+    for (size_t i = 0; i < MR_TEST_COUNT(floats); i++) {
         for (unsigned flags = 0; flags <= MR_VALUE_FMT_DIG; flags += MR_VALUE_FMT_DIG) {
             ASSERT_STR_EQ(fmt(floats[i], D(NAN), flags), "nan");
             ASSERT_STR_EQ(fmt(floats[i], D(-NAN), flags), "nan");
@@ -242,7 +242,7 @@ static void test_format_numbers(void)
 static void test_format_reads_back(void)
 {
     for (int k = 0; k < 20000; k++) {
-        uint64_t bits = mr_test_rng(&rng_state);
+        uint64_t bits = mr_test_rand(&mr_test_value_rng);
         double d;
         float f;
         uint32_t fbits = (uint32_t)bits;

@@ -8,21 +8,18 @@
 
 #include "helpers.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const enum mr_type scalar_types[] = {
+static const enum mr_type mr_test_value_types[] = {
     MR_TYPE_U8,  MR_TYPE_U16, MR_TYPE_U32, MR_TYPE_U64, MR_TYPE_I8,  MR_TYPE_I16,
     MR_TYPE_I32, MR_TYPE_I64, MR_TYPE_F32, MR_TYPE_F64, MR_TYPE_CHAR,
 };
-static const enum mr_order orders[] = { MR_ORDER_HOST, MR_ORDER_LE, MR_ORDER_BE };
+static const enum mr_order mr_test_value_orders[] = { MR_ORDER_HOST, MR_ORDER_LE, MR_ORDER_BE };
 
-/* The state of a small deterministic generator (mr_test_rng), so that
+/* The state of a small deterministic generator (mr_test_rand), so that
  * failures reproduce. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static uint64_t mr_test_value_rng = 0x9e3779b97f4a7c15u;
 
 /* What the sap layer reads at p as type t in order o, as a union mr_value. */
-__attribute__((unused)) static union mr_value sap_read(const void *p, enum mr_type t,
-                                                       enum mr_order o)
+static inline union mr_value mr_test_value_sap_read(const void *p, enum mr_type t, enum mr_order o)
 {
     union mr_value v = { 0 };
     bool le = o == MR_ORDER_LE, be = o == MR_ORDER_BE;

@@ -35,7 +35,3 @@ nobody_can() {
     return 1
 }
 
-# Until every test says test_tmpdir and at_exit (the sweep removes this).
-# shellcheck disable=SC2016
-at_exit='eval "${cli_at_exit:-}"'
-cli_tmpdir() { test_tmpdir "cli-$1"; }

@@ -1,2 +1,0 @@
-/* Until every test includes sock_test.h (the sweep removes this file). */
-#include "sock_test.h"
