@@ -5,9 +5,8 @@
 # COMP_WORDS and COMP_CWORD) gives commands, subcommands, options from the
 # program's --help and the names of shared-memory objects in /dev/shm.
 # Arguments: the source tree and the build tree. Exit 0 pass, 1 fail, 77 skip.
-set -eu
-src=$1
-build=$2
+set -e
+. "$1/test/lib/test.sh"
 if ! command -v bash >/dev/null 2>&1; then
     echo "SKIP: bash is not installed" >&2
     exit 77
@@ -19,10 +18,10 @@ exec bash -c '
 set -u
 src=$1 build=$2 name=$3
 PATH=$build/tools:$PATH
-fail() { echo "FAIL: $*" >&2; memregion shm rm -f "$name" 2>/dev/null; exit 1; }
+die_removing() { echo "FAIL: $*" >&2; memregion shm rm -f "$name" 2>/dev/null; exit 1; }
 # shellcheck source=../completions/memregion.bash
-source "$src/completions/memregion.bash" || fail "sourcing the completion"
-complete -p memregion | grep -q -- "-F _memregion memregion" || fail "complete -p memregion: $(complete -p memregion 2>&1)"
+source "$src/completions/memregion.bash" || die_removing "sourcing the completion"
+complete -p memregion | grep -q -- "-F _memregion memregion" || die_removing "complete -p memregion: $(complete -p memregion 2>&1)"
 
 # complete WORD... : completes the last word, prints the candidates sorted.
 complete_words() {
@@ -38,13 +37,13 @@ expect() { # expected, words...
     want=$1
     shift
     got=$(complete_words "$@")
-    test "$got" = "$want" || fail "memregion ${*:2}<TAB>: got \"$got\", expected \"$want\""
+    test "$got" = "$want" || die_removing "memregion ${*:2}<TAB>: got \"$got\", expected \"$want\""
 }
 contains() { # candidate, words...
     want=$1
     shift
     got=$(complete_words "$@")
-    case " $got" in *" $want "*) ;; *) fail "memregion ${*:2}<TAB>: \"$want\" not in \"$got\"" ;; esac
+    case " $got" in *" $want "*) ;; *) die_removing "memregion ${*:2}<TAB>: \"$want\" not in \"$got\"" ;; esac
 }
 
 expect "share shm " memregion sh
@@ -61,12 +60,12 @@ expect "--any-user " memregion share x --an
 # An option that takes a value other than a path completes nothing.
 expect "" memregion shm create x --size ""
 
-memregion shm create "$name" --size 64 >/dev/null || fail "memregion shm create $name"
+memregion shm create "$name" --size 64 >/dev/null || die_removing "memregion shm create $name"
 contains "$name" memregion shm stat ""
 expect "$name " memregion shm rm "${name%??}"
 contains "/$name" memregion dump "shm:/"
-memregion shm rm "$name" || fail "memregion shm rm $name"
+memregion shm rm "$name" || die_removing "memregion shm rm $name"
 got=$(complete_words memregion shm stat "$name")
-test -z "$got" || fail "a removed object is still offered: $got"
+test -z "$got" || die_removing "a removed object is still offered: $got"
 echo "completion: commands, subcommands, options and shm names"
 ' bash "$src" "$build" "$name"

@@ -5,17 +5,13 @@
 # programs that need only the C library pass when linked against it. This
 # keeps glibc-only calls (strerrordesc_np) behind their guards.
 # Arguments: the source tree and the build tree. Exit 0 pass, 1 fail, 77 skip.
-set -eu
-src=$1
-build=$2
+set -e
+. "$1/test/lib/test.sh"
 if ! command -v musl-gcc >/dev/null 2>&1; then
     echo "SKIP: musl-gcc is not installed (make deps installs musl-tools)" >&2
     exit 77
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mr-musl-$$-XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
+test_tmpdir musl
 
 # The library includes Linux's own headers (linux/futex.h), which a musl
 # system ships apart from libc (Alpine's linux-headers) and Debian's
@@ -41,7 +37,7 @@ for f in "$src"/src/*.c; do
     o=$tmp/obj/$(basename "$f" .c).o
     # shellcheck disable=SC2086
     musl-gcc $flags -DMR_BUILDING=1 $inc -c "$f" -o "$o" 2>"$tmp/cc.log" ||
-        { cat "$tmp/cc.log" >&2; fail "musl-gcc does not build $f"; }
+        { cat "$tmp/cc.log" >&2; die "musl-gcc does not build $f"; }
 done
 ar rcs "$tmp/libmemregion.a" "$tmp"/obj/*.o
 set -- "$tmp"/obj/*.o
@@ -73,11 +69,11 @@ for t in test_strerror_musl test_region test_cursor test_alloc test_arena; do
     # shellcheck disable=SC2086
     musl-gcc $flags $inc "$c" "$src/test/helpers.c" -o "$tmp/$t" \
         "$tmp/libmemregion.a" -lpthread 2>"$tmp/cc.log" ||
-        { cat "$tmp/cc.log" >&2; fail "musl-gcc does not build $t"; }
+        { cat "$tmp/cc.log" >&2; die "musl-gcc does not build $t"; }
     rc=0
     "$tmp/$t" >"$tmp/$t.log" 2>&1 || rc=$?
-    test $rc = 0 || { cat "$tmp/$t.log" >&2; fail "$t linked with musl exited $rc"; }
+    test $rc = 0 || { cat "$tmp/$t.log" >&2; die "$t linked with musl exited $rc"; }
     file "$tmp/$t" 2>/dev/null | grep -q 'statically linked\|musl' || ldd "$tmp/$t" 2>&1 | grep -q musl ||
-        fail "$t is not linked against musl"
+        die "$t is not linked against musl"
     echo "musl: $t passes"
 done
