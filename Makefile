@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # memregion: the quick start.
 #   make run     build, then run the main job: `memregion demo`, every layer
 #                working together on real OS objects

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench.h: the harness shared by the bench_*.c programs.
  *
  * A benchmark is a table of variants. Each variant does its whole job (N

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_alloc.c: arena and pool against malloc/free (issue 2, goal b).
  *
  * Every variant performs OPS allocations with sizes cycling 16, 32, ..., 256

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_chan.c: the shared-memory channel between two processes
  * (issue 6), against a Unix socket pair and a minimal hand-written
  * shared-memory ring measured in the same run.

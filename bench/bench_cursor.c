@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_cursor.c: the cost of parsing with a cursor (cursor issue goal).
  *
  * "Parsing 1M records of (u32le, u16be, varint, 8-byte string) with a cursor

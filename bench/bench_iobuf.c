@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_iobuf.c: bulk byte-order conversion against memcpy (issue 3).
  *
  * Converts 64 MiB per repetition from wire-order bytes to host-order arrays

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_map.c: the SIGBUS guard's cost (issue 4).
  *
  * Copies out of and into a shared mapping of a file (created in $TMPDIR or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_pipe.c: `memregion pipe` against a kernel pipe (issue 7: move
  * 1 GiB byte-exact faster than a kernel pipe does, in wall time).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_region.c: the cost of bounds checks (issue 2, goal a).
  *
  * Sums 16M u32le values (a 64 MiB buffer) through a raw pointer, through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_shm.c: mapping and touching 1 GiB of POSIX shared memory
  * through memregion against raw shm_open + ftruncate + mmap (issue 4's
  * speed goal: at most 1.02x the raw time, with and without populate).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/bench_sock.c: the cost of the socket layer over raw system calls
  * (issue 5's speed goals), with a forked peer process.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/callgrind.sh BUILD_DIR: instruction counts of every benchmark variant.
 #
 # Each variant runs alone under callgrind with collection switched on only

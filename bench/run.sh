@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/run.sh BUILD_DIR: every benchmark, as `make bench` runs them.
 #
 # First the wall-clock runs, pinned to one CPU so that the scheduler does not

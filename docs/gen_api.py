@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Write docs/api/<layer>.md from include/memregion/<layer>.h.
 
 The headers are the reference: every public function, type and constant has

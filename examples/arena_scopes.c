@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arena_scopes: scoped scratch memory with an arena. Each request takes its
  * scratch from the arena and a rewind to the mark frees all of it at once,
  * so the loop never calls malloc after warming up. Fixed-size records come

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* elf_headers: print the ELF header and the program headers of a binary, as
  * `readelf -h -l` does, with a cursor and two layouts written as text. The
  * file is untrusted input: every read is checked, so a truncated or foreign

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* layout_view: describe a binary record once, as text, then read, write and
  * print it by field name. The layout is checked to fit when it is parsed and
  * when it is applied; a typo in the spec is an error with its position. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parse_png_header: decode the header of a PNG image from raw bytes with
  * checked region access. Every read says whether it fit; a truncated buffer
  * is an error value, never a read past the end. */

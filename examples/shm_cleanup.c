@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* shm_cleanup: a named shared-memory object from creation to removal, with
  * goto-based unwinding. C has no with-open-shm: each resource gets one
  * cleanup step, the steps run in reverse order of acquisition, and a step

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/corpus_main.c: a main for the fuzz targets without libFuzzer, so that
  * every compiler and every build (plain, valgrind, sanitizers) runs them over
  * their checked-in corpus as ordinary tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/fuzz.h: what every fuzz target shares: the entry point libFuzzer
  * (or corpus_main.c) calls, and CHECK, an assertion that stays in release
  * builds and aborts, which the fuzzer reports as a crash with the input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/fuzz_addr_parse.c: the address parser on arbitrary text.
  *
  * The input, up to its first NUL byte, is the text. mr_addr_parse is the

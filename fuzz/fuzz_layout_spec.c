@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/fuzz_layout_spec.c: the layout-spec parser on arbitrary bytes.
  *
  * Checked on every input: a refusal is -EINVAL with a reason and a position

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion.h: the umbrella header. It includes every public header of
  * memregion and nothing else; see memregion/<layer>.h for each layer. */
 #ifndef MEMREGION_H

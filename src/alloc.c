@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/alloc.c: the allocator front end and its implementations (heap, arena,
  * pool, pages, failing). */
 #include "internal.h"

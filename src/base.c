@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/base.c: version, error text, and the system-call wrappers of internal.h. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/chan.c: the SPSC channel's record protocol: a ring in a sealed
  * memfd, records with commit words, and checks on everything the peer can
  * write; built on the core of src/chan_internal.h (the double-mapped ring,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/cursor.c: the out-of-line parts of cursors, and FILE * streams over
  * regions (fopencookie). */
 #include "internal.h"

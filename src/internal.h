@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/internal.h: mr__ helpers shared by the sources: system-call wrappers
  * that convert errno exactly once, and always-on invariant checks. */
 #ifndef MEMREGION_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/iobuf.c: iobufs and their registry, stages, and conversion between
  * host-order arrays and wire-order bytes (on the kernels of src/swap.c). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/map.c: files as regions (mmap); the copies in and out of them are
  * guarded by the SIGBUS guard (src/guard.c). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/region.c: the out-of-line region operations. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/shm.c: POSIX shared-memory objects in /dev/shm, memfds and seals,
  * mapping with a size check, and the /dev/shm listing. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/sock.c: sockets' lifetimes and state: open (new, adopted, paired,
  * listening, bound, connected, connected by name), close, bind, listen,
  * accept, connect with timeouts, disconnect, shutdown, their addresses, and

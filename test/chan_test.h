@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/chan_test.h: what only the test_chan*.c programs share (static,
  * header-only), on top of helpers.h: both ends of a channel in one process,
  * a scribbler's view of a channel's header, and message contents that

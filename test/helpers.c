@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/helpers.c: the out-of-line part of the test helper library, and the
  * fd-leak check that runs around every test program's main. */
 #include "helpers.h"

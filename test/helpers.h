@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/helpers.h: the one helper library of the test programs: assertions,
  * skipping, forked children, temporary names, a random generator, the
  * allocator-block patterns, and the fd-leak check every test program gets.

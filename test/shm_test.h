@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/shm_test.h: what only the test_shm_*.c programs share (static: each
  * test is one program), on top of helpers.h. Object names are
  * "/mr-test-<pid>-<tag>"; every name made with mr_test_shm_name (or kept

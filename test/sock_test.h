@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/sock_test.h: what only the socket tests share (static, header-only),
  * on top of helpers.h: whether IPv6 loopback works here. Forked peers are
  * mr_test_start and mr_test_wait, Unix paths go in mr_test_tmpdir(), and

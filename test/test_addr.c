@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_addr.c: socket addresses as text and as values.
  *
  * A table of valid forms: each parses to the family and port expected,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_alloc: the allocator front end (mr_alloc, mr_realloc, mr_free,
  * mr_alloc_zeroed, stats) over every allocator, every alignment from 1 to the
  * page size, refused alignments and sizes; the heap and the failing

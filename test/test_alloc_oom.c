@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_alloc_oom: the out-of-memory walk (after libuv's OOM tests). Each
  * scenario runs over a failing allocator that refuses the (N+1)th allocation,
  * for N = 0, 1, 2, ... until the scenario succeeds. Every failure must be a

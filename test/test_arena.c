@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_arena.c: the arena allocator: creation, bump allocation at every
  * alignment, the last-block rules, nested marks, reset, the limit, the usage
  * figures, and that every chunk goes back to the backing allocator.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_array.c: typed arrays: init, stride, get and set with their
  * conversions, sub-views, bulk copies out and in. */
 #include "value_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_atomic_threads.c: the sap atomics under contention from several
  * threads: fetch_add and a CAS loop lose no update, and a release store
  * publishes plain writes to an acquire load (ThreadSanitizer checks the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_base.c: mr_version and mr_strerror. */
 #include "helpers.h"
 

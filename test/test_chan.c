@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_chan.c: both ends of a channel in one process: reserve, commit,
  * peek and release; every size from 0 to the largest; the ring wrapping
  * many times; full and empty rings with and without deadlines; misuse;

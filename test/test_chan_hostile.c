@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_chan_hostile.c: the peer is hostile. This test plays it: with a
  * writable mapping of its own of the channel's header and ring, it
  * scribbles on what the other end reads (the tail, the message headers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_chan_stress.c: two processes. Millions of messages of random
  * lengths each way, handed over a socket pair, with sequence numbers and
  * checksums: none lost, repeated, reordered or corrupted. Then the ways a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_chan_threads.c: a producer thread and a consumer thread pass
  * 1M messages of random lengths through a small ring, both blocking, with
  * sequence numbers and checksums: none lost, repeated, reordered or

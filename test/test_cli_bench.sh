@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli_bench: `memregion bench`: --help, wrong arguments (exit 2),
 # --quick over every layer within a bounded time with a table that has a
 # ratio column, and --json (valid JSON, checked by python3 when present) and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli_demo: `memregion demo` (what `make run` runs) finishes in under 10
 # seconds, shows all five steps with their checks passed, leaves nothing
 # behind in its temporary directory, and refuses arguments.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli_dump: `memregion dump`, `peek` and `poke` on a file and a shm
 # object made by this test (named after its pid, removed on exit): hex, typed
 # and layout views with exact output, --json checked by python3 when present,

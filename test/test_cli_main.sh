@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli_main: the memregion program's frame: --help and --version at the
 # top level, "help CMD", unknown commands and options (exit 2, usage on
 # stderr), and --help (exit 0, on stdout) for every command.

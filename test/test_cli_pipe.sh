@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli_pipe: `memregion pipe send NAME` and `memregion pipe recv NAME`
 # move a few MiB of random bytes exactly (cmp), with either side started
 # first, and an empty input; stderr stays empty when it is not a terminal;

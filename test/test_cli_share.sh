@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli_share: `memregion share` hands a file and a shm object to
 # `memregion attach` over a Unix socket (paths and names carry this test's
 # pid, removed on exit); wrong arguments (exit 2), a missing target or socket

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_cli_shm: `memregion shm` and its subcommands, on real objects in
 # /dev/shm named after this test's pid and removed on exit: success paths,
 # --json (checked by python3 when present), wrong arguments (exit 2), missing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_cursor.c: cursors over fixed regions: init, tell and remaining,
  * seeks (inside, at both ends, outside, extreme offsets, bad whence), every
  * typed read and write in every byte order, the sticky error after each kind

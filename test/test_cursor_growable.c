@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_cursor_growable.c: growable writers: init over the heap and over
  * a failing allocator, growth from capacity 0 and 1 across many doublings,
  * the data() view, seeking back and overwriting, reads that see only the

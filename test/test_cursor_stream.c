@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_cursor_stream.c: FILE * streams over regions (mr_fopen) and over
  * growable buffers (mr_fopen_growable): every mode and the bad ones, stdio
  * reads (fread to end of file, fgets, fscanf), writes that reach the region

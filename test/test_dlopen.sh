@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_dlopen: the shared library works when loaded late with dlopen (as
 # Python's ctypes or a plugin host loads it): the SIGBUS guard's thread-local
 # record is initial-exec TLS, which needs room in the static TLS block that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_docs: docs/api/*.md are what docs/gen_api.py makes of the headers, so
 # the reference pages never drift from the header comments they come from.
 # Arguments: the source tree and the build tree.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_example_elf: examples/elf_headers.c reads /bin/ls as readelf does, and
 # refuses a truncated file, a file that is not ELF and a wrong command line.
 # Arguments: the source tree and the build tree.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_hexdump.c: mr_region_hexdump writes exactly what xxd writes:
  * fixed expected texts, offsets shifted by base (also past 32 bits, as
  * `xxd -o` prints them), a comparison with the real xxd when it is installed,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_install: `make install` into a temporary PREFIX, and into a DESTDIR,
 # then build a separate program against the installed library with
 # pkg-config and with CMake's find_package(memregion), linked to the shared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_iobuf.c: iobufs (alignment, zeroing, refused arguments), the
  * registry (queries at every boundary, adjacent buffers, bad frees, several
  * threads at once), stages by direction, and an out-of-memory walk over both. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_iobuf_convert.c: host-order arrays to wire-order bytes and back,
  * for every width and order, with every conversion kernel this CPU runs
  * (the portable one always), at odd counts that end in each kernel's tail,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_iobuf_direct.c: stages and iobufs with O_DIRECT reads and writes
  * of a real file. Writes go through a staged, unaligned user buffer and come
  * back through another; an aligned iobuf goes straight to the kernel with no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_layout.c: layouts made from fields and parsed from spec text:
  * the queries, nesting, the limits, every error reason of mr_layout_create
  * and of the parser with its position, printing back as a spec, and an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_map.c: files as regions. Every mode (read-only refuses writes,
  * shared writes reach the file, private ones do not), empty files, offsets
  * and lengths that are not page-aligned, ranges past the end refused before

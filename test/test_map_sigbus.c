@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_map_sigbus.c: the map's guarded copies (the SIGBUS guard itself
  * is tested by test_guard.c). A file is mapped, another process truncates
  * it, and mr_map_copy_out and mr_map_copy_in out of and into the vanished

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_object.c: objects, a layout over a region: init, get and set by
  * path and by field index, strings, fields as arrays and nested objects,
  * read-only regions, and printing as "name = value" lines and as JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_pages.c: the pages allocator: flags, blocks of many sizes at every
  * alignment with and without a guard page (aligned, zeroed, usable, exact
  * usage figures), the guard page faulting, a wrong free aborting, realloc,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_pool.c: the pool allocator: creation errors, block placement and
  * alignment, LIFO reuse, chunks and max_blocks, the generic path, exact usage
  * figures, out-of-memory, and that a bad free aborts.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # test_readme: the README's short example compiles without warnings against
 # the built library and prints what the README says it prints.
 # Arguments: the source tree and the build tree.

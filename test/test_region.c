@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_region.c: regions: constructors, mr_region_init, sub-regions,
  * checked typed access of every type and byte order, fill, clear, copy,
  * compare, find, and zero-length regions with every operation.

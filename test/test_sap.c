@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_sap.c: system-area pointers: address arithmetic, unaligned typed
  * loads and stores in host, little- and big-endian order, and single-threaded
  * atomics (test_atomic_threads.c covers them under contention). */

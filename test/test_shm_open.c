@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_shm_open: mr_shm_open in all 2 x 4 x 2 combinations of access, policy
  * when the object exists and policy when it is missing, each against an
  * existing and a missing object; the name rules; the mode of new objects;

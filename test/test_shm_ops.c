@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_shm_ops: resize (EINTR retried; also under a storm of signals),
  * chmod, chown with -1, stat, unlink, adopting an fd (also by its deprecated
  * old name), the /dev/shm listing (and its out-of-memory walk), and mapping

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_shm_python: interoperation with a peer nobody here wrote, Python's
  * multiprocessing.shared_memory.SharedMemory (python3 run by fork and exec,
  * killed by SIGALRM if it hangs), both ways:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_shm_seal: anonymous objects (memfd, and the getrandom fallback with
  * its collision retries; memfds are 0600), each seal's effect, querying
  * seals, a receiver demanding seals (present, each one missing, an object

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_sock.c: socket lifetimes and state.
  *
  * Every family and type opens close-on-exec; socket pairs of both types;

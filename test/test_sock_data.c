@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_sock_data.c: moving regions through sockets.
  *
  * One send and receive, peek and don't-wait, the socket's own receive

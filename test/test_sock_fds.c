@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_sock_fds.c: passing fds over Unix sockets.
  *
  * Several fds with a payload, over stream and datagram pairs, received

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_sock_python.c: talking to peers nobody here wrote: Python's
  * socket module, run as python3 -c SCRIPT in a forked child.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test/test_sock_threads.c: data calls on one socket from several threads
  * at once, as sock.h allows (they only read the struct): a sender thread
  * and a receiving main thread on each end of a stream pair while a third

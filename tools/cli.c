@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cli.c: option parsing, numbers, messages, targets and JSON for the
  * memregion program. */
 #include "cli.h"

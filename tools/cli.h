@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cli.h: what the subcommands of the memregion program share.
  *
  * Exit status everywhere: CLI_OK (0) done, CLI_FAIL (1) the operation failed,

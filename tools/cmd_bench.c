@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cmd_bench.c: `memregion bench`: run the benchmark programs of every
  * layer (bench/bench_* in the build tree, or installed next to memregion),
  * read the tables they print, and show one table of ratios, each to a

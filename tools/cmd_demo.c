@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cmd_demo.c: `memregion demo`: every layer working together on real
  * operating-system objects, in a second or two, with the figures measured.
  * Everything it makes (a temp dir, a memfd, sockets, child processes) is

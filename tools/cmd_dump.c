@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cmd_dump.c: `memregion dump`: a hex, typed or structured view of a
  * file or shared-memory object. Every byte is read through the SIGBUS guard,
  * since another process may truncate the object under the mapping. */

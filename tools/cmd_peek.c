@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cmd_peek.c: `memregion peek` and `memregion poke`: one typed value
  * at an offset of a file or shared-memory object, read or written through
  * the SIGBUS guard. */

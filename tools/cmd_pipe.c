@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cmd_pipe.c: `memregion pipe send NAME` and `memregion pipe recv NAME`:
  * a shared-memory channel in place of a shell pipe, between two shells.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cmd_share.c: `memregion share` and `memregion attach`: hand an open
  * file or shared-memory object to another process as a file descriptor over
  * a Unix socket, and receive it. The messages are in share_proto.h. */

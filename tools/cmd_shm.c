@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/cmd_shm.c: `memregion shm <subcommand>`: POSIX shared-memory objects. */
 #include "cli.h"
 

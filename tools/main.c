@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tools/main.c: the memregion program: `memregion <command> [options]`.
  * Each command lives in its own cmd_<name>.c; this file only dispatches. */
 #include "cli.h"

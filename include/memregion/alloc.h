@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/alloc.h: allocators.
  *
  * One interface, struct mr_allocator, and five implementations:

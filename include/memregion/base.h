@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/base.h: what every layer shares: the export macro, the version,
  * and the error convention.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/chan.h: a zero-copy shared-memory channel between processes.
  *
  * A channel carries messages of 0 to mr_chan_max_msg(c) bytes, in order,

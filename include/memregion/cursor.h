@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/cursor.h: a position inside a region, for sequential reads and
  * writes; and FILE * streams over regions.
  *

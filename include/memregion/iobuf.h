@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/iobuf.h: buffers for direct I/O.
  *
  * Three parts:

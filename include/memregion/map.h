@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/map.h: files as regions.
  *
  * A struct mr_map lives in the caller's storage and maps a file, or a range

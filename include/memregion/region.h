@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/region.h: memory regions.
  *
  * A region is a pointer with a length. It does not own its memory: whoever

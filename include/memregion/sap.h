@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/sap.h: system-area pointers, the bottom layer.
  *
  * A SAP is a raw byte pointer. This header gives address arithmetic, typed

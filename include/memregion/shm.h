@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/shm.h: POSIX shared-memory objects and memfds.
  *
  * An object is a struct mr_shm in the caller's storage: the fd, the name it

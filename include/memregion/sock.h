@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/sock.h: sockets that move regions. Their addresses (struct
  * mr_addr, parsed, resolved and formatted) are in memregion/addr.h, which
  * this header includes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memregion/view.h: typed views of a region: typed arrays and struct layouts.
  *
  * Three things live here, each in its own header that this one includes:

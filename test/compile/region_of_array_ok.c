@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Must compile: MR_REGION_OF_ARRAY over a real array. */
 #include <memregion.h>
 int main(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Must not compile: MR_REGION_OF_ARRAY over a pointer, whose sizeof would
  * silently give the pointer's size instead of the buffer's. */
 #include <memregion.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/lib/cli.sh: what the test/test_cli_*.sh tests share, on top of
 # test/lib/test.sh (sourced from here), sourced first thing as
 #     . "$1/test/lib/cli.sh"
