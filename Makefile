@@ -11,9 +11,10 @@
 #   make soak    build, then run the soak test for SOAK_SECONDS (default 120):
 #                producers and consumers over channels and `memregion pipe`,
 #                peers SIGKILLed at random; nothing lost, repeated or left behind
-#   make install install headers, libraries, the program, pkg-config file and
-#                CMake package (PREFIX=/usr/local, DESTDIR= honoured); builds
-#                only what it installs, not the tests or benchmarks
+#   make install install headers, libraries, the program, pkg-config file,
+#                CMake package and man pages (PREFIX=/usr/local, DESTDIR=
+#                honoured); builds only what it installs, not the tests or
+#                benchmarks
 #   make uninstall remove what the last `make install` put there, and the
 #                directories it created, if they are empty
 #   make deb     build the Debian packages into DEB_OUT (default ../memregion-deb)
@@ -137,7 +138,8 @@ tsan_probe = printf 'int main(void){return 0;}\n' | $(1) -x c -fsanitize=thread 
 
 # What the tests need beyond a compiler: pkg-config (for the install test),
 # socat (a relay that cannot pass fds, for the share test), musl-gcc from
-# musl-tools (for the musl build test) and
+# musl-tools (for the musl build test), man-db (man, with groff, for the
+# man-page test) and
 # clang's sanitizer runtime (for the ThreadSanitizer build). Installed with
 # apt-get when missing and we are root; otherwise a note says what is skipped.
 deps:
@@ -145,6 +147,7 @@ deps:
 	  command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	  command -v socat >/dev/null 2>&1 || missing="$$missing socat"; \
 	  command -v musl-gcc >/dev/null 2>&1 || missing="$$missing musl-tools"; \
+	  command -v man >/dev/null 2>&1 || missing="$$missing man-db"; \
 	  if command -v clang >/dev/null 2>&1 && ! $(call tsan_probe,clang); then \
 	    missing="$$missing libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev"; fi; \
 	  if [ -n "$$missing" ]; then \
