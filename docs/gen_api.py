@@ -177,6 +177,44 @@ def parse(header):
     return {"layer": os.path.basename(header)[:-2], "overview": overview, "entries": entries}
 
 
+def generated(header):
+    """The public inline functions that internal macros define, as the
+    header writes them (MR__SAP_INT(u16, ...) makes mr_load_u16, ...): a list
+    of (name, declaration). Their comment is wherever the header puts the
+    family's (its overview, or above the macro); parse() does not list them."""
+    with open(header) as f:
+        text = re.sub(r"\\\n", " ", f.read())
+    defs = {}
+    calls = []
+    for ln in text.split("\n"):
+        m = re.match(r"\s*#\s*define\s+(MR__\w+)\(([^)]*)\)\s*(.*)", ln)
+        if m:
+            defs[m.group(1)] = ([p.strip() for p in m.group(2).split(",")], m.group(3))
+            continue
+        m = re.match(r"(MR__\w+)\(([^()]*)\)\s*$", ln.strip())
+        if m:
+            calls.append((m.group(1), m.group(2)))
+    out = []
+
+    def expand(name, args, depth=0):
+        if name not in defs or depth > 8:
+            return
+        params, body = defs[name]
+        args = [a.strip() for a in args.split(",")]
+        for p, a in zip(params, args):
+            body = re.sub(r"\b%s\b" % re.escape(p), a, body)
+        body = re.sub(r"\s*##\s*", "", body)
+        for m in re.finditer(r"MR_INLINE\s+([^;{}]*?)\b(mr_[a-z0-9_]+)\s*\(([^)]*)\)", body):
+            decl = "static inline %s%s(%s);" % (m.group(1), m.group(2), m.group(3))
+            out.append((m.group(2), re.sub(r"\s+", " ", decl).replace("* ", "*")))
+        for m in re.finditer(r"\b(MR__\w+)\(([^()]*)\)", body):
+            expand(m.group(1), m.group(2), depth + 1)
+
+    for name, args in calls:
+        expand(name, args)
+    return list(dict.fromkeys(out))
+
+
 def page(header):
     h = parse(header)
     layer = h["layer"] + ".h"

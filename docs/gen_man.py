@@ -193,10 +193,13 @@ def section3():
     parsed = {n: gen_api.parse(os.path.join(INCLUDE, n + ".h")) for n in headers()}
     # Every name with a page of its own or an alias, for bold text and SEE ALSO.
     known = {}
+    made = {n: gen_api.generated(os.path.join(INCLUDE, n + ".h")) for n in parsed}
     for n, h in parsed.items():
         for e in h["entries"]:
             if e["kind"] == "function" or re.match(r"#define \w+\(", e["decl"]):
                 known[e["name"]] = n
+        for name, _ in made[n]:
+            known.setdefault(name, n)
     for n, h in parsed.items():
         entries = h["entries"]
         header_page = "memregion-" + n
@@ -277,6 +280,18 @@ def section3():
                 out.append(", ".join(".BR %s (3)" % esc(x, code=True) for x in names[:1]) +
                            "".join("\n.BR %s (3)" % esc(x, code=True) for x in names[1:]))
                 out.append(esc(summary(text)) if text else "(no comment in the header)")
+        listed = set(e["name"] for e in entries)
+        family = [(name, decl) for name, decl in made[n] if name not in listed]
+        if family:
+            # Functions that the header's own macros define: described above,
+            # in the overview or the macro's comment; each name is an alias
+            # of this page.
+            if not functions:
+                out.append(".SH FUNCTIONS")
+            out += [".PP", "Inline functions made by the header's macros, described above:"]
+            out += code_block([ln for _, decl in family for ln in wrap_decl(decl)])
+            for name, _ in family:
+                pages.setdefault("man3/%s.3" % name, Link(header_page + ".3"))
         out += see_also([("memregion", 7)])
         pages["man3/%s.3" % header_page] = "\n".join(out) + "\n"
     return pages, parsed
