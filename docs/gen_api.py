@@ -104,7 +104,9 @@ def parse(header):
     ("function", "macro" or "type"), declaration, comment text (lines; empty
     when none) and group: the index of the entry whose comment it shares
     (itself when it has its own), for declarations written right under
-    another without a comment or a blank line between."""
+    another without a comment or a blank line between; and section: the index
+    in sections (title and text of each "/* ---- title ----" comment) of the
+    part of the header it is in, or None."""
     with open(header) as f:
         lines = f.read().split("\n")
     # The file's opening comment is the overview (after the SPDX line).
@@ -124,6 +126,8 @@ def parse(header):
     in_comment = False
     block = []
     last_end = -1  # the line after the last public declaration
+    sections = []  # the "/* ---- title ----" comments that divide the header
+    section = None
     while k < len(lines):
         ln = lines[k]
         s = ln.strip()
@@ -132,6 +136,8 @@ def parse(header):
             if "*/" in s:
                 in_comment = False
                 pending = block
+                opened = section_of(block, sections)
+                section = section if opened is None else opened
             k += 1
             continue
         if s.startswith("#define") and s.endswith("\\") and (
@@ -145,6 +151,8 @@ def parse(header):
         if s.startswith("/*"):
             if "*/" in s:
                 pending = [ln]
+                opened = section_of(pending, sections)
+                section = section if opened is None else opened
             else:
                 in_comment = True
                 block = [ln]
@@ -166,7 +174,7 @@ def parse(header):
                 if not text and k == last_end and entries:
                     group = entries[-1]["group"]
                 entries.append({"name": name, "kind": kind, "decl": decl, "text": text,
-                                "group": group})
+                                "group": group, "section": section})
                 last_end = k2
             pending = []
             k = k2
@@ -174,7 +182,18 @@ def parse(header):
         if s:
             pending = []
         k += 1
-    return {"layer": os.path.basename(header)[:-2], "overview": overview, "entries": entries}
+    return {"layer": os.path.basename(header)[:-2], "overview": overview, "entries": entries,
+            "sections": sections}
+
+
+def section_of(block, sections):
+    """If the comment block opens a section ("/* ---- title ----", then what
+    the section's calls share), append it to sections and return its index."""
+    m = re.match(r"\s*/\*+\s*-{3,}\s*(.*?)\s*-{3,}\s*(\*/)?\s*$", block[0])
+    if not m:
+        return None
+    sections.append({"title": m.group(1), "text": comment_text([""] + block[1:])})
+    return len(sections) - 1
 
 
 def generated(header):
