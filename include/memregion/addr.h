@@ -37,7 +37,7 @@ extern "C" {
 #define MR_ADDR_TEXT_MAX 128
 
 struct mr_addr {
-    union {
+    MR__EXTENSION union { /* anonymous: standard in C11 and C++, an extension in C99 */
         struct sockaddr sa;
         struct sockaddr_in in4;
         struct sockaddr_in6 in6;

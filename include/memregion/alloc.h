@@ -29,8 +29,22 @@
 extern "C" {
 #endif
 
+/* __alignof__ rather than _Alignof in C11: the same for a struct, but clang
+ * 14's -Weverything calls _Alignof incompatible with C++98, even in C. C99
+ * has no max_align_t: the alignment of the two types GCC's and Clang's
+ * max_align_t is made of (test/compile/dialect_all.c checks, in C11, that it
+ * is the same). */
+#define MR__ALIGN_MAX_C99 ((size_t)__alignof__(union { long long mr__ll; long double mr__ld; }))
+#if defined(__cplusplus)
+#define MR__ALIGN_MAX ((size_t)alignof(max_align_t))
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define MR__ALIGN_MAX ((size_t)__alignof__(max_align_t))
+#else
+#define MR__ALIGN_MAX MR__ALIGN_MAX_C99
+#endif
+
 /* A convenient default alignment: that of max_align_t. */
-#define MR_ALIGN_DEFAULT ((size_t)_Alignof(max_align_t))
+#define MR_ALIGN_DEFAULT MR__ALIGN_MAX
 
 struct mr_allocator;
 
@@ -173,6 +187,8 @@ MR_API int mr__arena_alloc_slow(struct mr_arena *a, size_t size, size_t align, v
  * Same results and errors as mr_alloc. */
 MR_INLINE int mr_arena_alloc(struct mr_arena *a, size_t size, size_t align, struct mr_region *out)
 {
+    void *ptr;
+    int rc;
     if (MR_LIKELY((align & (align - 1)) == 0 && align - 1 < 4096)) {
         uintptr_t p = (a->cur + (align - 1)) & ~(uintptr_t)(align - 1);
         uintptr_t q = p + size;
@@ -186,8 +202,7 @@ MR_INLINE int mr_arena_alloc(struct mr_arena *a, size_t size, size_t align, stru
             return 0;
         }
     }
-    void *ptr;
-    int rc = mr__arena_alloc_slow(a, size, align, &ptr);
+    rc = mr__arena_alloc_slow(a, size, align, &ptr);
     if (rc < 0)
         return rc;
     out->ptr = ptr;
@@ -263,12 +278,13 @@ MR_API int mr__pool_grow(struct mr_pool *p);
 /* One block of the pool's block size, inline: 0 and *out set, or -ENOMEM. */
 MR_INLINE int mr_pool_alloc(struct mr_pool *p, struct mr_region *out)
 {
+    void *b;
     if (MR_UNLIKELY(p->free_list == NULL)) {
         int rc = mr__pool_grow(p);
         if (rc < 0)
             return rc;
     }
-    void *b = p->free_list;
+    b = p->free_list;
     p->free_list = mr_load_ptr(b, 0);
     p->live++;
     out->ptr = b;

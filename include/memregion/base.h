@@ -46,6 +46,35 @@
 #define MR_DEPRECATED(msg)
 #endif
 
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define MR__STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define MR__STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#elif !defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__))
+#define MR__STATIC_ASSERT(cond, msg) __extension__ _Static_assert(cond, msg)
+#else
+#define MR__PASTE2(a, b) a##b
+#define MR__PASTE(a, b) MR__PASTE2(a, b)
+#define MR__STATIC_ASSERT(cond, msg) \
+    typedef char MR__PASTE(mr__static_assert_, __LINE__)[(cond) ? 1 : -1]
+#endif
+
+/* A compile-time assertion, as a declaration (at file or block scope), in
+ * every dialect the headers support: static_assert in C++11 and later,
+ * _Static_assert in C11 and later (and, as an extension that -pedantic
+ * accepts, in C99 with GCC or Clang), else a typedef of an array whose size
+ * is negative when cond is false (msg then shows only as the macro's
+ * argument in the compiler's note). */
+#define MR_STATIC_ASSERT(cond, msg) MR__STATIC_ASSERT(cond, msg)
+
+/* Marks a GNU C construct in a public header (such as struct mr_addr's
+ * anonymous union, standard only from C11) so that C99 -pedantic accepts it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define MR__EXTENSION __extension__
+#else
+#define MR__EXTENSION
+#endif
+
 /* A timeout_ms that waits without limit. */
 #define MR_FOREVER (-1)
 

@@ -165,6 +165,7 @@ MR_API struct mr__varint mr__sleb128_decode(const unsigned char *p, size_t avail
     }                                                                           \
     MR_INLINE int mr_cursor_write_##name(struct mr_cursor *c, type v)          \
     {                                                                           \
+        unsigned char b_[sizeof(type)];                                         \
         if (MR_LIKELY(c->pos + sizeof(type) <= c->wend)) {                      \
             mr_store_##name(c->base, (ptrdiff_t)c->pos, v);                     \
             c->pos += sizeof(type);                                             \
@@ -173,7 +174,6 @@ MR_API struct mr__varint mr__sleb128_decode(const unsigned char *p, size_t avail
             c->left = c->limit - c->pos;                                        \
             return 0;                                                           \
         }                                                                       \
-        unsigned char b_[sizeof(type)];                                         \
         mr_store_##name(b_, 0, v);                                              \
         return mr__cursor_write_slow(c, b_, sizeof b_);                         \
     }
@@ -279,11 +279,13 @@ MR_API int mr_cursor_write_cstr(struct mr_cursor *c, const char *s);
 MR_INLINE uint64_t mr_cursor_read_uleb128(struct mr_cursor *c)
 {
     size_t avail = c->left;
+    uint8_t b;
+    struct mr__varint v;
     if (MR_UNLIKELY(avail == 0)) {
         mr__cursor_fail(c, -ERANGE);
         return 0;
     }
-    uint8_t b = c->base[c->pos];
+    b = c->base[c->pos];
     if (MR_LIKELY(b < 0x80)) {
         c->pos++;
         c->left--;
@@ -298,7 +300,7 @@ MR_INLINE uint64_t mr_cursor_read_uleb128(struct mr_cursor *c)
             return (uint64_t)(b & 0x7f) | (uint64_t)b1 << 7;
         }
     }
-    struct mr__varint v = mr__uleb128_decode(c->base + c->pos, avail);
+    v = mr__uleb128_decode(c->base + c->pos, avail);
     if (MR_UNLIKELY(v.len < 0)) {
         mr__cursor_fail(c, (int)v.len);
         return 0;
@@ -311,11 +313,12 @@ MR_INLINE uint64_t mr_cursor_read_uleb128(struct mr_cursor *c)
 MR_INLINE int64_t mr_cursor_read_sleb128(struct mr_cursor *c)
 {
     size_t avail = c->left;
+    struct mr__varint v;
     if (MR_UNLIKELY(avail == 0)) {
         mr__cursor_fail(c, -ERANGE);
         return 0;
     }
-    struct mr__varint v = mr__sleb128_decode(c->base + c->pos, avail);
+    v = mr__sleb128_decode(c->base + c->pos, avail);
     if (MR_UNLIKELY(v.len < 0)) {
         mr__cursor_fail(c, (int)v.len);
         return 0;

@@ -63,22 +63,45 @@ MR_INLINE struct mr_region mr_region_make_ro(const void *ptr, size_t len)
     return r;
 }
 
+#if defined(__cplusplus) && __cplusplus >= 201103L
+/* C++ has no __builtin_types_compatible_p and no types defined inside
+ * sizeof: the declared type of arr is checked by a template, whose static
+ * assertion fires when sizeof needs the class complete. */
+extern "C++" {
+template <typename T> struct mr__is_array { enum { value = 0 }; };
+template <typename T, size_t N> struct mr__is_array<T[N]> { enum { value = 1 }; };
+template <typename T> struct mr__is_array<T &> : mr__is_array<T> {};
+template <typename T> struct mr__is_array<T &&> : mr__is_array<T> {};
+template <bool IsArray> struct mr__array_check {
+    MR_STATIC_ASSERT(IsArray, "MR_REGION_OF_ARRAY needs an array, not a pointer");
+};
+}
+#define MR__ARRAY_CHECK(arr) sizeof(mr__array_check<mr__is_array<decltype(arr)>::value != 0>)
+#elif !defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__)) &&   \
+    defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define MR__ARRAY_CHECK(arr)                                                    \
+    sizeof(struct {                                                             \
+        _Static_assert(!__builtin_types_compatible_p(__typeof__(arr), __typeof__(&(arr)[0])), \
+                       "MR_REGION_OF_ARRAY needs an array, not a pointer");     \
+        int mr__dummy;                                                          \
+    })
+#elif !defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__))
+/* C99: no _Static_assert inside a struct (glibc turns it into a declaration
+ * there), so the refusal is a bit-field of negative width named after it. */
+#define MR__ARRAY_CHECK(arr)                                                    \
+    sizeof(struct {                                                             \
+        int MR_REGION_OF_ARRAY_needs_an_array_not_a_pointer :                   \
+            __builtin_types_compatible_p(__typeof__(arr), __typeof__(&(arr)[0])) ? -1 : 1; \
+    })
+#else
+#define MR__ARRAY_CHECK(arr) 0
+#endif
+
 /* The region covering one object or a whole array: MR_REGION_OF(hdr),
  * MR_REGION_OF(buf). MR_REGION_OF_ARRAY refuses, at compile time, a pointer
  * passed where an array was meant (sizeof would give the pointer's size). */
 #define MR_REGION_OF(obj) mr_region_make((void *)&(obj), sizeof(obj))
-#if defined(__GNUC__) || defined(__clang__)
-#define MR_REGION_OF_ARRAY(arr)                                                 \
-    mr_region_make((void *)(arr),                                               \
-                   sizeof(arr) + 0 * sizeof(struct {                            \
-                       _Static_assert(!__builtin_types_compatible_p(            \
-                                          __typeof__(arr), __typeof__(&(arr)[0])), \
-                                      "MR_REGION_OF_ARRAY needs an array, not a pointer"); \
-                       int mr__dummy;                                           \
-                   }))
-#else
-#define MR_REGION_OF_ARRAY(arr) mr_region_make((void *)(arr), sizeof(arr))
-#endif
+#define MR_REGION_OF_ARRAY(arr) mr_region_make((void *)(arr), sizeof(arr) + 0 * MR__ARRAY_CHECK(arr))
 
 /* Checked constructor: 0 and *out set, or -EINVAL (NULL pointer with a
  * nonzero length, unknown flag bits) or -ERANGE (len above PTRDIFF_MAX, or

@@ -146,7 +146,7 @@ MR__SAP_INT(i64, int64_t, uint64_t, 64)
         memcpy(&u, &v, sizeof u);                                               \
         mr_store_u##bits##sfx(base, off, u);                                    \
     }
-_Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE 754 binary32/64 expected");
+MR_STATIC_ASSERT(sizeof(float) == 4 && sizeof(double) == 8, "IEEE 754 binary32/64 expected");
 MR__SAP_FLOAT(f32, float, 32, )
 MR__SAP_FLOAT(f32, float, 32, le)
 MR__SAP_FLOAT(f32, float, 32, be)

@@ -50,6 +50,12 @@
 #include <memregion/map.h>
 #include <sys/types.h>
 #include <time.h>
+#if !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+/* struct timespec (struct mr_shm_stat): C99's <time.h> lacks it, and glibc
+ * declares it there only from C11 or with a POSIX feature macro; POSIX has
+ * <sched.h> declare it, and glibc's does in every mode. */
+#include <sched.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
