@@ -66,17 +66,21 @@ MR_INLINE struct mr_region mr_region_make_ro(const void *ptr, size_t len)
 #if defined(__cplusplus) && __cplusplus >= 201103L
 /* C++ has no __builtin_types_compatible_p and no types defined inside
  * sizeof: the declared type of arr is checked by a template, whose static
- * assertion fires when sizeof needs the class complete. */
+ * assertion fires when sizeof needs the class complete. A namespace, as C++
+ * reserves names holding "__" (the C side's mr__ prefix). */
 extern "C++" {
-template <typename T> struct mr__is_array { enum { value = 0 }; };
-template <typename T, size_t N> struct mr__is_array<T[N]> { enum { value = 1 }; };
-template <typename T> struct mr__is_array<T &> : mr__is_array<T> {};
-template <typename T> struct mr__is_array<T &&> : mr__is_array<T> {};
-template <bool IsArray> struct mr__array_check {
+namespace mr_detail {
+template <typename T> struct is_array { enum { value = 0 }; };
+template <typename T, size_t N> struct is_array<T[N]> { enum { value = 1 }; };
+template <typename T> struct is_array<T &> : is_array<T> {};
+template <typename T> struct is_array<T &&> : is_array<T> {};
+template <bool IsArray> struct array_check {
     MR_STATIC_ASSERT(IsArray, "MR_REGION_OF_ARRAY needs an array, not a pointer");
 };
 }
-#define MR__ARRAY_CHECK(arr) sizeof(mr__array_check<mr__is_array<decltype(arr)>::value != 0>)
+}
+#define MR__ARRAY_CHECK(arr)                                                    \
+    sizeof(::mr_detail::array_check< ::mr_detail::is_array<decltype(arr)>::value != 0>)
 #elif !defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__)) &&   \
     defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 #define MR__ARRAY_CHECK(arr)                                                    \
