@@ -3,9 +3,9 @@
 # dialect: one cell of the dialect matrix in test/CMakeLists.txt. With the
 # compiler and flags given (and -Werror): test/compile/dialect_all.c, which
 # uses every public macro and inline function, compiles; so does each public
-# header included alone; and region_of_array_pointer.c is refused with
-# MR_REGION_OF_ARRAY's message. A compiler this machine lacks is a skip
-# (exit 77), never a pass.
+# header included alone; MR_STATIC_ASSERT of a false condition is refused;
+# and region_of_array_pointer.c is refused with MR_REGION_OF_ARRAY's
+# message. A compiler this machine lacks is a skip (exit 77), never a pass.
 # Arguments: the compiler, the language (c or c++), the source tree, the
 # build tree, then the flags of the dialect.
 set -eu
@@ -37,6 +37,22 @@ for h in memregion.h $(cd "$src/include" && ls memregion/*.h) memregion/version.
     n=$((n + 1))
 done
 echo "ok: $n headers, each alone"
+
+# MR_STATIC_ASSERT fires, at file scope and at block scope.
+for where in file block; do
+    file=$tmp/assert_$where.c
+    if [ $where = file ]; then
+        printf '#include <memregion.h>\nMR_STATIC_ASSERT(sizeof(int) == 0, "must fire");\n' >"$file"
+        printf 'int main(void) { return 0; }\n' >>"$file"
+    else
+        printf '#include <memregion.h>\nint main(void)\n{\n' >"$file"
+        printf '    MR_STATIC_ASSERT(sizeof(int) == 0, "must fire");\n    return 0;\n}\n' >>"$file"
+    fi
+    if compile "$@"; then
+        fail "MR_STATIC_ASSERT of a false condition at $where scope compiled"
+    fi
+done
+echo "ok: MR_STATIC_ASSERT fires at file and block scope"
 
 file=$src/test/compile/region_of_array_pointer.c
 if compile "$@"; then
