@@ -18,6 +18,7 @@
 #   make uninstall remove what the last `make install` put there, and the
 #                directories it created, if they are empty
 #   make deb     build the Debian packages into DEB_OUT (default ../memregion-deb)
+#   make check-long  the tests that take minutes (the Debian package build)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
@@ -28,7 +29,7 @@ CMAKE_ARGS ?=
 # Passed through variables: a literal comma would split $(call) arguments.
 ASAN_FLAGS := -DMR_SANITIZE=address,undefined
 
-.PHONY: all build run examples check check-plain check-asan check-tsan bench soak install uninstall deb deps clean
+.PHONY: all build run examples check check-long check-plain check-asan check-tsan bench soak install uninstall deb deps clean
 
 all: build
 
@@ -56,7 +57,11 @@ check: deps check-plain check-asan check-tsan
 	@echo "make check: all suites passed"
 
 check-plain: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
+
+# The tests that take minutes (the Debian package build), apart.
+check-long: build
+	cd $(BUILD) && ctest --output-on-failure -L long
 
 check-asan:
 	$(call configure,$(ASAN_BUILD),-DMR_WERROR=ON -DCMAKE_BUILD_TYPE=Debug $(ASAN_FLAGS) -DMR_BUILD_BENCH=OFF)
