@@ -5,13 +5,15 @@
  * 1 MiB (a record of exactly k pages: the 8-byte header puts such payloads
  * just past the source modulo 4 KiB, where some memcpy paths slow down).
  *
- * Both ends live in this process, on one pinned CPU: each round sends a
- * message (mr_chan_send) and receives it (mr_chan_recv) until a byte budget
- * is moved. The baseline, measured for the same size in the same round, is
- * two memcpy calls between plain page-aligned buffers, the copies the
- * channel makes. Printed: GB/s of each and the ratio (channel / memcpy),
- * medians over rounds, and at the end the median ratio of the 4096k-8 sizes
- * against that of all the others: a cliff shows as a lower figure.
+ * Both ends live in this process, on one pinned CPU, in two patterns: one
+ * by one (each message received right after it is sent, so its bytes stay in
+ * cache, where a copy's own speed shows) and in batches (as many messages as
+ * the ring holds, then all received). Each round moves a byte budget, timing
+ * sends (mr_chan_send) and receives (mr_chan_recv) apart. The baseline, measured for the same size in the same round, is the
+ * same copy by memcpy between plain page-aligned buffers. Printed: GB/s and
+ * the ratio to memcpy (1.0: as fast) of each side, medians over rounds, and
+ * at the end the median ratios of the 4096k-8 sizes against those of all the
+ * others: a cliff shows as a lower figure.
  *
  *   bench_chan_sizes [--cpu N]     (BENCH_QUICK=1: a quarter of the work)
  */
@@ -50,32 +52,54 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static BENCH_NOINLINE double run_chan(struct mr_chan *p, struct mr_chan *c, unsigned char *in,
-                                      unsigned char *out, size_t n, size_t reps)
+/* Send reps messages of n bytes and receive them, in batches that fit the
+ * ring, timing the sends and the receives apart: t[0] and t[1], in ns. */
+static BENCH_NOINLINE void run_chan(struct mr_chan *p, struct mr_chan *c, unsigned char *in,
+                                    unsigned char *out, size_t n, size_t reps, bool one_by_one,
+                                    double t[2])
 {
-    double t = bench_now_ns();
-    for (size_t i = 0; i < reps; i++) {
-        if (mr_chan_send(p, mr_region_make(in, n), 0) != (ssize_t)n ||
-            mr_chan_recv(c, mr_region_make(out, n), 0) != (ssize_t)n) {
-            fprintf(stderr, "bench_chan_sizes: the channel refused a %zu-byte message\n", n);
-            exit(1);
-        }
+    size_t fit = one_by_one ? 1 : CAPACITY / (n + 2 * MR_CHAN_MSG_OVERHEAD + MR_CHAN_MSG_ALIGN);
+    if (fit == 0)
+        fit = 1;
+    t[0] = t[1] = 0;
+    for (size_t done = 0; done < reps;) {
+        size_t k = reps - done < fit ? reps - done : fit;
+        double a = bench_now_ns();
+        for (size_t i = 0; i < k; i++)
+            if (mr_chan_send(p, mr_region_make(in, n), 0) != (ssize_t)n) {
+                fprintf(stderr, "bench_chan_sizes: the channel refused a %zu-byte message\n", n);
+                exit(1);
+            }
+        double b = bench_now_ns();
+        for (size_t i = 0; i < k; i++)
+            if (mr_chan_recv(c, mr_region_make(out, n), 0) != (ssize_t)n) {
+                fprintf(stderr, "bench_chan_sizes: no %zu-byte message to receive\n", n);
+                exit(1);
+            }
+        bench_escape(out);
+        t[0] += b - a;
+        t[1] += bench_now_ns() - b;
+        done += k;
     }
-    bench_escape(out);
-    return bench_now_ns() - t;
 }
 
-static BENCH_NOINLINE double run_memcpy(unsigned char *mid, unsigned char *in, unsigned char *out,
-                                        size_t n, size_t reps)
+/* The same copies between plain page-aligned buffers: in to mid, then mid
+ * to out, timed apart. */
+static BENCH_NOINLINE void run_memcpy(unsigned char *mid, unsigned char *in, unsigned char *out,
+                                      size_t n, size_t reps, double t[2])
 {
-    double t = bench_now_ns();
+    double a = bench_now_ns();
     for (size_t i = 0; i < reps; i++) {
         memcpy(mid, in, n);
         bench_escape(mid);
+    }
+    double b = bench_now_ns();
+    for (size_t i = 0; i < reps; i++) {
         memcpy(out, mid, n);
         bench_escape(out);
     }
-    return bench_now_ns() - t;
+    t[0] = b - a;
+    t[1] = bench_now_ns() - b;
 }
 
 int main(int argc, char **argv)
@@ -118,18 +142,16 @@ int main(int argc, char **argv)
     memset(out, 0, MAX_SIZE);
     memset(mid, 0, MAX_SIZE);
 
-    struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
-    int rc = mr_chan_create(&p, CAPACITY, MR_CHAN_PRODUCER, 0);
-    int fd = rc == 0 ? fcntl(mr_chan_fd(&p), F_DUPFD_CLOEXEC, 0) : -1;
-    if (fd < 0 || (rc = mr_chan_attach_fd(&c, fd, CAPACITY, MR_CHAN_CONSUMER, 0)) < 0) {
-        fprintf(stderr, "bench_chan_sizes: cannot make a channel: %s\n", mr_strerror(rc));
-        return 1;
-    }
-
-    printf("chan send+recv vs two memcpy, one process on CPU %d, %.0f MiB per size and round, "
-           "medians of %d rounds\n", cpu, budget / (1 << 20), ROUNDS);
-    printf("%9s %12s %12s %7s\n", "bytes", "chan GB/s", "memcpy GB/s", "ratio");
-    double cliff_ratio[1024], other_ratio[1024];
+    printf("chan send and recv, each as a ratio to one memcpy of the same size, one process on "
+           "CPU %d,\n%.0f MiB per size and round, medians of %d rounds\n", cpu,
+           budget / (1 << 20), ROUNDS);
+    for (int pattern = 0; pattern < 2; pattern++) {
+    bool one_by_one = pattern == 0;
+    printf("\n%s\n", one_by_one ? "one by one: each message received right after it is sent "
+                                   "(its bytes stay in cache)"
+                                 : "batches: as many messages as the ring holds, then all received");
+    printf("%9s %10s %7s %10s %7s\n", "bytes", "send GB/s", "ratio", "recv GB/s", "ratio");
+    double cliff_ratio[2][1024], other_ratio[2][1024], speed[2][1024];
     size_t ncliff = 0, nother = 0;
     for (size_t i = 0; i < nsizes; i++) {
         size_t n = sizes[i];
@@ -138,27 +160,61 @@ int main(int argc, char **argv)
             reps = 4;
         if (reps > 200000)
             reps = 200000;
-        double chan[ROUNDS], base[ROUNDS], ratio[ROUNDS];
-        for (int r = 0; r < ROUNDS; r++) {
-            double tc = run_chan(&p, &c, in, out, n, reps);
-            double tb = run_memcpy(mid, in, out, n, reps);
-            chan[r] = (double)n * (double)reps / tc;
-            base[r] = (double)n * (double)reps / tb;
-            ratio[r] = chan[r] / base[r];
+        /* A new channel for each size: its records start at the ring's
+         * first byte, as in a channel that carries only this size, so that
+         * a size of 4096k-8 keeps every payload at the same offset modulo
+         * 4 KiB (a channel reused across sizes would start elsewhere). */
+        struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
+        int rc = mr_chan_create(&p, CAPACITY, MR_CHAN_PRODUCER, 0);
+        int fd = rc == 0 ? fcntl(mr_chan_fd(&p), F_DUPFD_CLOEXEC, 0) : -1;
+        if (fd < 0 || (rc = mr_chan_attach_fd(&c, fd, CAPACITY, MR_CHAN_CONSUMER, 0)) < 0) {
+            fprintf(stderr, "bench_chan_sizes: cannot make a channel: %s\n", mr_strerror(rc));
+            return 1;
         }
-        double rm = bench_median(ratio, ROUNDS);
-        printf("%9zu %12.2f %12.2f %7.2f%s\n", n, bench_median(chan, ROUNDS),
-               bench_median(base, ROUNDS), rm, cliff[i] ? "  (4096k-8)" : "");
-        if (cliff[i])
-            cliff_ratio[ncliff++] = rm;
-        else if (n >= 4096)
-            other_ratio[nother++] = rm;
+        double gbs[2][ROUNDS], ratio[2][ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            double tc[2], tb[2];
+            run_chan(&p, &c, in, out, n, reps, one_by_one, tc);
+            run_memcpy(mid, in, out, n, reps, tb);
+            for (int d = 0; d < 2; d++) {
+                gbs[d][r] = (double)n * (double)reps / tc[d];
+                ratio[d][r] = tb[d] / tc[d];
+            }
+        }
+        double rs = bench_median(ratio[0], ROUNDS), rr = bench_median(ratio[1], ROUNDS);
+        speed[0][i] = bench_median(gbs[0], ROUNDS);
+        speed[1][i] = bench_median(gbs[1], ROUNDS);
+        printf("%9zu %10.2f %7.2f %10.2f %7.2f%s\n", n, bench_median(gbs[0], ROUNDS), rs,
+               bench_median(gbs[1], ROUNDS), rr, cliff[i] ? "  (4096k-8)" : "");
+        mr_chan_close(&p);
+        mr_chan_close(&c);
+        if (cliff[i]) {
+            cliff_ratio[0][ncliff] = rs;
+            cliff_ratio[1][ncliff++] = rr;
+        } else if (n >= 4096) {
+            other_ratio[0][nother] = rs;
+            other_ratio[1][nother++] = rr;
+        }
     }
-    printf("median ratio to memcpy, sizes >= 4 KiB: 4096k-8 sizes %.2f (%zu sizes), others %.2f "
-           "(%zu sizes)\n",
-           bench_median(cliff_ratio, ncliff), ncliff, bench_median(other_ratio, nother), nother);
-    mr_chan_close(&p);
-    mr_chan_close(&c);
+    printf("median ratio to memcpy, sizes >= 4 KiB: send: 4096k-8 sizes %.2f, others %.2f; "
+           "recv: 4096k-8 sizes %.2f, others %.2f (%zu and %zu sizes)\n",
+           bench_median(cliff_ratio[0], ncliff), bench_median(other_ratio[0], nother),
+           bench_median(cliff_ratio[1], ncliff), bench_median(other_ratio[1], nother), ncliff,
+           nother);
+    /* The cliff itself: each 4096k-8 size against 4096k, 8 bytes more, in
+     * the same run (k a power of two, where both sizes are measured). */
+    double pair[2][32];
+    size_t npair = 0;
+    for (size_t i = 0; i + 1 < nsizes; i++)
+        if (cliff[i] && sizes[i + 1] == sizes[i] + 8 && npair < 32) {
+            pair[0][npair] = speed[0][i] / speed[0][i + 1];
+            pair[1][npair++] = speed[1][i] / speed[1][i + 1];
+        }
+    if (npair > 0)
+        printf("4096k-8 bytes against 4096k (k = 1, 2, 4 ... 256): send %.2fx, recv %.2fx as fast "
+               "(median of %zu pairs)\n", bench_median(pair[0], npair), bench_median(pair[1], npair),
+               npair);
+    }
     free(in);
     free(out);
     free(mid);
