@@ -103,12 +103,12 @@ static void after_call(struct world *w, int e, long rc)
     }
 }
 
-static bool ring_holds(const struct world *w, const void *p, size_t len)
+/* A region a call handed out: inside the mapping, no longer than a
+ * message can be (its bytes are read to the last one by the caller). */
+static bool region_ok(const struct world *w, struct mr_region r)
 {
-    (void)w;
-    /* The ring is mapped twice after the header page; the end's own mapping
-     * is private to it, so compare with what the end reports. */
-    return p != NULL && len <= w->max_msg;
+    return r.ptr != NULL && r.len <= w->max_msg &&
+           ((uintptr_t)r.ptr & (MR_CHAN_MSG_ALIGN - 1)) == 0;
 }
 
 static void queue_push(struct model *m, size_t len)
@@ -120,7 +120,9 @@ static void queue_push(struct model *m, size_t len)
     m->used += record_size(len);
 }
 
-static void check_head(struct model *m, const unsigned char *p, size_t len)
+/* The len bytes at p are the oldest message still queued (while nothing
+ * was scribbled: after that only the safety checks hold). */
+static void check_head(const struct model *m, const unsigned char *p, size_t len)
 {
     if (m->scribbled)
         return;
@@ -128,7 +130,14 @@ static void check_head(struct model *m, const unsigned char *p, size_t len)
     CHECK(len == m->len[m->head]);
     for (size_t i = 0; i < len; i++)
         CHECK(p[i] == msg_byte(m->seq[m->head], i));
-    m->used -= record_size(len);
+}
+
+/* The oldest message left the ring. */
+static void queue_pop(struct model *m)
+{
+    if (m->scribbled)
+        return;
+    m->used -= record_size(m->len[m->head]);
     m->head = (m->head + 1) % QUEUE_MAX;
     m->count--;
 }
@@ -204,8 +213,7 @@ static void do_reserve(struct world *w, struct input *in)
         return;
     }
     CHECK(!w->reserved);
-    CHECK(r.len == len && ring_holds(w, r.ptr, r.len) && !mr_region_is_ro(r));
-    CHECK(((uintptr_t)r.ptr & (MR_CHAN_MSG_ALIGN - 1)) == 0);
+    CHECK(r.len == len && region_ok(w, r) && !mr_region_is_ro(r));
     w->reserved = true;
     w->reservation = r;
 }
@@ -245,6 +253,7 @@ static void do_recv(struct world *w, struct input *in)
     if (rc >= 0) {
         CHECK((size_t)rc <= size && (size_t)rc <= w->max_msg);
         check_head(&w->m, buf, (size_t)rc);
+        queue_pop(&w->m);
         w->peeked = false; /* a pending peek was this message: gone with it */
     } else if (rc == -EMSGSIZE) {
         if (!w->m.scribbled)
@@ -272,8 +281,7 @@ static void do_peek(struct world *w, struct input *in)
             check_recv_refusal(w, rc);
         return;
     }
-    CHECK(ring_holds(w, r.ptr, r.len) && mr_region_is_ro(r));
-    CHECK(((uintptr_t)r.ptr & (MR_CHAN_MSG_ALIGN - 1)) == 0);
+    CHECK(region_ok(w, r) && mr_region_is_ro(r));
     /* Every byte is readable: a length that pointed past the ring would
      * fault here (or under the sanitizers) instead of passing. */
     const volatile unsigned char *p = r.ptr;
@@ -284,12 +292,8 @@ static void do_peek(struct world *w, struct input *in)
     /* Peeking again before the release gives the same message. */
     if (w->peeked && !w->m.scribbled && w->peek.ptr != NULL)
         CHECK(r.ptr == w->peek.ptr && r.len == w->peek.len);
-    if (!w->peeked && !w->m.scribbled) {
-        const struct model *m = &w->m;
-        CHECK(m->count > 0 && r.len == m->len[m->head]);
-        for (size_t i = 0; i < r.len; i++)
-            CHECK(((const unsigned char *)r.ptr)[i] == msg_byte(m->seq[m->head], i));
-    }
+    if (!w->peeked)
+        check_head(&w->m, r.ptr, r.len);
     w->peeked = true;
     w->peek = r;
 }
@@ -305,12 +309,8 @@ static void do_release(struct world *w, struct input *in)
     }
     CHECK(rc == 0 || rc == -EPROTO || rc == -EBADF);
     w->peeked = false;
-    if (rc == 0 && !w->m.scribbled) {
-        struct model *m = &w->m;
-        m->used -= record_size(m->len[m->head]);
-        m->head = (m->head + 1) % QUEUE_MAX;
-        m->count--;
-    }
+    if (rc == 0)
+        queue_pop(&w->m);
 }
 
 static void do_scribble(struct world *w, struct input *in)

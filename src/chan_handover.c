@@ -6,14 +6,9 @@
 
 #include <string.h>
 
-static bool stream_unix(const struct mr_sock *s)
-{
-    return s->family == AF_UNIX && s->type == SOCK_STREAM;
-}
-
 int mr__handover_send(const struct mr_sock *s, int fd, const void *g, size_t len)
 {
-    if (!stream_unix(s))
+    if (!mr__sock_stream_unix(s))
         return -ENOPROTOOPT;
     ssize_t n = mr_sock_send_fds(s, mr_region_make((void *)(uintptr_t)g, len), &fd, 1, 0);
     return n < 0 ? (int)n : 0;
@@ -22,7 +17,7 @@ int mr__handover_send(const struct mr_sock *s, int fd, const void *g, size_t len
 int mr__handover_recv(const struct mr_sock *s, void *g, size_t len, uint64_t magic,
                       int64_t deadline, int *fd)
 {
-    if (!stream_unix(s))
+    if (!mr__sock_stream_unix(s))
         return -ENOPROTOOPT;
     int got = -1;
     size_t nfd = 0;

@@ -130,6 +130,13 @@ int mr__sys_futex_wake(uint32_t *addr, int n);
 int mr__sys_membarrier(int cmd, unsigned flags);
 void mr__sys_sched_yield(void);
 
+/* A Unix stream socket: the only kind whose peer closing polls POLLHUP (so
+ * it can be watched) and that carries an fd with a greeting in order. */
+static inline bool mr__sock_stream_unix(const struct mr_sock *s)
+{
+    return s->family == AF_UNIX && s->type == SOCK_STREAM;
+}
+
 /* ---- watch: docs/chan.md, "What it guarantees" (A dead peer) ---------------
  * A peer is watched through fds whose state it cannot forge: a pidfd, or
  * our duplicate of the Unix stream socket we share with it. Nothing is

@@ -32,8 +32,7 @@ int mr__watch_pid(pid_t pid)
 
 int mr__watch_sock(const struct mr_sock *s)
 {
-    /* Only a stream socket's peer closing polls POLLHUP. */
-    if (s->family != AF_UNIX || s->type != SOCK_STREAM)
+    if (!mr__sock_stream_unix(s))
         return -ENOPROTOOPT;
     return mr__sys_fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
 }

@@ -17,16 +17,21 @@
  * receiver asks for it: credentials (SO_PASSCRED), the sender's pidfd
  * (SO_PASSPIDFD), a timestamp (SO_TIMESTAMP or SO_TIMESTAMPNS: one
  * timespec at most) and another from SO_TIMESTAMPING (three), the drop
- * count (SO_RXQ_OVFL) and a security label (SO_PASSSEC, which is at most a
- * page). The kernel puts these before the fds; without room for them it
- * truncates the fds, which it then closes, and the payload read with them
- * would have to be refused. */
+ * count (SO_RXQ_OVFL) and a security label (SO_PASSSEC: room for a page,
+ * more than the labels of the security modules in use). The kernel puts
+ * these before the fds; without room for them it truncates the fds, which
+ * it then closes, and the payload read with them would have to be refused.
+ * A send needs room for its fds only. */
 #define FD_CONTROL_EXTRA                                                                  \
     (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +                        \
      CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(3 * sizeof(struct timespec)) +        \
      CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(4096))
 union fd_control {
     char buf[CMSG_SPACE(sizeof(int) * MR_SOCK_FDS_MAX) + FD_CONTROL_EXTRA];
+    struct cmsghdr align;
+};
+union fd_send_control {
+    char buf[CMSG_SPACE(sizeof(int) * MR_SOCK_FDS_MAX)];
     struct cmsghdr align;
 };
 
@@ -43,7 +48,7 @@ ssize_t mr_sock_send_fds(const struct mr_sock *s, struct mr_region payload, cons
         if (fds[i] < 0)
             return -EBADF;
     }
-    union fd_control ctl;
+    union fd_send_control ctl;
     struct iovec iov = { payload.ptr, payload.len };
     struct msghdr m;
     memset(&m, 0, sizeof m);

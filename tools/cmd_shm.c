@@ -110,11 +110,12 @@ static int open_or_create(struct mr_shm *shm, const char *name, enum mr_shm_exis
                           const struct shm_opts *o)
 {
     int rc = mr_shm_open(shm, name, MR_SHM_RDWR, o->exclusive ? MR_SHM_EXISTS_FAIL : if_exists,
-                         MR_SHM_CREATE, o->mode ? o->mode : 0600);
+                         MR_SHM_CREATE, o->mode);
     if (rc < 0)
         return cli_fail(name, rc, rc == -EEXIST ? "exists already (--exclusive)" : NULL);
-    /* mr_shm_open reads mode 0 as its default, 0600; on the command line
-     * it is the caller asking for no access. */
+    /* mr_shm_open reads mode 0 as its default, 0600 (the commands' default
+     * too, set in their options); on the command line it is the caller
+     * asking for no access. */
     if (o->mode == 0 && (shm->flags & MR_SHM_CREATED) && (rc = mr_shm_chmod(shm, 0)) < 0) {
         mr_shm_close(shm);
         mr_shm_unlink(name);
