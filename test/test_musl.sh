@@ -63,7 +63,7 @@ int main(void)
     return 0;
 }
 C
-for t in test_strerror_musl test_region test_cursor test_alloc test_arena; do
+for t in test_strerror_musl test_region test_cursor test_alloc test_arena test_copy; do
     c=$src/test/$t.c
     test -f "$c" || c=$tmp/$t.c
     # shellcheck disable=SC2086
