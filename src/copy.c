@@ -15,40 +15,41 @@
 #endif
 
 /* Why mr__copy dispatches where it does (copy_internal.h): measured on an
- * AMD EPYC Zen 5 (family 26) VM with glibc 2.36 by bench/bench_copy, GB/s,
- * medians of interleaved rounds; "fixed" copies between two cache-resident
- * buffers, "send" from one buffer into a 4 MiB ring at record start + 8.
+ * AMD EPYC Zen 5 (family 26) VM with glibc 2.36 by bench/bench_copy, in
+ * GB/s: "fixed" copies between two cache-resident buffers (--placement
+ * fixed), "send" from one buffer into a 4 MiB ring at record start + 8.
  *
  * - glibc copies more than 2112 and less than 1 MiB bytes with rep movsb
  *   here (its x86_rep_movsb_threshold and rep_movsb_stop_threshold), and
- *   this CPU's rep movsb is slow when (dst - src) mod 4096 is 1..63 (glibc
- *   BZ 30994): fixed, 4088 bytes run at 141 for d = 0 and 64..4095 and at
- *   83-85 for d = 1, 8 and 63; 64 KiB at 127 and 94. The channel puts each
- *   payload 8 bytes past its record, so a 4096k-8-byte message sent from
- *   a page-aligned buffer always copies at d = 8.
+ *   this CPU's rep movsb is slow when d = (dst - src) mod 4096 is 1..63
+ *   (glibc BZ 30994). Fixed, 4088 bytes: 143-145 at d = 0, 64 and 4032, 84
+ *   at d = 1, 8 and 63; 64 KiB: 128 and 96 (--distances). The channel puts
+ *   each payload 8 bytes past its record, so a 4096k-8-byte message sent
+ *   from a page-aligned buffer always copies at d = 8.
  * - Just above the threshold it is worst: fixed at d = 8, memcpy copies 2112
- *   bytes at 130 and 2120 at 48; the AVX2 loop below copies both at 129.
- *   Up to 2112 bytes glibc's own vector code is as fast at d = 8 (2048:
- *   146 vs 143) and faster at d = 0 (205 vs 145), so it keeps them.
- * - Up to 32 KiB the AVX2 loop removes the cliff: fixed d = 8, 4088 bytes
- *   75 -> 151, 8184: 101 -> 139, 16376: 108 -> 131; send, 4088: 75 -> 97,
- *   8184: 85 -> 99, 12280: 66 -> 88 (their 4096k neighbours: 77-95).
- * - From 32 KiB no copy tried beats the slowed rep movsb at d = 8 (fixed
- *   65528: 87 vs 89; send: 55 vs 54, while 65536 bytes at d = 0 send at 99:
- *   rep movsb seems to write whole lines without reading them first, which
- *   plain stores cannot). Tried, in throwaway code: AVX2 forward, backward,
- *   with aligned stores, with loads a step ahead, with prefetchw; AVX-512;
- *   SSE2; non-temporal stores (send 35); rep stosb before each 4 KiB (52);
- *   a 4-8 KiB bounce buffer so that rep movsb sees d >= 64 (57-60); rep
- *   movsb backwards (3). The loop stays up to 1 MiB: never slower there.
- * - From 1 MiB glibc leaves rep movsb, and its loop copies backwards when
- *   the two are 4K-aliased; from 24 MiB it uses non-temporal stores, which
- *   this loop would lose to. Destinations just before the source (d =
- *   4033..4095, as a receive into a page-aligned buffer sees) are not slow.
+ *   bytes at 136 and 2120 at 49; the AVX2 loop below copies both at 146-150.
+ *   Up to 2112 bytes glibc's vector code has no cliff (d = 8: 136-142) and
+ *   beats the loop at d = 0 (225-236 vs 166), so memcpy keeps them.
+ * - Up to 24 KiB the loop removes the cliff: fixed d = 8, 4088 bytes 79 ->
+ *   157 (d = 0: 136), 8184: 103 -> 136, 16376: 120 -> 128; send, 4088:
+ *   71 -> 102 (4096 bytes: 78-88), 8184: 85 -> 90-103 (8192: 93-105).
+ * - From 28 KiB nothing tried beats the slowed rep movsb at d = 8: send,
+ *   28664 bytes 71 either way against 117 for 28672, 65528: 56-61 against
+ *   80-118 for 65536; fixed, 65528: 82 vs 86. rep movsb at a good distance
+ *   seems to write whole lines without reading them first, which stores
+ *   cannot. Tried in throwaway code: AVX2 forward, backward, with aligned
+ *   stores, with loads a step ahead, with prefetchw; AVX-512; SSE2;
+ *   non-temporal stores (send: 35); rep stosb before each 4 KiB (52); a 4-8
+ *   KiB bounce buffer so that rep movsb sees d >= 64 (57-60); rep movsb
+ *   backwards (3). The loop stays up to 1 MiB: never slower there.
+ * - From 1 MiB glibc leaves rep movsb, and its own loop copies backwards
+ *   when the two are 4K-aliased; from 24 MiB it uses non-temporal stores,
+ *   which this loop would lose to. A destination just before the source
+ *   (d = 4033..4095, a receive into a page-aligned buffer) is not slow.
  * - AVX2 rather than AVX-512: 64-byte moves copy faster between cache-
- *   resident buffers (fixed d = 8, 4088: 207 vs 168) but slower out of a
- *   ring (4096-16376 bytes: 50-78 vs 73-96). SSE2 is there for x86-64 CPUs without
- *   AVX2 (its loop reaches 80-88 here); elsewhere memcpy does it all. */
+ *   resident buffers (fixed d = 8, 4088 bytes: 207 vs 168) but slower out
+ *   of a ring (4096-16376 bytes: 50-78 vs 73-96). SSE2 serves x86-64 CPUs
+ *   without AVX2 (80-88 here); elsewhere memcpy does everything. */
 
 typedef void (*copy_fn)(unsigned char *restrict d, const unsigned char *restrict s, size_t n);
 
