@@ -504,6 +504,80 @@ static BENCH_NOINLINE void instr_chan_zc(struct mr_chan *p, struct mr_chan *c, u
     }
 }
 
+static BENCH_NOINLINE void instr_chan_copy_inline(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (mr_chan_send_inline(p, mr_region_make(src_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_send_inline", -EAGAIN);
+        if (mr_chan_recv_inline(c, mr_region_make(dst_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_recv_inline", -EAGAIN);
+    }
+}
+
+static BENCH_NOINLINE void instr_chan_zc_inline(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        struct mr_region r;
+        int rc;
+        if ((rc = mr_chan_reserve_inline(p, SMALL, 0, &r)) < 0)
+            die("mr_chan_reserve_inline", rc);
+        memcpy(r.ptr, src_buf, SMALL);
+        mr_chan_commit_inline(p, SMALL);
+        if ((rc = mr_chan_peek_inline(c, 0, &r)) < 0)
+            die("mr_chan_peek_inline", rc);
+        memcpy(dst_buf, r.ptr, SMALL);
+        mr_chan_release_inline(c);
+    }
+}
+
+#define INSTR_BATCH_MAX 32
+static size_t instr_batch; /* messages per batch call */
+
+static BENCH_NOINLINE void instr_chan_zc_batch(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    struct mr_region r[INSTR_BATCH_MAX];
+    for (uint64_t i = 0; i < n; i += instr_batch) {
+        int k = mr_chan_reserve_n(p, SMALL, r, instr_batch, 0);
+        if (k != (int)instr_batch)
+            die("mr_chan_reserve_n", k);
+        for (int j = 0; j < k; j++)
+            memcpy(r[j].ptr, src_buf, SMALL);
+        mr_chan_commit_n(p, (size_t)k);
+        if ((k = mr_chan_peek_n(c, r, instr_batch, 0)) != (int)instr_batch)
+            die("mr_chan_peek_n", k);
+        for (int j = 0; j < k; j++)
+            memcpy(dst_buf + j * SMALL, r[j].ptr, SMALL);
+        mr_chan_release(c);
+    }
+}
+
+static BENCH_NOINLINE void instr_chan_copy_batch(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    struct mr_region m[INSTR_BATCH_MAX], b[INSTR_BATCH_MAX];
+    for (size_t j = 0; j < instr_batch; j++)
+        m[j] = mr_region_make(src_buf + j * SMALL, SMALL);
+    for (uint64_t i = 0; i < n; i += instr_batch) {
+        ssize_t k = mr_chan_send_n(p, m, instr_batch, 0);
+        if (k != (ssize_t)instr_batch)
+            die("mr_chan_send_n", k);
+        for (size_t j = 0; j < instr_batch; j++)
+            b[j] = mr_region_make(dst_buf + j * SMALL, SMALL);
+        if ((k = mr_chan_recv_n(c, b, instr_batch, 0)) != (ssize_t)instr_batch)
+            die("mr_chan_recv_n", k);
+    }
+}
+
+static BENCH_NOINLINE void instr_chan_fixed_batch(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i += instr_batch) {
+        ssize_t k = mr_chan_send_fixed_n(p, src_buf, SMALL, instr_batch, 0);
+        if (k != (ssize_t)instr_batch)
+            die("mr_chan_send_fixed_n", k);
+        if ((k = mr_chan_recv_fixed_n(c, dst_buf, SMALL, instr_batch, 0)) != (ssize_t)instr_batch)
+            die("mr_chan_recv_fixed_n", k);
+    }
+}
+
 static BENCH_NOINLINE void instr_ring(struct hring *r, uint64_t n)
 {
     uint64_t head = 0, tail = 0, tail_seen = 0, head_seen = 0;
@@ -513,13 +587,33 @@ static BENCH_NOINLINE void instr_ring(struct hring *r, uint64_t n)
     }
 }
 
+typedef void instr_fn(struct mr_chan *p, struct mr_chan *c, uint64_t n);
+
 static const struct {
     const char *name, *func, *what;
+    instr_fn *fn;
+    unsigned flags;
+    size_t batch;
 } instr_variants[] = {
-    { "chan_copy", "instr_chan_copy", "mr_chan_send + mr_chan_recv of 64 bytes" },
-    { "chan_zc", "instr_chan_zc", "reserve + memcpy + commit, peek + memcpy + release, 64 bytes" },
-    { "chan_copy_fenced", "instr_chan_copy", "mr_chan_send + mr_chan_recv of 64 bytes, MR_CHAN_FENCED" },
-    { "ring", "instr_ring", "the hand ring's put + get of a 64-byte slot (memcpy both)" },
+    { "chan_copy", "instr_chan_copy", "mr_chan_send + mr_chan_recv of 64 bytes", instr_chan_copy, 0, 1 },
+    { "chan_zc", "instr_chan_zc", "reserve + memcpy + commit, peek + memcpy + release, 64 bytes",
+      instr_chan_zc, 0, 1 },
+    { "chan_copy_fenced", "instr_chan_copy", "mr_chan_send + mr_chan_recv of 64 bytes, MR_CHAN_FENCED",
+      instr_chan_copy, MR_CHAN_FENCED, 1 },
+    { "chan_copy_inline", "instr_chan_copy_inline", "mr_chan_send_inline + mr_chan_recv_inline, 64 bytes",
+      instr_chan_copy_inline, 0, 1 },
+    { "chan_zc_inline", "instr_chan_zc_inline", "the _inline forms of chan_zc", instr_chan_zc_inline, 0, 1 },
+    { "chan_copy_inline_fenced", "instr_chan_copy_inline", "chan_copy_inline, MR_CHAN_FENCED",
+      instr_chan_copy_inline, MR_CHAN_FENCED, 1 },
+    { "chan_zc_b8", "instr_chan_zc_batch", "reserve_n + commit_n, peek_n + release, 8 x 64 bytes",
+      instr_chan_zc_batch, 0, 8 },
+    { "chan_zc_b32", "instr_chan_zc_batch", "reserve_n + commit_n, peek_n + release, 32 x 64 bytes",
+      instr_chan_zc_batch, 0, 32 },
+    { "chan_copy_b32", "instr_chan_copy_batch", "send_n + recv_n, 32 x 64 bytes", instr_chan_copy_batch,
+      0, 32 },
+    { "chan_fixed_b32", "instr_chan_fixed_batch", "send_fixed_n + recv_fixed_n, 32 x 64 bytes",
+      instr_chan_fixed_batch, 0, 32 },
+    { "ring", "instr_ring", "the hand ring's put + get of a 64-byte slot (memcpy both)", NULL, 0, 1 },
 };
 
 static int instr_main(const char *name)
@@ -530,27 +624,27 @@ static int instr_main(const char *name)
             printf("%s %s %d msg ring\n", instr_variants[i].name, instr_variants[i].func, INSTR_COUNT);
         return 0;
     }
-    if (strcmp(name, "ring") == 0) {
+    size_t v = 0;
+    while (v < n && strcmp(name, instr_variants[v].name) != 0)
+        v++;
+    if (v == n) {
+        fprintf(stderr, "bench_chan: no instruction variant %s (see --instr-list)\n", name);
+        return 2;
+    }
+    if (instr_variants[v].fn == NULL) {
         struct hring *r = hring_new(SMALL);
         instr_ring(r, INSTR_COUNT);
         hring_free(r);
         return 0;
     }
-    bool fenced = strcmp(name, "chan_copy_fenced") == 0;
-    if (strcmp(name, "chan_copy") != 0 && strcmp(name, "chan_zc") != 0 && !fenced) {
-        fprintf(stderr, "bench_chan: no instruction variant %s (see --instr-list)\n", name);
-        return 2;
-    }
     struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
     int rc;
-    if ((rc = mr_chan_create(&p, CHAN_CAP, MR_CHAN_PRODUCER, fenced ? MR_CHAN_FENCED : 0)) < 0)
+    if ((rc = mr_chan_create(&p, CHAN_CAP, MR_CHAN_PRODUCER, instr_variants[v].flags)) < 0)
         die("mr_chan_create", rc);
     if ((rc = mr_chan_attach_fd(&c, dup(mr_chan_fd(&p)), CHAN_CAP, MR_CHAN_CONSUMER, 0)) < 0)
         die("mr_chan_attach_fd", rc);
-    if (strcmp(name, "chan_zc") != 0)
-        instr_chan_copy(&p, &c, INSTR_COUNT);
-    else
-        instr_chan_zc(&p, &c, INSTR_COUNT);
+    instr_batch = instr_variants[v].batch;
+    instr_variants[v].fn(&p, &c, INSTR_COUNT);
     mr_chan_close(&c);
     mr_chan_close(&p);
     return 0;

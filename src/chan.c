@@ -9,6 +9,7 @@
 
 #include <memregion/shm.h>
 
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -48,34 +49,49 @@
  *   the calls read nothing else of it but the figures: a zeroed one holds
  *   fd 0. */
 
-#define CHAN_MAGIC UINT64_C(0x31304e414843524d) /* "MRCHAN01" read little-endian */
+#define CHAN_MAGIC MR__CHAN_MAGIC /* "MRCHAN01" read little-endian */
 #define CHAN_VERSION 2u
 #define GREETING_MAGIC UINT64_C(0x4446534e414843d2)
 
 #define H_MAGIC 0
 #define H_VERSION 8
 #define H_HDR_SIZE 12
-#define H_CAPACITY 16
+#define H_CAPACITY MR__CHAN_H_CAPACITY
 #define H_ROLES 24
-#define H_MODE 28
+#define H_MODE MR__CHAN_H_MODE
 #define H_HEAD 128
 #define H_PROD_CLOSED 256
-#define H_PROD_WAIT 260
-#define H_TAIL 384
-#define H_CONS_CLOSED 512
-#define H_CONS_WAIT 516
+#define H_PROD_WAIT MR__CHAN_H_PROD_WAIT
+#define H_TAIL MR__CHAN_H_TAIL
+#define H_CONS_CLOSED MR__CHAN_H_CONS_CLOSED
+#define H_CONS_WAIT MR__CHAN_H_CONS_WAIT
 
 #define ROLE_BITS (MR_CHAN_PRODUCER | MR_CHAN_CONSUMER)
 #define REQUIRED_SEALS (MR_SEAL_SHRINK | MR_SEAL_GROW | MR_SEAL_SEAL)
 
-/* struct mr_chan's private state bits. */
-#define ST_BROKEN 0x1u    /* the peer broke the protocol: -EPROTO from now on */
-#define ST_PEER_GONE 0x2u /* a watched fd said the peer is gone */
-#define ST_LIGHT 0x4u     /* the channel's mode is MODE_MEMBARRIER */
+/* struct mr_chan's private state bits (chan.h, INLINE FORMS): an open end
+ * has ST_FAST and its role's bit; ST_FENCED mirrors the mode word, so
+ * that the header check compares the two directly. */
+#define ST_FENCED MR__CHAN_ST_FENCED
+#define ST_BROKEN MR__CHAN_ST_BROKEN
+#define ST_PEER_GONE MR__CHAN_ST_GONE
+#define ST_PENDING MR__CHAN_ST_PENDING
+#define ST_BATCH MR__CHAN_ST_BATCH
+#define ST_HELD (ST_PENDING | ST_BATCH)
+#define ST_PRODUCER MR__CHAN_ST_PRODUCER
+#define ST_CONSUMER MR__CHAN_ST_CONSUMER
+#define ST_FAST MR__CHAN_ST_FAST
 
 /* docs/chan.md, "Waiting, and the lost wake-up". */
 #define MODE_MEMBARRIER 0u
 #define MODE_FENCED 1u
+MR_STATIC_ASSERT(MODE_FENCED == ST_FENCED, "the header check compares the mode with this bit");
+
+#define MR__ALWAYS_INLINE inline __attribute__((always_inline))
+#define MR_NOINLINE __attribute__((noinline))
+
+/* The most a batch call takes: its count is returned as an int. */
+#define BATCH_MAX ((size_t)INT_MAX)
 
 static inline uint64_t *w64(const struct mr_chan *c, size_t off)
 {
@@ -88,15 +104,35 @@ static inline uint32_t *w32(const struct mr_chan *c, size_t off)
 }
 
 static inline bool is_producer(const struct mr_chan *c) { return c->role == MR_CHAN_PRODUCER; }
-static inline bool light(const struct mr_chan *c) { return (c->state & ST_LIGHT) != 0; }
+static inline bool light(const struct mr_chan *c) { return (c->state & ST_FENCED) == 0; }
 static inline size_t own_closed(const struct mr_chan *c) { return is_producer(c) ? H_PROD_CLOSED : H_CONS_CLOSED; }
 static inline size_t peer_closed(const struct mr_chan *c) { return is_producer(c) ? H_CONS_CLOSED : H_PROD_CLOSED; }
 static inline size_t own_wait(const struct mr_chan *c) { return is_producer(c) ? H_PROD_WAIT : H_CONS_WAIT; }
 static inline size_t peer_wait(const struct mr_chan *c) { return is_producer(c) ? H_CONS_WAIT : H_PROD_WAIT; }
+static inline unsigned char *at(const struct mr_chan *c, uint64_t pos) { return c->ring + (pos & c->mask); }
 
-static inline uint64_t record_size(size_t len)
+#define record_size mr__chan_rec
+
+/* The header's word at offset 8 (version, then header size, in memory
+ * order) as a 64-bit load sees it. */
+static uint64_t hdr_word1(size_t page)
 {
-    return MR_CHAN_MSG_OVERHEAD + (((uint64_t)len + (MR_CHAN_MSG_ALIGN - 1)) & ~(uint64_t)(MR_CHAN_MSG_ALIGN - 1));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (uint64_t)CHAN_VERSION << 32 | (uint32_t)page;
+#else
+    return CHAN_VERSION | (uint64_t)page << 32;
+#endif
+}
+
+/* The length in a record's header word; its commit word in *commit. */
+static inline uint32_t word_len(uint64_t w, uint32_t *commit)
+{
+    uint64_t le = w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    le = w >> 32 | w << 32;
+#endif
+    *commit = (uint32_t)(le >> 32);
+    return (uint32_t)le;
 }
 
 static void chan_reset(struct mr_chan *c)
@@ -118,9 +154,15 @@ static bool capacity_ok(uint64_t cap)
  * which reports -EPROTO, at no cost to their fast path. */
 static int broken(struct mr_chan *c)
 {
-    c->state |= ST_BROKEN;
+    c->state = (c->state | ST_BROKEN) & ~ST_HELD;
     c->pending = 0;
     return -EPROTO;
+}
+
+static inline void unhold(struct mr_chan *c)
+{
+    c->state &= ~ST_HELD;
+    c->pending = 0;
 }
 
 /* ==== checking what the peer wrote (docs/chan.md, "The peer is hostile") ===== */
@@ -129,28 +171,24 @@ static int broken(struct mr_chan *c)
  * attach. */
 static inline bool header_intact(const struct mr_chan *c)
 {
-    uint32_t page = (uint32_t)((size_t)(c->ring - c->hdr) / 2);
-    uint32_t mode = (c->state & ST_LIGHT) ? MODE_MEMBARRIER : MODE_FENCED;
-    return __atomic_load_n(w64(c, H_MAGIC), __ATOMIC_RELAXED) == CHAN_MAGIC &&
-           __atomic_load_n(w32(c, H_VERSION), __ATOMIC_RELAXED) == CHAN_VERSION &&
-           __atomic_load_n(w32(c, H_HDR_SIZE), __ATOMIC_RELAXED) == page &&
-           __atomic_load_n(w64(c, H_CAPACITY), __ATOMIC_RELAXED) == c->capacity &&
-           __atomic_load_n(w32(c, H_MODE), __ATOMIC_RELAXED) == mode;
+    return mr__chan_hdr_bad(c) == 0;
 }
 
 /* The producer's look at the tail: accepted only if old tail <= tail <=
  * pos and 8-aligned. seq_cst: S2 of the sleep protocol. The header is
  * checked when the tail moved, before anything new is used, not on every
- * empty poll. */
+ * empty poll. The room then ends 8 bytes (the next record's header) short
+ * of a lap past the tail. */
 static int load_peer(struct mr_chan *c)
 {
+    uint64_t old = c->limit + MR_CHAN_MSG_OVERHEAD - c->capacity;
     uint64_t v = __atomic_load_n(w64(c, H_TAIL), __ATOMIC_SEQ_CST);
-    bool ok = c->pos - v <= c->pos - c->peer;
+    bool ok = c->pos - v <= c->pos - old;
     if (!ok || (v & (MR_CHAN_MSG_ALIGN - 1)) != 0)
         return broken(c);
-    if (v != c->peer && !header_intact(c))
+    if (v != old && !header_intact(c))
         return broken(c);
-    c->peer = v;
+    c->limit = v + c->capacity - MR_CHAN_MSG_OVERHEAD;
     return 0;
 }
 
@@ -159,12 +197,12 @@ static int producer_ready(struct mr_chan *c, uint64_t need)
 {
     if (__atomic_load_n(w32(c, H_CONS_CLOSED), __ATOMIC_SEQ_CST) != 0 || (c->state & ST_PEER_GONE))
         return -EPIPE;
-    if (c->pos + need - c->peer <= c->capacity)
+    if (c->pos + need <= c->limit)
         return 1;
     int rc = load_peer(c);
     if (rc < 0)
         return rc;
-    return c->pos + need - c->peer <= c->capacity;
+    return c->pos + need <= c->limit;
 }
 
 /* The commit word at the consumer's index, loaded once: 1, the record is
@@ -172,8 +210,8 @@ static int producer_ready(struct mr_chan *c, uint64_t need)
  * S2 of the sleep protocol. */
 static int commit_word(struct mr_chan *c)
 {
-    const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
-    uint32_t w = __atomic_load_n((const uint32_t *)(const void *)(h + 4), __ATOMIC_SEQ_CST);
+    uint32_t w;
+    word_len(__atomic_load_n(mr__chan_u64(at(c, c->pos)), __ATOMIC_SEQ_CST), &w);
     if (w > 1 || (w == 1 && !header_intact(c)))
         return broken(c);
     return (int)w;
@@ -201,16 +239,24 @@ static inline int ready(struct mr_chan *c, uint64_t need)
     return is_producer(c) ? producer_ready(c, need) : consumer_ready(c);
 }
 
-/* The record at pos, whose commit word consumer_ready saw at 1: its length,
- * read once, at most max_msg. */
-static int parse_record(struct mr_chan *c)
+/* Hold the record of len bytes at the consumer's index as peeked. */
+static inline void hold_record(struct mr_chan *c, uint32_t len)
 {
-    const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
-    uint32_t len = __atomic_load_n((const uint32_t *)(const void *)h, __ATOMIC_RELAXED);
-    if (len > c->max_msg)
-        return broken(c);
+    c->state |= ST_PENDING;
     c->pending = (size_t)record_size(len);
     c->pending_len = len;
+    c->limit = 1;
+}
+
+/* The record at pos, whose commit word consumer_ready saw at 1: its length,
+ * read once, at most max_msg; the record is then held as peeked. */
+static int parse_record(struct mr_chan *c)
+{
+    uint32_t commit;
+    uint32_t len = word_len(__atomic_load_n(mr__chan_u64(at(c, c->pos)), __ATOMIC_RELAXED), &commit);
+    if (len > c->max_msg)
+        return broken(c);
+    hold_record(c, len);
     return 0;
 }
 
@@ -262,30 +308,44 @@ static void wake_peer(struct mr_chan *c)
     mr__wake_check(w32(c, peer_wait(c)), light(c), &c->stats.wakes);
 }
 
+void mr__chan_wake(struct mr_chan *c, size_t off)
+{
+    mr__wake(w32(c, off), 1, &c->stats.wakes);
+}
+
+void mr__chan_copy_big(void *dst, const void *src, size_t n)
+{
+    memcpy(dst, src, n);
+}
+
 /* ==== mapping ================================================================ */
 
-static int chan_map(struct mr_chan *c, int fd, size_t cap)
+static int chan_map(struct mr_chan *c, int fd, size_t cap, unsigned role, unsigned flags)
 {
     struct mr__ring r;
     /* The consumer only reads the ring: a stray write of its own faults
      * instead of corrupting messages. */
-    int rprot = c->role == MR_CHAN_PRODUCER ? PROT_READ | PROT_WRITE : PROT_READ;
-    int rc = mr__ring_map(&r, fd, mr__page_size(), PROT_READ | PROT_WRITE, cap, rprot);
+    int rprot = role == MR_CHAN_PRODUCER ? PROT_READ | PROT_WRITE : PROT_READ;
+    int rc = mr__ring_map(&r, fd, mr__page_size(), PROT_READ | PROT_WRITE, cap, rprot,
+                          (flags & MR_CHAN_PREFAULT) != 0);
     if (rc < 0)
         return rc;
-    c->base = r.base;
-    c->base_len = r.len;
     c->hdr = r.hdr;
     c->ring = r.ring;
+    c->mask = cap - 1;
+    c->hdr_w1 = hdr_word1(mr__page_size());
     c->capacity = cap;
     c->max_msg = cap - 2 * MR_CHAN_MSG_OVERHEAD;
+    c->limit = role == MR_CHAN_PRODUCER ? cap - MR_CHAN_MSG_OVERHEAD : 0;
+    c->role = role;
+    c->state = ST_FAST | (role == MR_CHAN_PRODUCER ? ST_PRODUCER : ST_CONSUMER);
     c->spin_ns = MR__WAKE_SPIN_MAX_NS;
     return 0;
 }
 
 static void chan_unmap(struct mr_chan *c)
 {
-    struct mr__ring r = { .base = c->base, .len = c->base_len, .hdr = c->hdr, .ring = c->ring };
+    struct mr__ring r = mr__ring_at(c->hdr, mr__page_size(), c->capacity);
     mr__ring_unmap(&r);
     chan_reset(c);
 }
@@ -304,8 +364,7 @@ static int chan_setup(struct mr_chan *c, const struct mr_shm *shm, size_t cap, u
         return rc;
     if ((shm->flags & MR_SHM_MEMFD) && (rc = mr_shm_seal_add(shm, REQUIRED_SEALS)) < 0)
         return rc;
-    c->role = role;
-    if ((rc = chan_map(c, shm->fd, cap)) < 0) {
+    if ((rc = chan_map(c, shm->fd, cap, role, flags)) < 0) {
         chan_reset(c);
         return rc;
     }
@@ -314,8 +373,8 @@ static int chan_setup(struct mr_chan *c, const struct mr_shm *shm, size_t cap, u
     __atomic_store_n(w64(c, H_CAPACITY), (uint64_t)cap, __ATOMIC_RELAXED);
     __atomic_store_n(w32(c, H_ROLES), role, __ATOMIC_RELAXED);
     __atomic_store_n(w32(c, H_MODE), mode, __ATOMIC_RELAXED);
-    if (mode == MODE_MEMBARRIER)
-        c->state |= ST_LIGHT;
+    if (mode == MODE_FENCED)
+        c->state |= ST_FENCED;
     /* Last, a release: an attacher by name that sees the magic sees a whole
      * header (docs/chan.md, "Shared layout"). */
     __atomic_store_n(w64(c, H_MAGIC), CHAN_MAGIC, __ATOMIC_RELEASE);
@@ -326,7 +385,7 @@ static int chan_setup(struct mr_chan *c, const struct mr_shm *shm, size_t cap, u
 int mr_chan_create(struct mr_chan *out, size_t capacity, enum mr_chan_role role, unsigned flags)
 {
     chan_reset(out);
-    if ((flags & ~MR_CHAN_FENCED) || !role_ok((int)role) || !capacity_ok(capacity))
+    if ((flags & ~(MR_CHAN_FENCED | MR_CHAN_PREFAULT)) || !role_ok((int)role) || !capacity_ok(capacity))
         return -EINVAL;
     struct mr_shm shm;
     int rc = mr_shm_open_anon(&shm, "memregion-chan", 0);
@@ -360,7 +419,7 @@ int mr_chan_create_named(struct mr_chan *out, const char *name, size_t capacity,
  * failure, and the caller keeps shm's fd either way until it hands it to
  * c (c->fd, on success). */
 static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want, unsigned role,
-                       bool need_seals)
+                       unsigned flags)
 {
     size_t page = mr__page_size();
     int rc;
@@ -374,7 +433,7 @@ static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want,
         return -EPROTO;
     /* Seals before the size: only SHRINK keeps it from dropping under the
      * mapping (docs/chan.md, "Sealing"). */
-    if (need_seals && (rc = mr_shm_require_seals(shm, REQUIRED_SEALS, 0, NULL)) < 0)
+    if (!(flags & MR_CHAN_NO_SEALS) && (rc = mr_shm_require_seals(shm, REQUIRED_SEALS, 0, NULL)) < 0)
         return rc;
     struct mr_shm_stat st;
     if ((rc = mr_shm_stat(shm, &st)) < 0)
@@ -385,8 +444,7 @@ static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want,
     if (!capacity_ok(cap) || (want != 0 && cap != want))
         return -EPROTO;
 
-    c->role = role;
-    if ((rc = chan_map(c, shm->fd, (size_t)cap)) < 0) {
+    if ((rc = chan_map(c, shm->fd, (size_t)cap, role, flags)) < 0) {
         chan_reset(c);
         return rc;
     }
@@ -396,8 +454,8 @@ static int chan_attach(struct mr_chan *c, const struct mr_shm *shm, size_t want,
         goto fail;
     }
     uint32_t mode = __atomic_load_n(w32(c, H_MODE), __ATOMIC_RELAXED);
-    if (mode == MODE_MEMBARRIER)
-        c->state |= ST_LIGHT;
+    if (mode != MODE_MEMBARRIER)
+        c->state |= ST_FENCED;
     if (!header_intact(c) || (mode != MODE_MEMBARRIER && mode != MODE_FENCED)) {
         rc = -EPROTO;
         goto fail;
@@ -435,26 +493,27 @@ int mr_chan_attach_fd(struct mr_chan *out, int fd, size_t capacity, enum mr_chan
                       unsigned flags)
 {
     chan_reset(out);
-    if ((flags & ~MR_CHAN_NO_SEALS) || !role_ok((int)role) || (capacity != 0 && !capacity_ok(capacity)))
+    if ((flags & ~(MR_CHAN_NO_SEALS | MR_CHAN_PREFAULT)) || !role_ok((int)role) ||
+        (capacity != 0 && !capacity_ok(capacity)))
         return -EINVAL;
     struct mr_shm shm;
     int rc = mr_shm_adopt_fd(&shm, fd);
     if (rc < 0)
         return rc;
-    return chan_attach(out, &shm, capacity, role, !(flags & MR_CHAN_NO_SEALS));
+    return chan_attach(out, &shm, capacity, role, flags);
 }
 
 int mr_chan_attach_named(struct mr_chan *out, const char *name, size_t capacity,
                          enum mr_chan_role role, unsigned flags)
 {
     chan_reset(out);
-    if (flags != 0 || !role_ok((int)role) || (capacity != 0 && !capacity_ok(capacity)))
+    if ((flags & ~MR_CHAN_PREFAULT) || !role_ok((int)role) || (capacity != 0 && !capacity_ok(capacity)))
         return -EINVAL;
     struct mr_shm shm;
     int rc = mr_shm_open(&shm, name, MR_SHM_RDWR, MR_SHM_USE, MR_SHM_MISSING_FAIL, 0);
     if (rc < 0)
         return rc;
-    if ((rc = chan_attach(out, &shm, capacity, role, false)) < 0)
+    if ((rc = chan_attach(out, &shm, capacity, role, flags | MR_CHAN_NO_SEALS)) < 0)
         mr_shm_close(&shm);
     return rc;
 }
@@ -489,7 +548,7 @@ int mr_chan_attach_sock(struct mr_chan *out, const struct mr_sock *s, size_t cap
                         enum mr_chan_role role, unsigned flags, int timeout_ms)
 {
     chan_reset(out);
-    if ((flags & ~MR_CHAN_NO_SEALS) || !role_ok((int)role) ||
+    if ((flags & ~(MR_CHAN_NO_SEALS | MR_CHAN_PREFAULT)) || !role_ok((int)role) ||
         (capacity != 0 && !capacity_ok(capacity)) || !mr__timeout_ok(timeout_ms))
         return -EINVAL;
     struct greeting g;
@@ -547,41 +606,11 @@ int mr_chan_close(struct mr_chan *c)
 }
 
 /* ==== producing =====================================================================
- * Each call has an inline fast path, the whole call while the peer keeps
- * up; anything unusual takes the general path, which decides again from
- * the start: the fast path changes nothing before it commits to an answer
- * (docs/chan.md, "The busy round trip"). */
-
-/* The record at the producer's index, if there is room for len bytes (and
- * the next record's commit word) without waiting and nothing stands in the
- * way; NULL otherwise. */
-static inline unsigned char *room_now(struct mr_chan *c, size_t len, int timeout_ms)
-{
-    if (MR_UNLIKELY(c->role != MR_CHAN_PRODUCER || c->hdr == NULL || c->pending != 0 ||
-                    (c->state & (ST_BROKEN | ST_PEER_GONE)) != 0 || len > c->max_msg ||
-                    !mr__timeout_ok(timeout_ms)))
-        return NULL;
-    if (c->pos + record_size(len) + MR_CHAN_MSG_OVERHEAD - c->peer > c->capacity)
-        return NULL;
-    if (__atomic_load_n(w32(c, H_CONS_CLOSED), __ATOMIC_SEQ_CST) != 0)
-        return NULL;
-    return c->ring + (c->pos & (c->capacity - 1));
-}
-
-/* Publish the record at h, the producer's index, with len bytes: the next
- * record's commit word to 0, then this one's to 1 (P1), then P2. */
-static inline void put_record(struct mr_chan *c, unsigned char *h, size_t len)
-{
-    uint64_t rec = record_size(len);
-    __atomic_store_n((uint32_t *)(void *)h, (uint32_t)len, __ATOMIC_RELAXED);
-    __atomic_store_n((uint32_t *)(void *)(h + rec + 4), 0, __ATOMIC_RELAXED);
-    MR__WAKE_PUBLISH((uint32_t *)(void *)(h + 4), 1u, light(c));
-    c->pos += rec;
-    c->stats.messages++;
-    c->stats.bytes += len;
-    __atomic_store_n(w64(c, H_HEAD), c->pos, __ATOMIC_RELEASE);
-    mr__wake_check(w32(c, H_CONS_WAIT), light(c), &c->stats.wakes);
-}
+ * Each call starts with the fast path of chan.h (mr__chan_room, _put,
+ * _next, _drop), the whole call while the peer keeps up; anything unusual
+ * takes the general path, which decides again from the start: the fast
+ * path changes nothing before it commits to an answer (docs/chan.md, "The
+ * busy round trip"). */
 
 /* The checks every waiting call of an end of this role starts with. */
 static int end_usable(const struct mr_chan *c, unsigned role, int timeout_ms)
@@ -601,40 +630,44 @@ static int room_wait(struct mr_chan *c, size_t len, int timeout_ms)
     int rc = end_usable(c, MR_CHAN_PRODUCER, timeout_ms);
     if (rc < 0)
         return rc;
-    if (c->pending != 0)
+    if (c->state & ST_HELD)
         return -EBUSY;
     if (len > c->max_msg)
         return -EMSGSIZE;
-    /* And the next record's commit word. */
-    return chan_wait(c, record_size(len) + MR_CHAN_MSG_OVERHEAD, timeout_ms);
+    return chan_wait(c, record_size(len), timeout_ms);
 }
 
 /* The record at the producer's index, with room for len bytes: 0 and *h,
  * or the error. */
 static inline int room(struct mr_chan *c, size_t len, int timeout_ms, unsigned char **h)
 {
-    *h = room_now(c, len, timeout_ms);
-    if (MR_UNLIKELY(*h == NULL)) {
+    uint64_t pos;
+    if (MR_UNLIKELY(!mr__chan_room(c, len, timeout_ms, &pos))) {
         int rc = room_wait(c, len, timeout_ms);
         if (rc < 0)
             return rc;
-        *h = c->ring + (c->pos & (c->capacity - 1));
     }
+    *h = at(c, c->pos);
+    return 0;
+}
+
+static MR_NOINLINE int reserve_slow(struct mr_chan *c, size_t len, int timeout_ms,
+                                    struct mr_region *out)
+{
+    int rc = room_wait(c, len, timeout_ms);
+    if (rc < 0)
+        return rc;
+    c->state |= ST_PENDING;
+    c->pending = (size_t)record_size(len);
+    c->pending_len = len;
+    *out = (struct mr_region){ at(c, c->pos) + MR_CHAN_MSG_OVERHEAD, len, 0 };
     return 0;
 }
 
 int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_region *out)
 {
-    unsigned char *h;
-    int rc = room(c, len, timeout_ms, &h);
-    if (rc < 0)
-        return rc;
-    c->pending = (size_t)record_size(len);
-    c->pending_len = len;
-    out->ptr = h + MR_CHAN_MSG_OVERHEAD;
-    out->len = len;
-    out->flags = 0;
-    return 0;
+    int rc = mr__chan_reserve_fast(c, len, timeout_ms, out);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : reserve_slow(c, len, timeout_ms, out);
 }
 
 /* Why a commit or release finds nothing to finish (broken() dropped what
@@ -646,139 +679,386 @@ static int finish_error(const struct mr_chan *c, unsigned role)
     return (c->state & ST_BROKEN) ? -EPROTO : -EINVAL;
 }
 
-int mr_chan_commit(struct mr_chan *c, size_t len)
+static MR_NOINLINE int commit_slow(struct mr_chan *c, size_t len)
 {
-    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_PRODUCER || c->pending == 0))
+    if (c->hdr == NULL || c->role != MR_CHAN_PRODUCER || !(c->state & ST_HELD))
         return finish_error(c, MR_CHAN_PRODUCER);
     if (len > c->pending_len)
         return -ERANGE;
-    c->pending = 0;
-    put_record(c, c->ring + (c->pos & (c->capacity - 1)), len);
+    unhold(c);
+    mr__chan_put(c, c->state, c->hdr, c->pos, len);
     return 0;
+}
+
+int mr_chan_commit(struct mr_chan *c, size_t len)
+{
+    int rc = mr__chan_commit_fast(c, len);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : commit_slow(c, len);
+}
+
+static MR_NOINLINE ssize_t send_slow(struct mr_chan *c, struct mr_region msg, int timeout_ms)
+{
+    int rc = room_wait(c, msg.len, timeout_ms);
+    if (rc < 0)
+        return rc;
+    mr__chan_copy(at(c, c->pos) + MR_CHAN_MSG_OVERHEAD, msg.ptr, msg.len);
+    mr__chan_put(c, c->state, c->hdr, c->pos, msg.len);
+    return (ssize_t)msg.len;
+}
+
+ssize_t mr__chan_send_out(struct mr_chan *c, void *p, size_t n, unsigned f, int t)
+{
+    return send_slow(c, (struct mr_region){ p, n, f }, t);
 }
 
 ssize_t mr_chan_send(struct mr_chan *c, struct mr_region msg, int timeout_ms)
 {
-    unsigned char *h;
-    int rc = room(c, msg.len, timeout_ms, &h);
+    ssize_t rc = mr__chan_send_fast(c, msg.ptr, msg.len, timeout_ms);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : send_slow(c, msg, timeout_ms);
+}
+
+/* ---- batches: docs/chan.md, "Batches" -------------------------------------- */
+
+/* The batch calls' checks of the end and of their own arguments. */
+static int batch_ok(const struct mr_chan *c, unsigned role, size_t n, int timeout_ms)
+{
+    int rc = end_usable(c, role, timeout_ms);
     if (rc < 0)
         return rc;
-    if (msg.len > 0)
-        memcpy(h + MR_CHAN_MSG_OVERHEAD, msg.ptr, msg.len);
-    put_record(c, h, msg.len);
-    return (ssize_t)msg.len;
+    return n == 0 || n > BATCH_MAX ? -EINVAL : 0;
+}
+
+/* Is there room for one more record of rec bytes after end? A look at the
+ * tail (load_peer) only when the room seen so far ends short of it. */
+static bool room_for(struct mr_chan *c, uint64_t end, uint64_t rec)
+{
+    if (end + rec <= c->limit)
+        return true;
+    return load_peer(c) == 0 && end + rec <= c->limit;
+}
+
+/* Publish the k records from the producer's index to end, whose headers
+ * 1..k-1 are written: a zero header past the last, then the first's word
+ * (the consumer reads none of the others before it), then P2. */
+static void put_batch(struct mr_chan *c, uint64_t end, uint64_t k, uint64_t bytes, size_t len0)
+{
+    unsigned char *h = at(c, c->pos);
+    __atomic_store_n(mr__chan_u64(at(c, end)), 0, __ATOMIC_RELAXED);
+    MR__WAKE_PUBLISH(mr__chan_u64(h), mr__chan_word(len0), light(c));
+    c->pos = end;
+    c->stats.messages += k;
+    c->stats.bytes += bytes;
+    if (MR_UNLIKELY(mr__chan_sleeping(c, H_CONS_WAIT)))
+        mr__chan_wake(c, H_CONS_WAIT);
+}
+
+int mr_chan_reserve_n(struct mr_chan *c, size_t len, struct mr_region out[], size_t n,
+                      int timeout_ms)
+{
+    int rc = batch_ok(c, MR_CHAN_PRODUCER, n, timeout_ms);
+    unsigned char *h;
+    if (rc < 0 || (rc = room(c, len, timeout_ms, &h)) < 0)
+        return rc;
+    uint64_t rec = record_size(len);
+    size_t k = 1;
+    while (k < n && room_for(c, c->pos + k * rec, rec))
+        k++;
+    if (c->state & ST_BROKEN)
+        return -EPROTO;
+    for (size_t i = 0; i < k; i++)
+        out[i] = (struct mr_region){ h + i * rec + MR_CHAN_MSG_OVERHEAD, len, 0 };
+    c->state |= k == 1 ? ST_PENDING : ST_BATCH;
+    c->pending = (size_t)(k * rec);
+    c->pending_len = len;
+    return (int)k;
+}
+
+int mr_chan_commit_n(struct mr_chan *c, size_t k)
+{
+    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_PRODUCER || !(c->state & ST_HELD)))
+        return finish_error(c, MR_CHAN_PRODUCER);
+    uint64_t rec = record_size(c->pending_len);
+    if (k == 0 || k > c->pending / rec)
+        return -ERANGE;
+    uint64_t w = mr__chan_word(c->pending_len);
+    for (size_t i = 1; i < k; i++)
+        __atomic_store_n(mr__chan_u64(at(c, c->pos + i * rec)), w, __ATOMIC_RELAXED);
+    unhold(c);
+    put_batch(c, c->pos + k * rec, k, (uint64_t)k * c->pending_len, c->pending_len);
+    return 0;
+}
+
+/* send_n and send_fixed_n: up to n messages, the i-th of len(i) bytes
+ * copied from src(i). */
+struct source {
+    const struct mr_region *msgs;
+    const unsigned char *base;
+    size_t len;
+};
+
+static inline size_t src_len(const struct source *s, size_t i)
+{
+    return s->msgs ? s->msgs[i].len : s->len;
+}
+
+static inline const void *src_ptr(const struct source *s, size_t i)
+{
+    return s->msgs ? s->msgs[i].ptr : s->base + i * s->len;
+}
+
+static MR__ALWAYS_INLINE ssize_t send_batch(struct mr_chan *c, const struct source *s, size_t n, int timeout_ms)
+{
+    int rc = batch_ok(c, MR_CHAN_PRODUCER, n, timeout_ms);
+    unsigned char *h;
+    if (rc < 0 || (rc = room(c, src_len(s, 0), timeout_ms, &h)) < 0)
+        return rc;
+    uint64_t end = c->pos, bytes = 0;
+    size_t k = 0;
+    do {
+        size_t len = src_len(s, k);
+        uint64_t rec = record_size(len);
+        if (k > 0 && (len > c->max_msg || !room_for(c, end, rec)))
+            break;
+        unsigned char *r = at(c, end);
+        mr__chan_copy(r + MR_CHAN_MSG_OVERHEAD, src_ptr(s, k), len);
+        if (k > 0)
+            __atomic_store_n(mr__chan_u64(r), mr__chan_word(len), __ATOMIC_RELAXED);
+        end += rec;
+        bytes += len;
+    } while (++k < n);
+    if (c->state & ST_BROKEN)
+        return -EPROTO;
+    put_batch(c, end, k, bytes, src_len(s, 0));
+    return (ssize_t)k;
+}
+
+ssize_t mr_chan_send_n(struct mr_chan *c, const struct mr_region msgs[], size_t n, int timeout_ms)
+{
+    struct source s = { msgs, NULL, 0 };
+    return send_batch(c, &s, n, timeout_ms);
+}
+
+ssize_t mr_chan_send_fixed_n(struct mr_chan *c, const void *src, size_t len, size_t n,
+                             int timeout_ms)
+{
+    struct source s = { NULL, src, len };
+    return send_batch(c, &s, n, timeout_ms);
 }
 
 /* ==== consuming ===================================================================== */
 
-/* The record at the consumer's index if it is there now, whole and
- * intact, with nothing peeked; NULL otherwise. Its length, loaded once and
- * checked, in *len. */
-static inline const unsigned char *record_now(struct mr_chan *c, int timeout_ms, uint32_t *len)
-{
-    if (MR_UNLIKELY(c->role != MR_CHAN_CONSUMER || c->hdr == NULL || c->pending != 0 ||
-                    (c->state & ST_BROKEN) != 0 || !mr__timeout_ok(timeout_ms)))
-        return NULL;
-    const unsigned char *h = c->ring + (c->pos & (c->capacity - 1));
-    /* The commit word as commit_word loads it; a value other than 0 or 1
-     * (or a changed header) is left for the general path to report. */
-    if (__atomic_load_n((const uint32_t *)(const void *)(h + 4), __ATOMIC_SEQ_CST) != 1 ||
-        !header_intact(c))
-        return NULL;
-    uint32_t n = __atomic_load_n((const uint32_t *)(const void *)h, __ATOMIC_RELAXED);
-    if (n > c->max_msg)
-        return NULL;
-    *len = n;
-    return h;
-}
-
-/* Free the record of n bytes at the consumer's index: the tail is P1 (at
- * least a release: our reads of the record come before the producer may
- * overwrite it), then P2. */
-static inline void drop_record(struct mr_chan *c, size_t n)
-{
-    c->pos += record_size(n);
-    c->stats.messages++;
-    c->stats.bytes += n;
-    MR__WAKE_PUBLISH(w64(c, H_TAIL), c->pos, light(c));
-    mr__wake_check(w32(c, H_PROD_WAIT), light(c), &c->stats.wakes);
-}
-
 /* Why there is no record to peek now, or 0 once a wait found one (or one
- * is peeked already): c->pending and c->pending_len then describe it. */
+ * is peeked already): it is then held, c->pending_len its length. */
 static int record_wait(struct mr_chan *c, int timeout_ms)
 {
     int rc = end_usable(c, MR_CHAN_CONSUMER, timeout_ms);
-    if (rc < 0 || c->pending != 0)
+    if (rc < 0)
         return rc;
+    if (c->state & ST_BATCH)
+        return -EBUSY;
+    if (c->state & ST_PENDING)
+        return 0;
     rc = chan_wait(c, 0, timeout_ms);
     return rc < 0 ? rc : parse_record(c);
 }
 
-/* The record at the consumer's index, its length checked: 0, *h and *len;
- * or the error. */
-static inline int record(struct mr_chan *c, int timeout_ms, const unsigned char **h,
-                         uint32_t *len)
+/* The record at the consumer's index, its length checked: 0, *h and *len,
+ * with the record held if the general path found it; or the error. */
+static MR__ALWAYS_INLINE int record(struct mr_chan *c, int timeout_ms, const unsigned char **h,
+                                    uint32_t *len)
 {
-    *h = record_now(c, timeout_ms, len);
-    if (MR_LIKELY(*h != NULL))
+    uint64_t pos, n;
+    *h = at(c, c->pos);
+    if (MR_LIKELY(mr__chan_next(c, timeout_ms, &pos, &n))) {
+        *len = (uint32_t)n;
         return 0;
+    }
     int rc = record_wait(c, timeout_ms);
     if (rc < 0)
         return rc;
-    *h = c->ring + (c->pos & (c->capacity - 1));
     *len = (uint32_t)c->pending_len;
     return 0;
 }
 
-/* Mark the record of len bytes at the consumer's index as peeked. */
-static inline void hold_record(struct mr_chan *c, uint32_t len)
+static MR_NOINLINE int peek_slow(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 {
-    c->pending = (size_t)record_size(len);
-    c->pending_len = len;
+    int rc = record_wait(c, timeout_ms);
+    if (rc < 0)
+        return rc;
+    *out = (struct mr_region){ at(c, c->pos) + MR_CHAN_MSG_OVERHEAD, c->pending_len, MR_REGION_RDONLY };
+    return 0;
 }
 
 int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 {
-    const unsigned char *h;
-    uint32_t len;
-    int rc = record(c, timeout_ms, &h, &len);
-    if (rc < 0)
-        return rc;
-    hold_record(c, len);
-    out->ptr = (unsigned char *)(uintptr_t)h + MR_CHAN_MSG_OVERHEAD;
-    out->len = len;
-    out->flags = MR_REGION_RDONLY;
+    int rc = mr__chan_peek_fast(c, timeout_ms, out);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : peek_slow(c, timeout_ms, out);
+}
+
+/* Free the held records: their bytes, how many, and their payload. */
+static void drop_held(struct mr_chan *c)
+{
+    c->pos += c->pending;
+    c->stats.messages += c->limit;
+    c->stats.bytes += c->pending_len;
+    unhold(c);
+    MR__WAKE_PUBLISH(w64(c, H_TAIL), c->pos, light(c));
+    if (MR_UNLIKELY(mr__chan_sleeping(c, H_PROD_WAIT)))
+        mr__chan_wake(c, H_PROD_WAIT);
+}
+
+static MR_NOINLINE int release_slow(struct mr_chan *c)
+{
+    if (c->hdr == NULL || c->role != MR_CHAN_CONSUMER || !(c->state & ST_HELD))
+        return finish_error(c, MR_CHAN_CONSUMER);
+    drop_held(c);
     return 0;
 }
 
 int mr_chan_release(struct mr_chan *c)
 {
-    if (MR_UNLIKELY(c->hdr == NULL || c->role != MR_CHAN_CONSUMER || c->pending == 0))
-        return finish_error(c, MR_CHAN_CONSUMER);
-    c->pending = 0;
-    drop_record(c, c->pending_len);
-    return 0;
+    int rc = mr__chan_release_fast(c);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : release_slow(c);
+}
+
+static MR_NOINLINE ssize_t recv_slow(struct mr_chan *c, struct mr_region buf, int timeout_ms)
+{
+    if (mr_region_is_ro(buf))
+        return c->hdr == NULL ? -EBADF : -EACCES;
+    int rc = record_wait(c, timeout_ms);
+    if (rc < 0)
+        return rc;
+    size_t len = c->pending_len; /* held now, and stays if buf is too short */
+    if (len > buf.len)
+        return -EMSGSIZE;
+    mr__chan_copy(buf.ptr, at(c, c->pos) + MR_CHAN_MSG_OVERHEAD, len);
+    unhold(c);
+    mr__chan_drop(c, c->state, c->hdr, c->pos, len);
+    return (ssize_t)len;
+}
+
+ssize_t mr__chan_recv_out(struct mr_chan *c, void *p, size_t n, unsigned f, int t)
+{
+    return recv_slow(c, (struct mr_region){ p, n, f }, t);
 }
 
 ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
 {
-    if (MR_UNLIKELY(mr_region_is_ro(buf)))
-        return c->hdr == NULL ? -EBADF : -EACCES;
+    ssize_t rc = mr__chan_recv_fast(c, buf.ptr, buf.len, buf.flags, timeout_ms);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : recv_slow(c, buf, timeout_ms);
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+/* The consumer's batch: the first record found as a single call finds it
+ * (waiting for it, and checking the header), then each further record
+ * whose word says committed with a length of at most max_msg, loaded once
+ * each, while the records fit in a lap (a forged chain of records cannot
+ * make one region overlap another) and take(ctx, i, record, len) says yes
+ * (1; 0 ends the batch before record i; it is never called again for the
+ * record it refused). The records are held as peeked: how many in
+ * c->limit. Returns that count, or the first record's error. */
+static MR__ALWAYS_INLINE ssize_t walk(struct mr_chan *c, size_t n, int timeout_ms,
+                    int (*take)(void *ctx, size_t i, const unsigned char *rec, uint32_t len), void *ctx)
+{
     const unsigned char *h;
     uint32_t len;
     int rc = record(c, timeout_ms, &h, &len);
     if (rc < 0)
         return rc;
-    if (len > buf.len) {
-        hold_record(c, len); /* it stays, peeked, for a larger buf */
-        return -EMSGSIZE;
+    if (!take(ctx, 0, h + MR_CHAN_MSG_OVERHEAD, len)) {
+        hold_record(c, len);
+        return 0;
     }
-    if (len > 0)
-        memcpy(buf.ptr, h + MR_CHAN_MSG_OVERHEAD, len);
-    c->pending = 0;
-    drop_record(c, len);
-    return (ssize_t)len;
+    uint64_t end = c->pos + record_size(len), bytes = len;
+    uint64_t room = c->capacity - MR_CHAN_MSG_OVERHEAD;
+    size_t k = 1;
+    for (; k < n; k++) {
+        const unsigned char *r = at(c, end);
+        uint32_t commit;
+        uint32_t l = word_len(__atomic_load_n(mr__chan_u64(r), __ATOMIC_ACQUIRE), &commit);
+        if (commit != 1 || l > c->max_msg || end + record_size(l) - c->pos > room ||
+            !take(ctx, k, r + MR_CHAN_MSG_OVERHEAD, l))
+            break;
+        end += record_size(l);
+        bytes += l;
+    }
+    c->state = (c->state & ~ST_HELD) | (k == 1 ? ST_PENDING : ST_BATCH);
+    c->pending = (size_t)(end - c->pos);
+    c->pending_len = (size_t)bytes;
+    c->limit = k;
+    return (ssize_t)k;
+}
+
+static MR__ALWAYS_INLINE int take_peek(void *ctx, size_t i, const unsigned char *p, uint32_t len)
+{
+    struct mr_region *out = ctx;
+    out[i] = (struct mr_region){ (void *)(uintptr_t)p, len, MR_REGION_RDONLY };
+    return 1;
+}
+
+int mr_chan_peek_n(struct mr_chan *c, struct mr_region out[], size_t n, int timeout_ms)
+{
+    int rc = batch_ok(c, MR_CHAN_CONSUMER, n, timeout_ms);
+    if (rc < 0)
+        return rc;
+    if (c->state & ST_HELD)
+        return -EBUSY;
+    return (int)walk(c, n, timeout_ms, take_peek, out);
+}
+
+static MR__ALWAYS_INLINE int take_recv(void *ctx, size_t i, const unsigned char *p, uint32_t len)
+{
+    struct mr_region *bufs = ctx;
+    if (len > bufs[i].len)
+        return 0;
+    mr__chan_copy(bufs[i].ptr, p, len);
+    bufs[i].len = len;
+    return 1;
+}
+
+/* A walk that copied its records out: free them, or say why the first one
+ * stays. */
+static ssize_t recv_done(struct mr_chan *c, ssize_t k, int refused)
+{
+    if (k <= 0)
+        return k < 0 ? k : refused;
+    drop_held(c);
+    return k;
+}
+
+ssize_t mr_chan_recv_n(struct mr_chan *c, struct mr_region bufs[], size_t n, int timeout_ms)
+{
+    int rc = batch_ok(c, MR_CHAN_CONSUMER, n, timeout_ms);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (mr_region_is_ro(bufs[i]))
+            return -EACCES;
+    return recv_done(c, walk(c, n, timeout_ms, take_recv, bufs), -EMSGSIZE);
+}
+
+struct fixed {
+    unsigned char *dst;
+    size_t len;
+};
+
+static MR__ALWAYS_INLINE int take_fixed(void *ctx, size_t i, const unsigned char *p, uint32_t len)
+{
+    struct fixed *f = ctx;
+    if (len != f->len)
+        return 0;
+    mr__chan_copy(f->dst + i * f->len, p, len);
+    return 1;
+}
+
+ssize_t mr_chan_recv_fixed_n(struct mr_chan *c, void *dst, size_t len, size_t n, int timeout_ms)
+{
+    int rc = batch_ok(c, MR_CHAN_CONSUMER, n, timeout_ms);
+    if (rc < 0)
+        return rc;
+    struct fixed f = { dst, len };
+    return recv_done(c, walk(c, n, timeout_ms, take_fixed, &f), -EBADMSG);
 }
 
 /* ==== inspecting ===================================================================== */

@@ -40,10 +40,20 @@ struct mr__ring {
 /* Map fd as above: the header (file offset 0, hdr_len bytes, a multiple of
  * the page size) with hdr_prot, and the ring (file offset hdr_len, cap
  * bytes, a multiple of the page size) twice with ring_prot, all shared,
- * inside one PROT_NONE reservation of our own. 0 and *out, or -errno with
- * nothing mapped. The caller keeps fd. Thread-safe. */
+ * inside one PROT_NONE reservation of our own; with populate, every page
+ * faulted in now (MAP_POPULATE). 0 and *out, or -errno with nothing
+ * mapped. The caller keeps fd. Thread-safe. */
 int mr__ring_map(struct mr__ring *out, int fd, size_t hdr_len, int hdr_prot, size_t cap,
-                 int ring_prot);
+                 int ring_prot, bool populate);
+
+/* The mapping mr__ring_map made whose header is at hdr: its base and
+ * length follow from the layout above. */
+static inline struct mr__ring mr__ring_at(unsigned char *hdr, size_t hdr_len, size_t cap)
+{
+    size_t page = mr__page_size();
+    struct mr__ring r = { hdr - page, 3 * page + hdr_len + 2 * cap, hdr, hdr + hdr_len + page };
+    return r;
+}
 /* Unmap what mr__ring_map made (the regions from it die). */
 void mr__ring_unmap(const struct mr__ring *r);
 

@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 
 int mr__ring_map(struct mr__ring *out, int fd, size_t hdr_len, int hdr_prot, size_t cap,
-                 int ring_prot)
+                 int ring_prot, bool populate)
 {
     size_t page = mr__page_size();
     size_t len = 3 * page + hdr_len + 2 * cap;
@@ -22,13 +22,14 @@ int mr__ring_map(struct mr__ring *out, int fd, size_t hdr_len, int hdr_prot, siz
         return rc;
     unsigned char *hdr = (unsigned char *)base + page;
     unsigned char *ring = hdr + hdr_len + page;
-    if ((rc = mr__sys_mmap(hdr, hdr_len, hdr_prot, MAP_SHARED | MAP_FIXED, fd, 0, &got)) < 0 ||
-        (rc = mr__sys_mmap(ring, cap, ring_prot, MAP_SHARED | MAP_FIXED, fd, (off_t)hdr_len, &got)) < 0 ||
-        (rc = mr__sys_mmap(ring + cap, cap, ring_prot, MAP_SHARED | MAP_FIXED, fd, (off_t)hdr_len, &got)) < 0) {
+    int fl = MAP_SHARED | MAP_FIXED | (populate ? MAP_POPULATE : 0);
+    if ((rc = mr__sys_mmap(hdr, hdr_len, hdr_prot, fl, fd, 0, &got)) < 0 ||
+        (rc = mr__sys_mmap(ring, cap, ring_prot, fl, fd, (off_t)hdr_len, &got)) < 0 ||
+        (rc = mr__sys_mmap(ring + cap, cap, ring_prot, fl, fd, (off_t)hdr_len, &got)) < 0) {
         mr__sys_munmap(base, len);
         return rc;
     }
-    *out = (struct mr__ring){ .base = base, .len = len, .hdr = hdr, .ring = ring };
+    *out = mr__ring_at(hdr, hdr_len, cap);
     return 0;
 }
 

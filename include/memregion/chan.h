@@ -116,6 +116,13 @@ enum mr_chan_role {
  * object under the mapping (which would raise SIGBUS here). */
 #define MR_CHAN_NO_SEALS 0x1u
 
+/* mr_chan_create, mr_chan_attach_fd and mr_chan_attach_sock flag: fault
+ * the whole ring (and the header) into this end's mapping at create or
+ * attach, so that the first lap of messages takes no page faults (about a
+ * millisecond per MiB of ring, paid up front). The pages then stay resident
+ * until the channel is gone. */
+#define MR_CHAN_PREFAULT 0x4u
+
 /* mr_chan_create flag: a full memory barrier in every commit and release
  * instead of membarrier(2) when a side goes to sleep, so that processes
  * which cannot register for membarrier can attach. Small messages cost
@@ -132,28 +139,31 @@ struct mr_chan_stats {
 };
 
 /* One end of a channel. The fields are private. MR_CHAN_INIT (or all zero
- * bytes) is a closed end: see CLOSED ENDS above. */
+ * bytes) is a closed end: see CLOSED ENDS above. The inline forms at the
+ * end of this header read and write some of them (see INLINE FORMS). */
 struct mr_chan {
     unsigned char *hdr;  /* the shared header page; NULL when closed */
     unsigned char *ring; /* the ring's first view; the second follows it */
-    void *base;          /* the whole reservation, guard pages included */
-    size_t base_len;
+    size_t mask;         /* capacity - 1 */
+    uint64_t hdr_w1;     /* the header's word at offset 8 as attached (version, header size) */
     size_t capacity;
     size_t max_msg;
     uint64_t pos;        /* this end's index: head (producer) or tail (consumer) */
-    uint64_t peer;       /* producer: the tail as last loaded and checked */
-    size_t pending;      /* bytes of the reserved or peeked record; 0: none */
-    size_t pending_len;  /* its payload length */
+    uint64_t limit;      /* producer: the tail as last checked + capacity - 8, where room
+                          * ends; consumer: how many messages are peeked */
+    size_t pending;      /* bytes of the reserved or peeked records; 0: none */
+    size_t pending_len;  /* producer: the length reserved (of each record);
+                          * consumer: the payload bytes peeked */
     int fd;              /* the object; -1 when closed */
     int pidfd;           /* the watched process; -1: none */
     int sockfd;          /* the watched socket; -1: none */
     unsigned role;       /* enum mr_chan_role; 0 when closed */
-    unsigned state;      /* private bits */
+    unsigned state;      /* private bits, MR__CHAN_ST_* */
     uint32_t spin_ns;    /* how long a wait spins before it sleeps (adaptive) */
     struct mr_chan_stats stats;
 };
 
-#define MR_CHAN_INIT { NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, 0, 0, 0, { 0, 0, 0, 0, 0 } }
+#define MR_CHAN_INIT { NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, 0, 0, 0, { 0, 0, 0, 0, 0 } }
 
 /* ---- creating and attaching -------------------------------------------------
  * Every call here takes an out that holds no open end (it would leak); on
@@ -258,7 +268,8 @@ MR_API int mr_chan_close(struct mr_chan *c);
 MR_API int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_region *out);
 
 /* Publish the first len bytes of the pending reservation (len at most what
- * was reserved; the rest of the room is given back) as the next message,
+ * was reserved; the rest of the room is given back; after mr_chan_reserve_n,
+ * of its first message, and the others are given back) as the next message,
  * and wake the consumer if it sleeps. Never waits. 0; or -EBADF (not the
  * producer), -EPROTO (the end is broken: the reservation is dropped, nothing
  * is published), -EINVAL (no reservation pending), -ERANGE (len above the
@@ -289,11 +300,12 @@ MR_INLINE ssize_t mr_chan_try_send(struct mr_chan *c, struct mr_region msg)
  * gives the same message. Or -EAGAIN (timeout 0, no message now),
  * -ETIMEDOUT, -EPIPE (no message left, and the producer closed or died),
  * -EPROTO (the producer broke the protocol), -EBADF (not the consumer),
- * -EINVAL (timeout); *out is untouched on failure. */
+ * -EINVAL (timeout), -EBUSY (a batch from mr_chan_peek_n is peeked); *out
+ * is untouched on failure. */
 MR_API int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out);
 
-/* Free the peeked message's room, and wake the producer if it sleeps.
- * Never waits. 0; or -EBADF (not the consumer), -EPROTO (the end is broken:
+/* Free the peeked message's room (all of the messages peeked by
+ * mr_chan_peek_n), and wake the producer if it sleeps. Never waits. 0; or -EBADF (not the consumer), -EPROTO (the end is broken:
  * the tail does not move), -EINVAL (no message peeked). */
 MR_API int mr_chan_release(struct mr_chan *c);
 
@@ -316,6 +328,69 @@ MR_INLINE ssize_t mr_chan_try_recv(struct mr_chan *c, struct mr_region buf)
     return mr_chan_recv(c, buf, 0);
 }
 
+/* ---- batches ---------------------------------------------------------------------
+ * Several messages per call: the checks of a single call hold for every
+ * message of a batch (each record's commit word and length are loaded once
+ * and checked before anything of it is used; the header is checked once per
+ * call, before anything new is used), and the peer is looked at (closed
+ * flags, a wake) once per call instead of once per message. A batch call
+ * waits, as its single form does, only until the FIRST message can go; it
+ * then takes as many of the rest as can go now. */
+
+/* Reserve room for up to n messages of len bytes each, waiting up to
+ * timeout_ms for the first: k (1 to n) and out[0..k-1] set as by
+ * mr_chan_reserve, valid until mr_chan_commit_n (or mr_chan_commit, which
+ * publishes the first alone) or mr_chan_close. Or the errors of
+ * mr_chan_reserve, and -EINVAL (n is 0 or above INT_MAX); out is untouched
+ * on failure. */
+MR_API int mr_chan_reserve_n(struct mr_chan *c, size_t len, struct mr_region out[], size_t n,
+                             int timeout_ms);
+
+/* Publish the first k messages reserved by mr_chan_reserve_n, each of the
+ * len reserved (the rest of the room is given back), and wake the consumer
+ * if it sleeps. Never waits. 0; or -EBADF (not the producer), -EPROTO (the
+ * end is broken: nothing is published), -EINVAL (nothing reserved), -ERANGE
+ * (k is 0 or more than were reserved; they stay reserved). */
+MR_API int mr_chan_commit_n(struct mr_chan *c, size_t k);
+
+/* Send copies of msgs[0..n-1], in order, each as one message, waiting up to
+ * timeout_ms for room for the first: how many were sent (1 to n), or the
+ * errors of mr_chan_reserve (-EMSGSIZE: msgs[0] is too long; a later one
+ * that is too long ends the batch before it), and -EINVAL (n is 0 or above
+ * INT_MAX). */
+MR_API ssize_t mr_chan_send_n(struct mr_chan *c, const struct mr_region msgs[], size_t n,
+                              int timeout_ms);
+
+/* mr_chan_send_n for n messages of len bytes each, laid out back to back
+ * from src (n * len bytes). */
+MR_API ssize_t mr_chan_send_fixed_n(struct mr_chan *c, const void *src, size_t len, size_t n,
+                                    int timeout_ms);
+
+/* The next messages, up to n, waiting up to timeout_ms for the first: k (1
+ * to n) and out[0..k-1] set as by mr_chan_peek, valid until mr_chan_release
+ * (which frees all k) or mr_chan_close. A message that breaks the protocol
+ * ends the batch before it (the call that meets it first gets -EPROTO).
+ * While messages are peeked, mr_chan_peek_n returns -EBUSY. Or the errors of
+ * mr_chan_peek, and -EINVAL (n is 0 or above INT_MAX); out is untouched on
+ * failure. */
+MR_API int mr_chan_peek_n(struct mr_chan *c, struct mr_region out[], size_t n, int timeout_ms);
+
+/* Receive up to n messages, the i-th into bufs[i] with bufs[i].len set to
+ * its length, waiting up to timeout_ms for the first: how many (1 to n). A
+ * message longer than its buffer ends the batch before it; if it is the
+ * first, -EMSGSIZE and it stays peeked, as mr_chan_recv leaves it. Or
+ * -EACCES (a read-only buffer), -EBUSY (messages peeked by mr_chan_peek_n),
+ * -EINVAL (n is 0 or above INT_MAX), and the errors of mr_chan_peek. */
+MR_API ssize_t mr_chan_recv_n(struct mr_chan *c, struct mr_region bufs[], size_t n, int timeout_ms);
+
+/* Receive up to n messages of exactly len bytes each into dst, back to
+ * back (room for n * len bytes), waiting up to timeout_ms for the first:
+ * how many (1 to n). A message of another length ends the batch before it;
+ * if it is the first, -EBADMSG and it stays peeked (mr_chan_recv takes it).
+ * Or the errors of mr_chan_recv_n. */
+MR_API ssize_t mr_chan_recv_fixed_n(struct mr_chan *c, void *dst, size_t len, size_t n,
+                                    int timeout_ms);
+
 /* ---- inspecting ----------------------------------------------------------------- */
 
 /* Is the peer still there? 0 when it is, as far as can be told; -EPIPE
@@ -335,6 +410,352 @@ MR_API size_t mr_chan_max_msg(const struct mr_chan *c);
 /* The object's fd, still owned by the end (for passing it on by other
  * means than mr_chan_share). */
 MR_API int mr_chan_fd(const struct mr_chan *c);
+
+/* ---- INLINE FORMS ------------------------------------------------------------------
+ * mr_chan_reserve_inline, _commit_inline, _send_inline, _peek_inline,
+ * _release_inline and _recv_inline do what the call without the suffix
+ * does, with the same arguments, results and checks, but compile the
+ * common case (the end usable, room or a message there now) into the
+ * caller: about 40 instructions for a 64-byte send instead of a call of
+ * about 80. Anything else (waiting, errors, a broken or closed end) calls
+ * the exported function.
+ *
+ * ABI: a program using them reads the shared record layout and these
+ * private fields of struct mr_chan, as this version of the library lays
+ * them out: hdr, ring, mask, hdr_w1, capacity, max_msg, pos, limit,
+ * pending, pending_len, state, stats. The library marks every end it
+ * opens with the version of that layout (MR__CHAN_ST_FAST); a later
+ * library that lays them out otherwise marks its ends differently, and the
+ * inline forms of a program built against this header then always call the
+ * exported functions: the program keeps working, at their speed, until it
+ * is rebuilt. The size of struct mr_chan, and the calls without the suffix,
+ * never depend on this. */
+
+/* Private: the state word, and the shared layout the inline forms use. */
+#define MR__CHAN_ST_FENCED 0x1u   /* the channel's mode is FENCED (its mode word is 1) */
+#define MR__CHAN_ST_BROKEN 0x2u   /* the peer broke the protocol */
+#define MR__CHAN_ST_GONE 0x4u     /* a watched fd said the peer is gone */
+#define MR__CHAN_ST_PENDING 0x8u  /* one message reserved or peeked */
+#define MR__CHAN_ST_BATCH 0x10u   /* a batch reserved or peeked */
+#define MR__CHAN_ST_PRODUCER 0x20u
+#define MR__CHAN_ST_CONSUMER 0x40u
+#define MR__CHAN_ST_FAST 0x100u   /* the private layout above, version 1 */
+#define MR__CHAN_MAGIC 0x31304e414843524dULL
+#define MR__CHAN_H_CAPACITY 16
+#define MR__CHAN_H_MODE 28
+#define MR__CHAN_H_PROD_WAIT 260
+#define MR__CHAN_H_TAIL 384
+#define MR__CHAN_H_CONS_CLOSED 512
+#define MR__CHAN_H_CONS_WAIT 516
+
+/* Wake the peer sleeping on the word at hdr + off (out of line: rare). */
+MR_API void mr__chan_wake(struct mr_chan *c, size_t off);
+/* Copy n bytes (more than 64) as the channel's calls do. */
+MR_API void mr__chan_copy_big(void *dst, const void *src, size_t n);
+
+/* A record: its 8-byte header word (length, then a commit word of 1, in
+ * memory order) and its size in the ring. */
+MR_INLINE uint64_t mr__chan_word(uint64_t len)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return len << 32 | 1u;
+#else
+    return len | (uint64_t)1 << 32;
+#endif
+}
+
+MR_INLINE uint64_t mr__chan_rec(size_t len)
+{
+    return 8 + (((uint64_t)len + 7) & ~(uint64_t)7);
+}
+
+MR_INLINE uint32_t *mr__chan_u32(const struct mr_chan *c, size_t off)
+{
+    return (uint32_t *)(void *)(c->hdr + off);
+}
+
+MR_INLINE uint64_t *mr__chan_u64(const unsigned char *p)
+{
+    return (uint64_t *)(void *)(uintptr_t)p;
+}
+
+/* Does the peer sleep on the word at hdr + off? Loaded after this end's
+ * publish; seq_cst, as a fenced channel needs (on x86 a plain load). */
+MR_INLINE bool mr__chan_sleeping(const struct mr_chan *c, size_t off)
+{
+    return __atomic_load_n(mr__chan_u32(c, off), __ATOMIC_SEQ_CST) != 0;
+}
+
+/* Nonzero unless the header's fixed fields (magic, version, header size,
+ * capacity, mode) hold what this end attached to. */
+MR_INLINE uint64_t mr__chan_hdr_bad(const struct mr_chan *c)
+{
+    const unsigned char *h = c->hdr;
+    return (__atomic_load_n(mr__chan_u64(h), __ATOMIC_RELAXED) ^ MR__CHAN_MAGIC) |
+           (__atomic_load_n(mr__chan_u64(h + 8), __ATOMIC_RELAXED) ^ c->hdr_w1) |
+           (__atomic_load_n(mr__chan_u64(h + MR__CHAN_H_CAPACITY), __ATOMIC_RELAXED) ^ c->capacity) |
+           (__atomic_load_n(mr__chan_u32(c, MR__CHAN_H_MODE), __ATOMIC_RELAXED) ^
+            (c->state & MR__CHAN_ST_FENCED));
+}
+
+/* Copy n bytes between buffers that do not overlap, inline up to 64 (two
+ * moves that may overlap each other; only the n bytes are touched). */
+MR_INLINE void mr__chan_copy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = (unsigned char *)dst;
+    const unsigned char *s = (const unsigned char *)src;
+    if (n > 32) {
+        if (MR_UNLIKELY(n > 64)) {
+            mr__chan_copy_big(d, s, n);
+            return;
+        }
+        __builtin_memcpy(d, s, 32);
+        __builtin_memcpy(d + n - 32, s + n - 32, 32);
+    } else if (n > 16) {
+        __builtin_memcpy(d, s, 16);
+        __builtin_memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        __builtin_memcpy(d, s, 8);
+        __builtin_memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        __builtin_memcpy(d, s, 4);
+        __builtin_memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n > 0) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
+/* Is the state st that of an open end of this role (MR__CHAN_ST_PRODUCER
+ * or _CONSUMER) with nothing wrong and nothing else held than held? The
+ * unfenced case first: one compare. */
+MR_INLINE bool mr__chan_gate(unsigned st, unsigned role)
+{
+    return MR_LIKELY(st == (MR__CHAN_ST_FAST | role)) || st == (MR__CHAN_ST_FAST | MR__CHAN_ST_FENCED | role);
+}
+
+/* Is the end a producer, usable and idle, with room now for a record of
+ * len bytes, and has the consumer not closed? Then its index in *pos. */
+MR_INLINE bool mr__chan_room(const struct mr_chan *c, size_t len, int timeout_ms, uint64_t *pos)
+{
+    uint64_t p = c->pos;
+    if (MR_UNLIKELY(!mr__chan_gate(c->state, MR__CHAN_ST_PRODUCER) || len > c->max_msg || timeout_ms < -1 || p + mr__chan_rec(len) > c->limit ||
+                    __atomic_load_n(mr__chan_u32(c, MR__CHAN_H_CONS_CLOSED), __ATOMIC_RELAXED) != 0))
+        return false;
+    *pos = p;
+    return true;
+}
+
+/* Publish the record of len bytes at pos, the producer's index: a zero
+ * header for the next record, then this one's header word, a release (or
+ * in a fenced channel a full barrier): the consumer polls it; then the
+ * consumer's sleeping word (docs/chan.md, "Waiting, and the lost
+ * wake-up"). The caller loaded st (the state) and hdr before it copied the
+ * bytes, which the compiler must assume may change anything. */
+MR_INLINE void mr__chan_put(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
+                            size_t len)
+{
+    unsigned char *h = c->ring + (pos & c->mask);
+    uint64_t rec = mr__chan_rec(len);
+    __atomic_store_n(mr__chan_u64(h + rec), 0, __ATOMIC_RELAXED);
+    if (st & MR__CHAN_ST_FENCED) {
+        __atomic_store_n(mr__chan_u64(h), mr__chan_word(len), __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_store_n(mr__chan_u64(h), mr__chan_word(len), __ATOMIC_RELEASE);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    }
+    c->pos = pos + rec;
+    c->stats.messages++;
+    c->stats.bytes += len;
+    if (MR_UNLIKELY(__atomic_load_n((uint32_t *)(void *)(hdr + MR__CHAN_H_CONS_WAIT), __ATOMIC_SEQ_CST) != 0))
+        mr__chan_wake(c, MR__CHAN_H_CONS_WAIT);
+}
+
+/* Is the end a consumer, usable and idle, whose next record (at its index
+ * *pos) is committed with a length of at most max_msg (its word loaded
+ * once, into *len), and do the header's fixed fields hold what was
+ * attached? */
+MR_INLINE bool mr__chan_next(const struct mr_chan *c, int timeout_ms, uint64_t *pos, uint64_t *len)
+{
+    unsigned st = c->state;
+    uint64_t p = c->pos;
+    uint64_t w;
+    if (MR_UNLIKELY(!mr__chan_gate(st, MR__CHAN_ST_CONSUMER) || timeout_ms < -1))
+        return false;
+    w = __atomic_load_n(mr__chan_u64(c->ring + (p & c->mask)), __ATOMIC_ACQUIRE) ^ mr__chan_word(0);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = w >> 32 | w << 32;
+#endif
+    /* A commit word of 1 and a length of at most max_msg, in one compare. */
+    if (MR_UNLIKELY(w > c->max_msg || mr__chan_hdr_bad(c) != 0))
+        return false;
+    *pos = p;
+    *len = w;
+    return true;
+}
+
+/* Free the consumer's record of len bytes at pos: the tail (at least a
+ * release: the reads of the record come before the producer may overwrite
+ * it), then the producer's sleeping word. st and hdr as for
+ * mr__chan_put. */
+MR_INLINE void mr__chan_drop(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
+                             size_t len)
+{
+    uint64_t *tail = mr__chan_u64(hdr + MR__CHAN_H_TAIL);
+    pos += mr__chan_rec(len);
+    c->pos = pos;
+    c->stats.messages++;
+    c->stats.bytes += len;
+    if (st & MR__CHAN_ST_FENCED) {
+        __atomic_store_n(tail, pos, __ATOMIC_SEQ_CST);
+    } else {
+        __atomic_store_n(tail, pos, __ATOMIC_RELEASE);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    }
+    if (MR_UNLIKELY(__atomic_load_n((uint32_t *)(void *)(hdr + MR__CHAN_H_PROD_WAIT), __ATOMIC_SEQ_CST) != 0))
+        mr__chan_wake(c, MR__CHAN_H_PROD_WAIT);
+}
+
+/* The common cases, for the inline forms below and the library's own
+ * calls: each does the whole call, or nothing and returns MR__CHAN_SLOW
+ * for the caller to make the general call. */
+#define MR__CHAN_SLOW (-0x7fffffff - 1)
+
+MR_INLINE ssize_t mr__chan_send_fast(struct mr_chan *c, const void *p, size_t n, int timeout_ms)
+{
+    uint64_t pos;
+    unsigned st;
+    unsigned char *hdr;
+    if (MR_UNLIKELY(!mr__chan_room(c, n, timeout_ms, &pos)))
+        return MR__CHAN_SLOW;
+    st = c->state;
+    hdr = c->hdr;
+    mr__chan_copy(c->ring + (pos & c->mask) + 8, p, n);
+    mr__chan_put(c, st, hdr, pos, n);
+    return (ssize_t)n;
+}
+
+MR_INLINE int mr__chan_reserve_fast(struct mr_chan *c, size_t len, int timeout_ms,
+                                    struct mr_region *out)
+{
+    uint64_t pos;
+    if (MR_UNLIKELY(!mr__chan_room(c, len, timeout_ms, &pos)))
+        return MR__CHAN_SLOW;
+    c->state |= MR__CHAN_ST_PENDING;
+    c->pending = (size_t)mr__chan_rec(len);
+    c->pending_len = len;
+    out->ptr = c->ring + (pos & c->mask) + 8;
+    out->len = len;
+    out->flags = 0;
+    return 0;
+}
+
+MR_INLINE int mr__chan_commit_fast(struct mr_chan *c, size_t len)
+{
+    unsigned st = c->state;
+    if (MR_UNLIKELY(!mr__chan_gate(st, MR__CHAN_ST_PRODUCER | MR__CHAN_ST_PENDING) ||
+                    len > c->pending_len))
+        return MR__CHAN_SLOW;
+    c->state = st & ~MR__CHAN_ST_PENDING;
+    c->pending = 0;
+    mr__chan_put(c, st, c->hdr, c->pos, len);
+    return 0;
+}
+
+MR_INLINE int mr__chan_peek_fast(struct mr_chan *c, int timeout_ms, struct mr_region *out)
+{
+    uint64_t pos, len;
+    if (MR_UNLIKELY(!mr__chan_next(c, timeout_ms, &pos, &len)))
+        return MR__CHAN_SLOW;
+    c->state |= MR__CHAN_ST_PENDING;
+    c->pending = (size_t)mr__chan_rec(len);
+    c->pending_len = (size_t)len;
+    c->limit = 1;
+    out->ptr = c->ring + (pos & c->mask) + 8;
+    out->len = (size_t)len;
+    out->flags = MR_REGION_RDONLY;
+    return 0;
+}
+
+MR_INLINE int mr__chan_release_fast(struct mr_chan *c)
+{
+    unsigned st = c->state;
+    if (MR_UNLIKELY(!mr__chan_gate(st, MR__CHAN_ST_CONSUMER | MR__CHAN_ST_PENDING)))
+        return MR__CHAN_SLOW;
+    c->state = st & ~MR__CHAN_ST_PENDING;
+    c->pending = 0;
+    mr__chan_drop(c, st, c->hdr, c->pos, c->pending_len);
+    return 0;
+}
+
+MR_INLINE ssize_t mr__chan_recv_fast(struct mr_chan *c, void *p, size_t n, unsigned flags,
+                                     int timeout_ms)
+{
+    uint64_t pos, len;
+    unsigned st;
+    unsigned char *hdr;
+    if (MR_UNLIKELY(!mr__chan_next(c, timeout_ms, &pos, &len) || len > n || (flags & MR_REGION_RDONLY)))
+        return MR__CHAN_SLOW;
+    st = c->state;
+    hdr = c->hdr;
+    mr__chan_copy(p, c->ring + (pos & c->mask) + 8, (size_t)len);
+    mr__chan_drop(c, st, hdr, pos, (size_t)len);
+    return (ssize_t)len;
+}
+
+/* The inline forms' way out, kept out of the caller's loop: mr_chan_send
+ * and mr_chan_recv with the region's fields as arguments (a region passed
+ * by value would be built in memory on every iteration). */
+MR_API ssize_t mr__chan_send_out(struct mr_chan *c, void *p, size_t n, unsigned f, int t);
+MR_API ssize_t mr__chan_recv_out(struct mr_chan *c, void *p, size_t n, unsigned f, int t);
+
+/* mr_chan_send, its common case compiled in. */
+MR_INLINE ssize_t mr_chan_send_inline(struct mr_chan *c, struct mr_region msg, int timeout_ms)
+{
+    ssize_t rc = mr__chan_send_fast(c, msg.ptr, msg.len, timeout_ms);
+    if (MR_UNLIKELY(rc == MR__CHAN_SLOW))
+        return mr__chan_send_out(c, msg.ptr, msg.len, msg.flags, timeout_ms);
+    return rc;
+}
+
+/* mr_chan_reserve, its common case compiled in. */
+MR_INLINE int mr_chan_reserve_inline(struct mr_chan *c, size_t len, int timeout_ms,
+                                     struct mr_region *out)
+{
+    int rc = mr__chan_reserve_fast(c, len, timeout_ms, out);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : mr_chan_reserve(c, len, timeout_ms, out);
+}
+
+/* mr_chan_commit, its common case compiled in. */
+MR_INLINE int mr_chan_commit_inline(struct mr_chan *c, size_t len)
+{
+    int rc = mr__chan_commit_fast(c, len);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : mr_chan_commit(c, len);
+}
+
+/* mr_chan_peek, its common case compiled in. */
+MR_INLINE int mr_chan_peek_inline(struct mr_chan *c, int timeout_ms, struct mr_region *out)
+{
+    int rc = mr__chan_peek_fast(c, timeout_ms, out);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : mr_chan_peek(c, timeout_ms, out);
+}
+
+/* mr_chan_release, its common case compiled in. */
+MR_INLINE int mr_chan_release_inline(struct mr_chan *c)
+{
+    int rc = mr__chan_release_fast(c);
+    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : mr_chan_release(c);
+}
+
+/* mr_chan_recv, its common case compiled in. */
+MR_INLINE ssize_t mr_chan_recv_inline(struct mr_chan *c, struct mr_region buf, int timeout_ms)
+{
+    ssize_t rc = mr__chan_recv_fast(c, buf.ptr, buf.len, buf.flags, timeout_ms);
+    if (MR_UNLIKELY(rc == MR__CHAN_SLOW))
+        return mr__chan_recv_out(c, buf.ptr, buf.len, buf.flags, timeout_ms);
+    return rc;
+}
 
 #ifdef __cplusplus
 }

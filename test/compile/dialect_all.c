@@ -258,6 +258,10 @@ static long use_all(void)
     if (chan.fd >= 0) {
         acc += mr_chan_try_reserve(&chan, 8, &sub) + mr_chan_try_send(&chan, r);
         acc += mr_chan_try_peek(&chan, &sub) + mr_chan_try_recv(&chan, r);
+        acc += mr_chan_reserve_inline(&chan, 8, 0, &sub) + mr_chan_commit_inline(&chan, 8);
+        acc += mr_chan_send_inline(&chan, r, 0) + mr_chan_recv_inline(&chan, r, 0);
+        acc += mr_chan_peek_inline(&chan, 0, &sub) + mr_chan_release_inline(&chan);
+        acc += (long)MR_CHAN_PREFAULT;
     }
     return acc + (long)(uacc & 1);
 }
