@@ -6,6 +6,7 @@
  * docs/chan.md; this file keeps the layout and the invariants it relies
  * on, each with the section that argues it. */
 #include "chan_internal.h"
+#include "copy_internal.h"
 
 #include <memregion/shm.h>
 
@@ -315,7 +316,7 @@ void mr__chan_wake(struct mr_chan *c, size_t off)
 
 void mr__chan_copy_big(void *dst, const void *src, size_t n)
 {
-    memcpy(dst, src, n);
+    mr__copy(dst, src, n);
 }
 
 /* ==== mapping ================================================================ */
