@@ -820,7 +820,7 @@ static MR__ALWAYS_INLINE ssize_t send_batch(struct mr_chan *c, const struct sour
         uint64_t rec = record_size(len);
         if (k > 0 && (len > c->max_msg || !room_for(c, end, rec)))
             break;
-        unsigned char *r = at(c, end);
+        unsigned char *r = h + (end - c->pos); /* within a lap: contiguous */
         mr__chan_copy(r + MR_CHAN_MSG_OVERHEAD, src_ptr(s, k), len);
         if (k > 0)
             __atomic_store_n(mr__chan_u64(r), mr__chan_word(len), __ATOMIC_RELAXED);
@@ -839,11 +839,51 @@ ssize_t mr_chan_send_n(struct mr_chan *c, const struct mr_region msgs[], size_t 
     return send_batch(c, &s, n, timeout_ms);
 }
 
+/* send_fixed_n's copies for a len known to lie in [lo, hi], so that the
+ * copy's choice by size is made once per batch, not once per message. */
+static MR__ALWAYS_INLINE void fixed_out(struct mr_chan *c, const unsigned char *src, size_t len,
+                                        size_t k, size_t lo, size_t hi)
+{
+    if (len < lo || len > hi)
+        __builtin_unreachable();
+    /* The batch lies within a lap from the producer's index: contiguous in
+     * the ring's two views. */
+    uint64_t rec = record_size(len), w = mr__chan_word(len);
+    unsigned char *r = at(c, c->pos);
+    mr__chan_copy(r + MR_CHAN_MSG_OVERHEAD, src, len);
+    for (size_t i = 1; i < k; i++) {
+        r += rec;
+        src += len;
+        mr__chan_copy(r + MR_CHAN_MSG_OVERHEAD, src, len);
+        __atomic_store_n(mr__chan_u64(r), w, __ATOMIC_RELAXED);
+    }
+}
+
 ssize_t mr_chan_send_fixed_n(struct mr_chan *c, const void *src, size_t len, size_t n,
                              int timeout_ms)
 {
-    struct source s = { NULL, src, len };
-    return send_batch(c, &s, n, timeout_ms);
+    int rc = batch_ok(c, MR_CHAN_PRODUCER, n, timeout_ms);
+    unsigned char *h;
+    if (rc < 0 || (rc = room(c, len, timeout_ms, &h)) < 0)
+        return rc;
+    /* As many as fit now, the tail looked at again once if not all do. */
+    uint64_t rec = record_size(len);
+    uint64_t k = (c->limit - c->pos) / rec;
+    if (k < n && load_peer(c) == 0)
+        k = (c->limit - c->pos) / rec;
+    if (c->state & ST_BROKEN)
+        return -EPROTO;
+    k = k < n ? k : n;
+    if (len > 64)
+        fixed_out(c, src, len, k, 65, SIZE_MAX);
+    else if (len > 32)
+        fixed_out(c, src, len, k, 33, 64);
+    else if (len > 16)
+        fixed_out(c, src, len, k, 17, 32);
+    else
+        fixed_out(c, src, len, k, 0, 16);
+    put_batch(c, c->pos + k * rec, k, k * len, len);
+    return (ssize_t)k;
 }
 
 /* ==== consuming ===================================================================== */
@@ -975,7 +1015,7 @@ static MR__ALWAYS_INLINE ssize_t walk(struct mr_chan *c, size_t n, int timeout_m
     uint64_t room = c->capacity - MR_CHAN_MSG_OVERHEAD;
     size_t k = 1;
     for (; k < n; k++) {
-        const unsigned char *r = at(c, end);
+        const unsigned char *r = h + (end - c->pos); /* within a lap: contiguous */
         uint32_t commit;
         uint32_t l = word_len(__atomic_load_n(mr__chan_u64(r), __ATOMIC_ACQUIRE), &commit);
         if (commit != 1 || l > c->max_msg || end + record_size(l) - c->pos > room ||
@@ -1039,27 +1079,58 @@ ssize_t mr_chan_recv_n(struct mr_chan *c, struct mr_region bufs[], size_t n, int
     return recv_done(c, walk(c, n, timeout_ms, take_recv, bufs), -EMSGSIZE);
 }
 
-struct fixed {
-    unsigned char *dst;
-    size_t len;
-};
-
-static MR__ALWAYS_INLINE int take_fixed(void *ctx, size_t i, const unsigned char *p, uint32_t len)
+/* recv_fixed_n's walk past the first record (known to be len bytes) for a
+ * len known to lie in [lo, hi]: each further record's word loaded once and
+ * taken only if it is exactly a committed record of len bytes, at most max
+ * records in all (a lap). Copies them all; returns how many. */
+static MR__ALWAYS_INLINE size_t fixed_in(struct mr_chan *c, unsigned char *dst, size_t len,
+                                         size_t max, size_t lo, size_t hi)
 {
-    struct fixed *f = ctx;
-    if (len != f->len)
-        return 0;
-    mr__chan_copy(f->dst + i * f->len, p, len);
-    return 1;
+    if (len < lo || len > hi)
+        __builtin_unreachable();
+    /* At most a lap from the consumer's index: contiguous in the ring's two
+     * views. */
+    uint64_t rec = record_size(len), w = mr__chan_word(len);
+    const unsigned char *r = at(c, c->pos);
+    size_t k = 1;
+    mr__chan_copy(dst, r + MR_CHAN_MSG_OVERHEAD, len);
+    for (; k < max; k++) {
+        r += rec;
+        dst += len;
+        if (__atomic_load_n(mr__chan_u64(r), __ATOMIC_ACQUIRE) != w)
+            break;
+        mr__chan_copy(dst, r + MR_CHAN_MSG_OVERHEAD, len);
+    }
+    return k;
 }
 
 ssize_t mr_chan_recv_fixed_n(struct mr_chan *c, void *dst, size_t len, size_t n, int timeout_ms)
 {
     int rc = batch_ok(c, MR_CHAN_CONSUMER, n, timeout_ms);
-    if (rc < 0)
+    const unsigned char *h;
+    uint32_t len0;
+    if (rc < 0 || (rc = record(c, timeout_ms, &h, &len0)) < 0)
         return rc;
-    struct fixed f = { dst, len };
-    return recv_done(c, walk(c, n, timeout_ms, take_fixed, &f), -EBADMSG);
+    if (len0 != len) {
+        hold_record(c, len0);
+        return -EBADMSG;
+    }
+    uint64_t lap = (c->capacity - MR_CHAN_MSG_OVERHEAD) / record_size(len);
+    size_t max = n < lap ? n : (size_t)lap, k;
+    if (len > 64)
+        k = fixed_in(c, dst, len, max, 65, SIZE_MAX);
+    else if (len > 32)
+        k = fixed_in(c, dst, len, max, 33, 64);
+    else if (len > 16)
+        k = fixed_in(c, dst, len, max, 17, 32);
+    else
+        k = fixed_in(c, dst, len, max, 0, 16);
+    c->state = (c->state & ~ST_HELD) | ST_BATCH;
+    c->pending = (size_t)(k * record_size(len));
+    c->pending_len = k * len;
+    c->limit = k;
+    drop_held(c);
+    return (ssize_t)k;
 }
 
 /* ==== inspecting ===================================================================== */
