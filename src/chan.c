@@ -193,15 +193,25 @@ static int load_peer(struct mr_chan *c)
     return 0;
 }
 
+/* Is the peer gone? -EPIPE when it closed (its flag, which its close sets
+ * before it closes the fds we watch), -ECONNRESET when a watched fd says it
+ * went without closing (it died), 0 when neither. */
+static int peer_end(const struct mr_chan *c)
+{
+    if (__atomic_load_n(w32(c, peer_closed(c)), __ATOMIC_SEQ_CST) != 0)
+        return -EPIPE;
+    return (c->state & ST_PEER_GONE) ? -ECONNRESET : 0;
+}
+
 /* 1: there is room for a record of need bytes; 0: not now; < 0: error. */
 static int producer_ready(struct mr_chan *c, uint64_t need)
 {
-    if (__atomic_load_n(w32(c, H_CONS_CLOSED), __ATOMIC_SEQ_CST) != 0 || (c->state & ST_PEER_GONE))
-        return -EPIPE;
+    int rc = peer_end(c);
+    if (rc < 0)
+        return rc;
     if (c->pos + need <= c->limit)
         return 1;
-    int rc = load_peer(c);
-    if (rc < 0)
+    if ((rc = load_peer(c)) < 0)
         return rc;
     return c->pos + need <= c->limit;
 }
@@ -218,19 +228,20 @@ static int commit_word(struct mr_chan *c)
     return (int)w;
 }
 
-/* 1: a record is there; 0: not now; < 0: error (-EPIPE once the producer
- * is gone and every record it committed has been read). */
+/* 1: a record is there; 0: not now; < 0: error (peer_end's, once the
+ * producer is gone and every record it committed has been read). */
 static int consumer_ready(struct mr_chan *c)
 {
     int rc = commit_word(c);
     if (rc != 0)
         return rc;
-    if (__atomic_load_n(w32(c, H_PROD_CLOSED), __ATOMIC_SEQ_CST) != 0 || (c->state & ST_PEER_GONE)) {
+    int gone = peer_end(c);
+    if (gone < 0) {
         /* One more look: the producer's last commit came before its close
          * (docs/chan.md, "What it guarantees": closing). */
         if ((rc = commit_word(c)) != 0)
             return rc;
-        return -EPIPE;
+        return gone;
     }
     return 0;
 }
@@ -1143,11 +1154,12 @@ int mr_chan_check_peer(struct mr_chan *c)
         return -EPROTO;
     if (!header_intact(c))
         return broken(c);
-    if ((c->state & ST_PEER_GONE) || __atomic_load_n(w32(c, peer_closed(c)), __ATOMIC_SEQ_CST) != 0)
-        return -EPIPE;
+    int rc = peer_end(c);
+    if (rc < 0)
+        return rc;
     if (mr__watch_gone(c->pidfd, c->sockfd)) {
         c->state |= ST_PEER_GONE;
-        return -EPIPE;
+        return peer_end(c);
     }
     return 0;
 }

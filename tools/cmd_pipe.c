@@ -404,7 +404,7 @@ static int pipe_send(int argc, char **argv)
     for (;;) {
         struct mr_region r;
         if ((rc = mr_chan_reserve(&c, chunk, -1, &r)) < 0) {
-            status = rc == -EPIPE ? send_peer_gone(name, &conn, 0) : cli_fail(name, rc, NULL);
+            status = rc == -EPIPE || rc == -ECONNRESET ? send_peer_gone(name, &conn, 0) : cli_fail(name, rc, NULL);
             break;
         }
         ssize_t n;
@@ -542,7 +542,7 @@ static int pipe_recv(int argc, char **argv)
     for (;;) {
         struct mr_region r;
         if ((rc = mr_chan_peek(&c, -1, &r)) < 0) {
-            status = rc == -EPIPE ? cli_fail(name, rc, "the sender went away before the end of "
+            status = rc == -EPIPE || rc == -ECONNRESET ? cli_fail(name, rc, "the sender went away before the end of "
                                                        "its input (it died, was killed, or "
                                                        "failed)")
                                   : cli_fail(name, rc, NULL);
@@ -555,7 +555,7 @@ static int pipe_recv(int argc, char **argv)
             break;
         }
         if ((rc = write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
-            if (rc == -EPIPE) {
+            if (rc == -EPIPE || rc == -ECONNRESET) {
                 char q = PIPE_END_QUIT;
                 mr_sock_send(&s, MR_REGION_OF(q), MSG_DONTWAIT);
             } else {

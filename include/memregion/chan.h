@@ -59,8 +59,10 @@
  * starting to sleep, through what the end watches: the socket the channel
  * was shared over (mr_chan_share, mr_chan_attach_sock: the peer's end of it
  * closing, which its process exiting does, counts as the peer gone) and a
- * process (mr_chan_watch_pid, a pidfd). An end that watches nothing sees
- * only orderly closes: a pid written by the peer into shared memory would
+ * process (mr_chan_watch_pid, a pidfd). A crash is not a close: where a
+ * close gives -EPIPE, a peer that went without closing gives -ECONNRESET
+ * (a consumer still reads every message committed before). An end that
+ * watches nothing sees only orderly closes: a pid written by the peer into shared memory would
  * be a lie a hostile peer could tell, so none is read. The try variants
  * look at the closed flags but never make a system call; mr_chan_check_peer
  * asks the watched fds.
@@ -262,7 +264,7 @@ MR_API int mr_chan_close(struct mr_chan *c);
  * for it: 0 and *out set to a writable, 8-byte aligned region of len bytes
  * inside the ring, valid until mr_chan_commit or mr_chan_close. Or
  * -EMSGSIZE (len > mr_chan_max_msg), -EAGAIN (timeout 0, no room now),
- * -ETIMEDOUT, -EPIPE (the consumer closed or died), -EPROTO (the consumer
+ * -ETIMEDOUT, -EPIPE (the consumer closed), -ECONNRESET (it died), -EPROTO (the consumer
  * broke the protocol), -EBUSY (a reservation is pending), -EBADF (not the
  * producer), -EINVAL (timeout); *out is untouched on failure. */
 MR_API int mr_chan_reserve(struct mr_chan *c, size_t len, int timeout_ms, struct mr_region *out);
@@ -298,7 +300,8 @@ MR_INLINE ssize_t mr_chan_try_send(struct mr_chan *c, struct mr_region msg)
  * read-only, 8-byte aligned region of its bytes inside the ring, valid
  * until mr_chan_release or mr_chan_close. Peeking again before the release
  * gives the same message. Or -EAGAIN (timeout 0, no message now),
- * -ETIMEDOUT, -EPIPE (no message left, and the producer closed or died),
+ * -ETIMEDOUT, -EPIPE (no message left, and the producer closed),
+ * -ECONNRESET (no message left, and the producer died),
  * -EPROTO (the producer broke the protocol), -EBADF (not the consumer),
  * -EINVAL (timeout), -EBUSY (a batch from mr_chan_peek_n is peeked); *out
  * is untouched on failure. */
@@ -394,8 +397,8 @@ MR_API ssize_t mr_chan_recv_fixed_n(struct mr_chan *c, void *dst, size_t len, si
 /* ---- inspecting ----------------------------------------------------------------- */
 
 /* Is the peer still there? 0 when it is, as far as can be told; -EPIPE
- * when it closed, or a watched socket or process says it is gone (one
- * poll(2) when anything is watched); -EPROTO if the end is broken or the
+ * when it closed; -ECONNRESET when a watched socket or process says it is
+ * gone without closing (one poll(2) when anything is watched); -EPROTO if the end is broken or the
  * header is no longer a channel's (the end is broken from then on). Not
  * thread-safe with other use of c. */
 MR_API int mr_chan_check_peer(struct mr_chan *c);
