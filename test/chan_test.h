@@ -46,6 +46,59 @@ static inline void mr_test_chan_unmap_header(unsigned char *h)
     munmap(h, (size_t)sysconf(_SC_PAGESIZE));
 }
 
+/* The whole object as a third party sees it: the header page and, after
+ * it, the ring once, in one writable mapping of its own, for tests that
+ * play a hostile peer. Close with mr_test_chan_scribble_close. */
+struct mr_test_chan_scribbler {
+    unsigned char *h;    /* the header */
+    unsigned char *ring; /* the ring, once */
+    size_t len;          /* of the mapping */
+};
+
+static inline struct mr_test_chan_scribbler mr_test_chan_scribble_open(const struct mr_chan *c)
+{
+    struct mr_test_chan_scribbler s;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    s.len = page + mr_chan_capacity(c);
+    void *p = mmap(NULL, s.len, PROT_READ | PROT_WRITE, MAP_SHARED, mr_chan_fd(c), 0);
+    if (p == MAP_FAILED)
+        mr_test_fail(__FILE__, __LINE__, "mmap of the channel's object failed");
+    s.h = p;
+    s.ring = s.h + page;
+    return s;
+}
+
+static inline void mr_test_chan_scribble_close(struct mr_test_chan_scribbler *s)
+{
+    munmap(s->h, s->len);
+}
+
+/* Record lengths a consumer of a ring of cap bytes must refuse, into
+ * out[MR_TEST_CHAN_BAD_LENGTHS]. */
+#define MR_TEST_CHAN_BAD_LENGTHS 5
+static inline void mr_test_chan_bad_lengths(size_t cap, uint32_t *out)
+{
+    out[0] = (uint32_t)cap * 2;  /* larger than the ring */
+    out[1] = UINT32_MAX;         /* would wrap a 32-bit sum */
+    out[2] = (uint32_t)cap - 15; /* one more than the largest message */
+    out[3] = (uint32_t)cap - 8;  /* would leave no room for the next commit word */
+    out[4] = (uint32_t)cap;
+}
+
+/* A fresh pair of capacity cap with n messages of 16 bytes committed
+ * (message i as mr_test_chan_fill makes it, records of 24 bytes from the
+ * ring's start), the first `read` of them consumed, and a scribbler on
+ * it. mr_test_chan_scribble_teardown closes all three. */
+static inline struct mr_test_chan_scribbler mr_test_chan_scribble_setup(struct mr_chan *p, struct mr_chan *c,
+                                                                        size_t cap, int n, int read);
+static inline void mr_test_chan_scribble_teardown(struct mr_chan *p, struct mr_chan *c,
+                                                  struct mr_test_chan_scribbler *s)
+{
+    mr_test_chan_scribble_close(s);
+    ASSERT_OK(mr_chan_close(p));
+    ASSERT_OK(mr_chan_close(c));
+}
+
 /* The shared layout (docs/chan.md), for the scribblers. */
 #define MR_TEST_CHAN_MAGIC 0
 #define MR_TEST_CHAN_VERSION 8
@@ -112,6 +165,25 @@ static inline bool mr_test_chan_check(const void *src, size_t len, uint64_t seq)
         if (memcmp(p + i, &w, len - i < 8 ? len - i : 8) != 0)
             return false;
     return true;
+}
+
+static inline struct mr_test_chan_scribbler mr_test_chan_scribble_setup(struct mr_chan *p, struct mr_chan *c,
+                                                                        size_t cap, int n, int read)
+{
+    mr_test_chan_pair(p, c, cap);
+    for (int i = 0; i < n; i++) {
+        struct mr_region r;
+        ASSERT_OK(mr_chan_reserve(p, 16, 0, &r));
+        mr_test_chan_fill(r.ptr, 16, (uint64_t)i);
+        ASSERT_OK(mr_chan_commit(p, 16));
+    }
+    for (int i = 0; i < read; i++) {
+        struct mr_region m;
+        ASSERT_OK(mr_chan_peek(c, 0, &m));
+        ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, (uint64_t)i));
+        ASSERT_OK(mr_chan_release(c));
+    }
+    return mr_test_chan_scribble_open(p);
 }
 
 

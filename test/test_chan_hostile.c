@@ -25,26 +25,6 @@
 
 static size_t page;
 
-/* The whole object (header and ring) as the scribbler sees it. */
-struct scribbler {
-    unsigned char *h;    /* header */
-    unsigned char *ring; /* the ring, once */
-};
-
-static struct scribbler scribble_open(const struct mr_chan *c)
-{
-    struct scribbler s;
-    unsigned char *p = mmap(NULL, page + CAP, PROT_READ | PROT_WRITE, MAP_SHARED, mr_chan_fd(c), 0);
-    ASSERT_TRUE(p != MAP_FAILED);
-    s.h = p;
-    s.ring = p + page;
-    return s;
-}
-
-static void scribble_close(struct scribbler *s)
-{
-    munmap(s->h, page + CAP);
-}
 
 /* ---- the guards are there ---------------------------------------------------------- */
 
@@ -118,31 +98,11 @@ static void assert_producer_broken(struct mr_chan *p)
     ASSERT_ERR(mr_chan_check_peer(p), -EPROTO);
 }
 
-/* A fresh pair with n messages of 16 bytes committed, the first `read` of
- * them consumed, and a scribbler. */
-static struct scribbler setup(struct mr_chan *p, struct mr_chan *c, int n, int read)
+/* A fresh pair of capacity CAP with n messages of 16 bytes, `read` of
+ * them consumed, and a scribbler (chan_test.h). */
+static struct mr_test_chan_scribbler setup(struct mr_chan *p, struct mr_chan *c, int n, int read)
 {
-    mr_test_chan_pair(p, c, CAP);
-    for (int i = 0; i < n; i++) {
-        struct mr_region r;
-        ASSERT_OK(mr_chan_reserve(p, 16, 0, &r));
-        mr_test_chan_fill(r.ptr, 16, (uint64_t)i);
-        ASSERT_OK(mr_chan_commit(p, 16));
-    }
-    for (int i = 0; i < read; i++) {
-        struct mr_region m;
-        ASSERT_OK(mr_chan_peek(c, 0, &m));
-        ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, (uint64_t)i));
-        ASSERT_OK(mr_chan_release(c));
-    }
-    return scribble_open(p);
-}
-
-static void teardown(struct mr_chan *p, struct mr_chan *c, struct scribbler *s)
-{
-    scribble_close(s);
-    ASSERT_OK(mr_chan_close(p));
-    ASSERT_OK(mr_chan_close(c));
+    return mr_test_chan_scribble_setup(p, c, CAP, n, read);
 }
 
 /* The consumer does not read the head (it polls each record's commit
@@ -153,7 +113,7 @@ static void test_head_ignored(void)
     static const uint64_t heads[] = { 24 + CAP + 8, UINT64_MAX - 7, 0, 20 };
     for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
         struct mr_chan p, c;
-        struct scribbler s = setup(&p, &c, 2, 1);
+        struct mr_test_chan_scribbler s = setup(&p, &c, 2, 1);
         ASSERT_EQ(mr_test_chan_get64(s.h, MR_TEST_CHAN_HEAD), 0u);
         mr_test_chan_set64(s.h, MR_TEST_CHAN_HEAD, heads[i]);
         struct mr_region m;
@@ -162,35 +122,30 @@ static void test_head_ignored(void)
         ASSERT_OK(mr_chan_release(&c));
         ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
         ASSERT_OK(mr_chan_check_peer(&c));
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
     }
 }
 
 static void test_bad_lengths(void)
 {
-    static const uint32_t lens[] = {
-        (uint32_t)CAP * 2,   /* larger than the ring */
-        UINT32_MAX,          /* would wrap a 32-bit sum */
-        (uint32_t)CAP - 15,  /* one more than the largest message */
-        (uint32_t)CAP - 8,   /* would leave no room for the next commit word */
-        (uint32_t)CAP,
-    };
+    uint32_t lens[MR_TEST_CHAN_BAD_LENGTHS];
+    mr_test_chan_bad_lengths(CAP, lens);
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
         struct mr_chan p, c;
-        struct scribbler s = setup(&p, &c, 1, 0);
+        struct mr_test_chan_scribbler s = setup(&p, &c, 1, 0);
         mr_test_chan_set32(s.ring, 0, lens[i]);
         assert_consumer_broken(&c);
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
     }
     /* The length of a later record, after the consumer read earlier ones. */
     struct mr_chan p, c;
-    struct scribbler s = setup(&p, &c, 3, 1);
+    struct mr_test_chan_scribbler s = setup(&p, &c, 3, 1);
     mr_test_chan_set32(s.ring, 48, (uint32_t)CAP);
     struct mr_region m;
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
     ASSERT_OK(mr_chan_release(&c));
     assert_consumer_broken(&c);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 }
 
 /* A commit word is 0 or 1: anything else breaks the protocol, on the
@@ -201,15 +156,15 @@ static void test_bad_commit_word(void)
     static const uint32_t words[] = { 2, 0x80000000u, UINT32_MAX };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         struct mr_chan p, c;
-        struct scribbler s = setup(&p, &c, 1, 0);
+        struct mr_test_chan_scribbler s = setup(&p, &c, 1, 0);
         mr_test_chan_set32(s.ring, 4, words[i]);
         assert_consumer_broken(&c);
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
 
         s = setup(&p, &c, 0, 0);
         mr_test_chan_set32(s.ring, 4, words[i]); /* nothing committed yet */
         assert_consumer_broken(&c);
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
 
         s = setup(&p, &c, 3, 1);
         mr_test_chan_set32(s.ring, 52, words[i]);
@@ -217,10 +172,10 @@ static void test_bad_commit_word(void)
         ASSERT_OK(mr_chan_peek(&c, 0, &m));
         ASSERT_OK(mr_chan_release(&c));
         assert_consumer_broken(&c);
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
     }
     struct mr_chan p, c;
-    struct scribbler s = setup(&p, &c, 2, 1);
+    struct mr_test_chan_scribbler s = setup(&p, &c, 2, 1);
     mr_test_chan_set32(s.ring, 28, 0);
     struct mr_region m;
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
@@ -229,7 +184,7 @@ static void test_bad_commit_word(void)
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
     ASSERT_TRUE(mr_test_chan_check(m.ptr, m.len, 1));
     ASSERT_OK(mr_chan_release(&c));
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 }
 
 /* The fixed fields are checked before a new record is used (the consumer)
@@ -241,20 +196,20 @@ static void test_header_fields(void)
                                    MR_TEST_CHAN_CAPACITY, MR_TEST_CHAN_MODE };
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
         struct mr_chan p, c;
-        struct scribbler s = setup(&p, &c, 1, 1);
+        struct mr_test_chan_scribbler s = setup(&p, &c, 1, 1);
         s.h[offs[i]] ^= 0x40;
         struct mr_region m;
         /* Nothing new: nothing is read, nothing is wrong yet. */
         ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
         ASSERT_EQ(mr_chan_send(&p, mr_region_make("z", 1), 0), 1);
         assert_consumer_broken(&c);
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
 
         s = setup(&p, &c, 1, 1);
         s.h[offs[i]] ^= 0x40;
         ASSERT_ERR(mr_chan_check_peer(&c), -EPROTO);
         assert_consumer_broken(&c);
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
 
         /* The producer too, when it next finds the tail moved. */
         s = setup(&p, &c, 1, 0);
@@ -268,7 +223,7 @@ static void test_header_fields(void)
         ASSERT_OK(mr_chan_release(&c));
         ASSERT_ERR(mr_chan_try_reserve(&p, 1000, &r), -EPROTO);
         assert_producer_broken(&p);
-        teardown(&p, &c, &s);
+        mr_test_chan_scribble_teardown(&p, &c, &s);
     }
 }
 
@@ -278,7 +233,7 @@ static void test_header_fields(void)
 static void test_broken_pending(void)
 {
     struct mr_chan p, c;
-    struct scribbler s = setup(&p, &c, 1, 0);
+    struct mr_test_chan_scribbler s = setup(&p, &c, 1, 0);
     struct mr_region r, m;
     ASSERT_OK(mr_chan_reserve(&p, 16, 0, &r));
     mr_test_chan_fill(r.ptr, 16, 1);
@@ -291,7 +246,7 @@ static void test_broken_pending(void)
     ASSERT_OK(mr_chan_release(&c));
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN); /* message 1 was never published */
     assert_producer_broken(&p);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 
     s = setup(&p, &c, 2, 0);
     ASSERT_OK(mr_chan_peek(&c, 0, &m));
@@ -301,7 +256,7 @@ static void test_broken_pending(void)
     ASSERT_ERR(mr_chan_release(&c), -EPROTO);
     ASSERT_EQ(mr_test_chan_get64(s.h, MR_TEST_CHAN_TAIL), tail);
     assert_consumer_broken(&c);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 }
 
 /* A recv into a buffer too short for the message leaves it peeked, as the
@@ -309,7 +264,7 @@ static void test_broken_pending(void)
 static void test_recv_too_short(void)
 {
     struct mr_chan p, c;
-    struct scribbler s = setup(&p, &c, 2, 0);
+    struct mr_test_chan_scribbler s = setup(&p, &c, 2, 0);
     char small[8], big[64];
     struct mr_region m;
     ASSERT_ERR(mr_chan_recv(&c, MR_REGION_OF_ARRAY(small), 0), -EMSGSIZE);
@@ -321,7 +276,7 @@ static void test_recv_too_short(void)
     ASSERT_EQ(mr_chan_recv(&c, MR_REGION_OF_ARRAY(big), 0), 16);
     ASSERT_TRUE(mr_test_chan_check(big, 16, 1));
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 }
 
 /* A record the scribbler forges whole is a message like any other, head
@@ -332,7 +287,7 @@ static void test_recv_too_short(void)
 static void test_forged_but_valid(void)
 {
     struct mr_chan p, c;
-    struct scribbler s = setup(&p, &c, 1, 1); /* consumer at 24 */
+    struct mr_test_chan_scribbler s = setup(&p, &c, 1, 1); /* consumer at 24 */
     mr_test_chan_set32(s.ring, 24, (uint32_t)(CAP - 16));
     mr_test_chan_set32(s.ring, 28, 1);
     mr_test_chan_set32(s.ring, 20, 0); /* the word after it, at 24 + CAP - 8 + 4 */
@@ -346,7 +301,7 @@ static void test_forged_but_valid(void)
     sink = (unsigned char)sum;
     ASSERT_OK(mr_chan_release(&c));
     ASSERT_ERR(mr_chan_try_peek(&c, &m), -EAGAIN);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 }
 
 /* Garbage in the futex words and closed flags is not a protocol error:
@@ -354,7 +309,7 @@ static void test_forged_but_valid(void)
 static void test_harmless_words(void)
 {
     struct mr_chan p, c;
-    struct scribbler s = setup(&p, &c, 1, 0);
+    struct mr_test_chan_scribbler s = setup(&p, &c, 1, 0);
     mr_test_chan_set32(s.h, MR_TEST_CHAN_CONS_WAIT, 0xdeadbeef);
     mr_test_chan_set32(s.h, MR_TEST_CHAN_PROD_WAIT, 0xdeadbeef);
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("y", 1), 0), 1);
@@ -366,7 +321,7 @@ static void test_harmless_words(void)
     ASSERT_ERR(mr_chan_reserve(&p, 1, -1, &r), -EPIPE);
     mr_test_chan_set32(s.h, MR_TEST_CHAN_PROD_CLOSED, 7);
     ASSERT_ERR(mr_chan_peek(&c, -1, &r), -EPIPE);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 }
 
 /* ---- the producer under attack ------------------------------------------------------------ */
@@ -385,7 +340,7 @@ static void test_tail(void)
 {
     /* Ahead of the head. */
     struct mr_chan p, c;
-    struct scribbler s = setup(&p, &c, 0, 0);
+    struct mr_test_chan_scribbler s = setup(&p, &c, 0, 0);
     ASSERT_ERR(fill(&p), -EAGAIN);
     struct mr_chan_stats st;
     mr_chan_stats(&p, &st);
@@ -393,7 +348,7 @@ static void test_tail(void)
     mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, st.messages * 48 + 8);
     ASSERT_ERR(fill(&p), -EPROTO);
     assert_producer_broken(&p);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 
     /* Backwards, after the producer saw it further on. */
     s = setup(&p, &c, 0, 0);
@@ -407,21 +362,21 @@ static void test_tail(void)
     mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, 96);
     ASSERT_ERR(fill(&p), -EPROTO);
     assert_producer_broken(&p);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 
     /* Misaligned. */
     s = setup(&p, &c, 0, 0);
     ASSERT_ERR(fill(&p), -EAGAIN);
     mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, 4);
     ASSERT_ERR(fill(&p), -EPROTO);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 
     /* Wildly far behind (head - tail > capacity). */
     s = setup(&p, &c, 0, 0);
     ASSERT_ERR(fill(&p), -EAGAIN);
     mr_test_chan_set64(s.h, MR_TEST_CHAN_TAIL, UINT64_MAX - 7);
     ASSERT_ERR(fill(&p), -EPROTO);
-    teardown(&p, &c, &s);
+    mr_test_chan_scribble_teardown(&p, &c, &s);
 }
 
 /* ---- random scribbles ------------------------------------------------------------------------ */
@@ -458,7 +413,7 @@ static void test_random(void)
     for (uint64_t round = 0; round < rounds; round++) {
         struct mr_chan p, c;
         mr_test_chan_pair(&p, &c, CAP);
-        struct scribbler s = scribble_open(&p);
+        struct mr_test_chan_scribbler s = mr_test_chan_scribble_open(&p);
         for (int step = 0; step < 40; step++) {
             uint64_t r = mr_test_rand(&rnd);
             struct mr_region reg;
@@ -511,7 +466,7 @@ static void test_random(void)
             eproto++;
         else if (rc == 0 || rc == -EAGAIN)
             ok++;
-        scribble_close(&s);
+        mr_test_chan_scribble_close(&s);
         ASSERT_OK(mr_chan_close(&p));
         ASSERT_OK(mr_chan_close(&c));
     }
