@@ -899,8 +899,8 @@ ssize_t mr_chan_send_fixed_n(struct mr_chan *c, const void *src, size_t len, siz
 
 /* ==== consuming ===================================================================== */
 
-/* Why there is no record to peek now, or 0 once a wait found one (or one
- * is peeked already): it is then held, c->pending_len its length. */
+/* Why there is no record to peek now, or 0 once a wait found one, 1 if
+ * one is peeked already: it is then held, c->pending_len its length. */
 static int record_wait(struct mr_chan *c, int timeout_ms)
 {
     int rc = end_usable(c, MR_CHAN_CONSUMER, timeout_ms);
@@ -909,13 +909,14 @@ static int record_wait(struct mr_chan *c, int timeout_ms)
     if (c->state & ST_BATCH)
         return -EBUSY;
     if (c->state & ST_PENDING)
-        return 0;
+        return 1;
     rc = chan_wait(c, 0, timeout_ms);
     return rc < 0 ? rc : parse_record(c);
 }
 
-/* The record at the consumer's index, its length checked: 0, *h and *len,
- * with the record held if the general path found it; or the error. */
+/* The record at the consumer's index, its length checked: 0 (1 if it was
+ * peeked before this call), *h and *len, with the record held if the
+ * general path found it; or the error. */
 static MR__ALWAYS_INLINE int record(struct mr_chan *c, int timeout_ms, const unsigned char **h,
                                     uint32_t *len)
 {
@@ -929,7 +930,7 @@ static MR__ALWAYS_INLINE int record(struct mr_chan *c, int timeout_ms, const uns
     if (rc < 0)
         return rc;
     *len = (uint32_t)c->pending_len;
-    return 0;
+    return rc;
 }
 
 static MR_NOINLINE int peek_slow(struct mr_chan *c, int timeout_ms, struct mr_region *out)
@@ -1018,6 +1019,10 @@ static MR__ALWAYS_INLINE ssize_t walk(struct mr_chan *c, size_t n, int timeout_m
     int rc = record(c, timeout_ms, &h, &len);
     if (rc < 0)
         return rc;
+    /* A record peeked before this call was checked then, with the header;
+     * the next ones are new: not without the header checked now. */
+    if (rc > 0 && !header_intact(c))
+        n = 1;
     if (!take(ctx, 0, h + MR_CHAN_MSG_OVERHEAD, len)) {
         hold_record(c, len);
         return 0;
@@ -1128,6 +1133,8 @@ ssize_t mr_chan_recv_fixed_n(struct mr_chan *c, void *dst, size_t len, size_t n,
     }
     uint64_t lap = (c->capacity - MR_CHAN_MSG_OVERHEAD) / record_size(len);
     size_t max = n < lap ? n : (size_t)lap, k;
+    if (rc > 0 && !header_intact(c))
+        max = 1; /* peeked before this call: see walk */
     if (len > 64)
         k = fixed_in(c, dst, len, max, 65, SIZE_MAX);
     else if (len > 32)
