@@ -33,11 +33,35 @@
  * record header the producer prepared at its index, whose length half an
  * implementation may write or not, so those 8 bytes are left out.
  *
+ * Batches: today's send_n, send_fixed_n, recv_n, recv_fixed_n, reserve_n
+ * (then commit_n of all or a prefix, or commit of the first alone) and
+ * peek_n (then release) are compared with a loop of the old single calls
+ * that stops where chan.h says the batch stops: after the first call (with
+ * the step's timeout), the old side makes the next single call (timeout 0)
+ * only for a message the batch takes, which it decides as the batch does:
+ * the producer by the message's length and the old end's answer (EAGAIN:
+ * no room), or for reserve_n by the tail the old end would load; the
+ * consumer by the next record in the old ring (committed, at most max_msg
+ * long, within a lap of the batch's first, its buffer long enough, the
+ * header's fixed fields intact). The checks every batch call starts with
+ * (the end, the timeout, a broken end, n, read-only buffers, a batch held)
+ * are the old end's as the shim reports them. Two things the old calls
+ * cannot do. A producer batch that meets a bad tail after its first
+ * message publishes nothing (-EPROTO), where the loop has published the
+ * messages before; and the batch judges a tail against the head before
+ * it, so that a tail inside its own records, which nobody can have read
+ * yet, is bad, where the loop, having published them, takes it. The test
+ * then checks that today's call returned -EPROTO with nothing published,
+ * and starts a new pair. And reserve_n looks at the tail for records it
+ * gives back, where the old loop reserves none: the old end is then told
+ * the tail (mr_test_chan_v1_saw_tail), as its own look would have. Single
+ * steps use the inline forms of chan.h (mr_chan_send_inline, ...) one
+ * time in four.
+ *
  * Usage: test_chan_diff [SEED [STEPS]]: one seed; without arguments,
  * SEEDS fixed seeds of STEPS steps each (scaled down under valgrind and the
  * sanitizers). A difference prints the seed, the step and the last steps
- * before it. A new operation (a batch call) is one more case in step()'s
- * switch, whose old side is a loop of single calls. */
+ * before it. A new operation is one more case in step()'s switch. */
 #include "chan_test.h"
 
 #include "chan_v1/chan_v1.h"
@@ -51,6 +75,8 @@
 #define SEEDS 8
 #define STEPS 20000
 #define HISTORY 12
+/* The most messages a batch call is asked for (but for n that is refused). */
+#define BATCH_MAX 64
 /* How long a call that must return at once may take before the test
  * reports it hung. */
 #define WATCHDOG_S 30
@@ -61,6 +87,7 @@ enum { P, C };
 enum op {
     OP_SEND, OP_TRY_SEND, OP_RESERVE, OP_TRY_RESERVE, OP_COMMIT,
     OP_RECV, OP_TRY_RECV, OP_PEEK, OP_TRY_PEEK, OP_RELEASE,
+    OP_SEND_N, OP_SEND_FIXED_N, OP_RESERVE_N, OP_RECV_N, OP_RECV_FIXED_N, OP_PEEK_N,
     OP_CHECK_PEER, OP_WATCH_PID, OP_CLOSE, OP_ATTACH, OP_SCRIBBLE,
     OP_COUNT
 };
@@ -83,6 +110,12 @@ static const struct {
     [OP_PEEK] = { "peek", 90, C },
     [OP_TRY_PEEK] = { "try_peek", 40, C },
     [OP_RELEASE] = { "release", 50, C },
+    [OP_SEND_N] = { "send_n", 50, P },
+    [OP_SEND_FIXED_N] = { "send_fixed_n", 25, P },
+    [OP_RESERVE_N] = { "reserve_n", 35, P },
+    [OP_RECV_N] = { "recv_n", 50, C },
+    [OP_RECV_FIXED_N] = { "recv_fixed_n", 25, C },
+    [OP_PEEK_N] = { "peek_n", 35, C },
     [OP_CHECK_PEER] = { "check_peer", 20, -1 },
     [OP_WATCH_PID] = { "watch_pid", 2, -1 },
     [OP_CLOSE] = { "close", 3, -1 },
@@ -110,6 +143,7 @@ struct step {
     unsigned long n;
     int op, end;
     size_t len;
+    size_t count;       /* a batch call's n */
     int timeout;
     unsigned kind;      /* buffer kind (recv), bytes written (scribble), role (attach) */
     uint64_t off, value;
@@ -136,8 +170,12 @@ struct run {
     unsigned char *src;   /* what sends send */
     unsigned char *buf[2];
     size_t buf_size;
+    unsigned char *bsrc;  /* what batches send: BATCH_MAX slots of buf_size */
+    unsigned char *bbuf[2];
+    bool diverged;        /* a producer batch met a bad tail: see above */
 
     unsigned long ok, errs[160], scribbles, waited;
+    unsigned long batched, divergences; /* messages of batches of 2 and more */
     unsigned long calls[OP_COUNT], calls_ok[OP_COUNT];
 };
 
@@ -160,8 +198,8 @@ static void print_step(const struct step *s)
                 s->kind, (unsigned long long)s->off, (unsigned long long)s->value);
         return;
     }
-    fprintf(stderr, "  step %lu: %s on the %s end, len %zu, timeout %d, kind %u: now %lld, old %lld\n",
-            s->n, ops[s->op].name, end_name(s->end), s->len, s->timeout, s->kind, s->rc[NOW],
+    fprintf(stderr, "  step %lu: %s on the %s end, len %zu, n %zu, timeout %d, kind %u: now %lld, old %lld\n",
+            s->n, ops[s->op].name, end_name(s->end), s->len, s->count, s->timeout, s->kind, s->rc[NOW],
             s->rc[OLD]);
 }
 
@@ -594,7 +632,9 @@ static void send_msg(struct run *r, struct step *s, bool try)
     mr_test_chan_fill(r->src, fill, r->step);
     struct mr_region m = { r->src, s->len, rnd(r, 8) ? 0 : MR_REGION_RDONLY };
     call_begin(r, s->timeout);
-    ssize_t a = try ? mr_chan_try_send(&r->now[s->end], m) : mr_chan_send(&r->now[s->end], m, s->timeout);
+    ssize_t a = try ? mr_chan_try_send(&r->now[s->end], m)
+              : rnd(r, 4) ? mr_chan_send(&r->now[s->end], m, s->timeout)
+              : mr_chan_send_inline(&r->now[s->end], m, s->timeout);
     ssize_t b = v1_mr_chan_send(r->old[s->end], m, s->timeout);
     call_end(r, s->timeout);
     same_rc(r, a, b);
@@ -607,7 +647,8 @@ static void reserve(struct run *r, struct step *s, bool try)
     struct mr_region ra = mr_test_sentinel(), rb = mr_test_sentinel();
     call_begin(r, s->timeout);
     int a = try ? mr_chan_try_reserve(&r->now[s->end], s->len, &ra)
-                : mr_chan_reserve(&r->now[s->end], s->len, s->timeout, &ra);
+            : rnd(r, 4) ? mr_chan_reserve(&r->now[s->end], s->len, s->timeout, &ra)
+            : mr_chan_reserve_inline(&r->now[s->end], s->len, s->timeout, &ra);
     int b = v1_mr_chan_reserve(r->old[s->end], s->len, s->timeout, &rb);
     call_end(r, s->timeout);
     same_rc(r, a, b);
@@ -629,7 +670,7 @@ static void commit(struct run *r, struct step *s)
     case 3: s->len = draw_len(r); break;
     default: s->len = r->reserved; break;
     }
-    int a = mr_chan_commit(&r->now[s->end], s->len);
+    int a = rnd(r, 4) ? mr_chan_commit(&r->now[s->end], s->len) : mr_chan_commit_inline(&r->now[s->end], s->len);
     same_rc(r, a, v1_mr_chan_commit(r->old[s->end], s->len));
     if (a == -ERANGE)
         r->follow = OP_COMMIT;
@@ -654,7 +695,9 @@ static void recv_msg(struct run *r, struct step *s, bool try)
     struct mr_region ba = { r->buf[NOW], len, flags }, bb = { r->buf[OLD], len, flags };
     uint64_t idx = mr_test_chan_v1_pos(r->old[s->end]) + MR_CHAN_MSG_OVERHEAD;
     call_begin(r, s->timeout);
-    ssize_t a = try ? mr_chan_try_recv(&r->now[s->end], ba) : mr_chan_recv(&r->now[s->end], ba, s->timeout);
+    ssize_t a = try ? mr_chan_try_recv(&r->now[s->end], ba)
+              : rnd(r, 4) ? mr_chan_recv(&r->now[s->end], ba, s->timeout)
+              : mr_chan_recv_inline(&r->now[s->end], ba, s->timeout);
     ssize_t b = v1_mr_chan_recv(r->old[s->end], bb, s->timeout);
     call_end(r, s->timeout);
     same_rc(r, a, b);
@@ -670,7 +713,9 @@ static void peek(struct run *r, struct step *s, bool try)
     s->timeout = try ? 0 : draw_timeout(r, s->end, C, 0);
     struct mr_region ra = mr_test_sentinel(), rb = mr_test_sentinel();
     call_begin(r, s->timeout);
-    int a = try ? mr_chan_try_peek(&r->now[s->end], &ra) : mr_chan_peek(&r->now[s->end], s->timeout, &ra);
+    int a = try ? mr_chan_try_peek(&r->now[s->end], &ra)
+            : rnd(r, 4) ? mr_chan_peek(&r->now[s->end], s->timeout, &ra)
+            : mr_chan_peek_inline(&r->now[s->end], s->timeout, &ra);
     int b = v1_mr_chan_peek(r->old[s->end], s->timeout, &rb);
     call_end(r, s->timeout);
     same_rc(r, a, b);
@@ -680,6 +725,406 @@ static void peek(struct run *r, struct step *s, bool try)
         s->len = ra.len;
         same_bytes(r, "the bytes peeked", ra.ptr, rb.ptr, ra.len, ring_offset(r, OLD, rb.ptr));
     }
+}
+
+/* ---- batches ------------------------------------------------------------------------ */
+
+/* A batch's n: mostly 1 to 8, sometimes up to BATCH_MAX, rarely one that
+ * is refused (0, INT_MAX + 1, SIZE_MAX). */
+static size_t draw_n(struct run *r)
+{
+    switch (rnd(r, 100)) {
+    case 0: return 0;
+    case 1: return rnd(r, 2) ? (size_t)INT_MAX + 1 : SIZE_MAX;
+    default: return 1 + (size_t)rnd(r, rnd(r, 6) ? 8 : BATCH_MAX);
+    }
+}
+
+static bool n_ok(size_t n)
+{
+    return n > 0 && n <= BATCH_MAX;
+}
+
+static uint64_t rec_size(size_t len)
+{
+    return MR_CHAN_MSG_OVERHEAD + (((uint64_t)len + 7) & ~(uint64_t)7);
+}
+
+/* The old end's answer to what every batch call looks at first: the end
+ * (closed, role, timeout, broken), then n. */
+static int old_batch_ok(struct run *r, int e, int role, size_t n, int timeout)
+{
+    int rc = mr_test_chan_v1_usable(r->old[e], role == P ? MR_CHAN_PRODUCER : MR_CHAN_CONSUMER, timeout);
+    if (rc < 0)
+        return rc;
+    return n == 0 || n > INT_MAX ? -EINVAL : 0;
+}
+
+/* The old object's fixed header fields hold what its creator wrote. */
+static bool old_header_intact(const struct run *r)
+{
+    const unsigned char *h = r->side[OLD].map, *o = r->side[OLD].orig;
+    return memcmp(h, o, MR_TEST_CHAN_ROLES) == 0 &&
+           memcmp(h + MR_TEST_CHAN_MODE, o + MR_TEST_CHAN_MODE, 4) == 0;
+}
+
+/* The length of the record at the old consumer's index if a batch that
+ * started at index start goes on to it (committed, at most max_msg, inside
+ * a lap of start, the header intact); -1 if it ends before it. */
+static long long old_next_len(struct run *r, uint64_t start)
+{
+    uint64_t at = mr_test_chan_v1_pos(r->old[C]);
+    const unsigned char *h = r->side[OLD].map + r->page + (at & (r->cap - 1));
+    uint32_t len = mr_test_chan_get32(h, 0), commit = mr_test_chan_get32(h, 4);
+    if (commit != 1 || len > r->max_msg || at + rec_size(len) - start > r->cap - MR_CHAN_MSG_OVERHEAD ||
+        !old_header_intact(r))
+        return -1;
+    return len;
+}
+
+/* Room for a record of rec bytes at index end, in a batch that started at
+ * index pos, as today's batch judges it from the old producer's state: 1,
+ * 0, or -EPROTO (the tail it would load is bad, or the header after the
+ * tail moved); *looked set if it would load the tail. A tail is judged
+ * against pos, the head published before the batch: a tail inside the
+ * batch's own records, which nobody can have read, is bad, where the old
+ * loop, having published them one by one, takes it. */
+static int old_room(struct run *r, uint64_t pos, uint64_t end, uint64_t rec, bool *looked)
+{
+    uint64_t peer = mr_test_chan_v1_peer(r->old[P]);
+    uint64_t need = rec + MR_CHAN_MSG_OVERHEAD;
+    if (end + need - peer <= r->cap)
+        return 1;
+    *looked = true;
+    uint64_t v = mr_test_chan_get64(r->side[OLD].map, MR_TEST_CHAN_TAIL);
+    if (pos - v > pos - peer || (v & 7) != 0 || (v != peer && !old_header_intact(r)))
+        return -EPROTO;
+    return end + need - v <= r->cap;
+}
+
+/* After the old loop met -EPROTO where today's batch published nothing:
+ * today's producer must have published nothing, and the pair ends. */
+static void diverge(struct run *r, long long a, uint64_t messages_before)
+{
+    r->cur->rc[NOW] = a;
+    r->cur->rc[OLD] = -EPROTO;
+    struct mr_chan_stats st;
+    mr_chan_stats(&r->now[P], &st);
+    SAME(r, "today's result where the old loop met a bad tail", a, -EPROTO);
+    SAME(r, "today's messages after a batch that met a bad tail", st.messages, messages_before);
+    r->diverged = true;
+    r->divergences++;
+}
+
+static void count_batch(struct run *r, long long k)
+{
+    if (k > 1)
+        r->batched += (unsigned long)k;
+}
+
+static uint64_t now_messages(struct run *r)
+{
+    struct mr_chan_stats st;
+    mr_chan_stats(&r->now[P], &st);
+    return st.messages;
+}
+
+/* send_n, or send_fixed_n (fixed): the old side sends one by one. */
+static void send_batch(struct run *r, struct step *s, bool fixed)
+{
+    size_t n = draw_n(r), m = n_ok(n) ? n : 1;
+    struct mr_region msgs[BATCH_MAX];
+    s->count = n;
+    s->len = draw_len(r);
+    unsigned ro = rnd(r, 8) ? 0 : MR_REGION_RDONLY;
+    for (size_t i = 0; i < m; i++) {
+        size_t len = fixed || i == 0 ? s->len : draw_len(r);
+        unsigned char *p = fixed ? r->bsrc + i * s->len : r->bsrc + i * r->buf_size;
+        if (fixed && s->len > r->max_msg)
+            p = r->bsrc;
+        mr_test_chan_fill(p, len <= r->max_msg ? len : 0, r->step * BATCH_MAX + i);
+        msgs[i] = (struct mr_region){ p, len, ro };
+    }
+    s->timeout = draw_timeout(r, s->end, P, s->len);
+    uint64_t before = now_messages(r);
+    call_begin(r, s->timeout);
+    ssize_t a = fixed ? mr_chan_send_fixed_n(&r->now[s->end], r->bsrc, s->len, n, s->timeout)
+                      : mr_chan_send_n(&r->now[s->end], msgs, n, s->timeout);
+    long long b = old_batch_ok(r, s->end, P, n, s->timeout);
+    bool bad_tail = false;
+    uint64_t start = mr_test_chan_v1_pos(r->old[s->end]);
+    if (b == 0 && (b = v1_mr_chan_send(r->old[s->end], msgs[0], s->timeout)) >= 0) {
+        uint64_t end = start + rec_size(msgs[0].len);
+        b = 1;
+        for (size_t k = 1; k < n && msgs[k].len <= r->max_msg; k++) {
+            bool looked = false;
+            int room = old_room(r, start, end, rec_size(msgs[k].len), &looked);
+            if (room < 0) {
+                bad_tail = true;
+                break;
+            }
+            ssize_t bk = v1_mr_chan_send(r->old[s->end], msgs[k], 0);
+            SAME(r, "a later single send of the old loop", bk, room ? (long long)msgs[k].len : -EAGAIN);
+            if (!room)
+                break;
+            end += rec_size(msgs[k].len);
+            b = (long long)k + 1;
+        }
+    }
+    call_end(r, s->timeout);
+    if (bad_tail) {
+        diverge(r, a, before);
+        return;
+    }
+    same_rc(r, a, b);
+    count_batch(r, a);
+}
+
+/* recv_n: buffers of every kind recv_msg draws; the old side receives
+ * one by one. */
+static void recv_batch(struct run *r, struct step *s)
+{
+    size_t n = draw_n(r), m = n_ok(n) ? n : 1;
+    struct mr_region ba[BATCH_MAX], bb[BATCH_MAX];
+    size_t junked[BATCH_MAX];
+    uint64_t idx[BATCH_MAX];
+    s->count = n;
+    /* One batch in 20 has a read-only buffer somewhere. */
+    size_t ro_at = rnd(r, 20) ? SIZE_MAX : (size_t)rnd(r, m);
+    unsigned char junk = (unsigned char)r->step;
+    for (size_t i = 0; i < m; i++) {
+        static const unsigned kinds[] = { 0, 0, 0, 0, 0, 1, 2, 4 };
+        unsigned kind = kinds[rnd(r, MR_TEST_COUNT(kinds))];
+        size_t len = kind == 0 ? r->max_msg : kind == 1 ? (size_t)rnd(r, 129)
+                   : kind == 2 ? (size_t)rnd(r, r->max_msg + 1) : SIZE_MAX;
+        unsigned f = i == ro_at ? MR_REGION_RDONLY : 0;
+        ba[i] = (struct mr_region){ r->bbuf[NOW] + i * r->buf_size, len, f };
+        bb[i] = (struct mr_region){ r->bbuf[OLD] + i * r->buf_size, len, f };
+        /* The bytes a message of up to 4 KiB and what follows it can touch. */
+        junked[i] = len < 4096 + 64 ? len : 4096 + 64;
+        memset(ba[i].ptr, junk, junked[i]);
+        memset(bb[i].ptr, junk, junked[i]);
+    }
+    s->len = ba[0].len;
+    s->timeout = draw_timeout(r, s->end, C, 0);
+    call_begin(r, s->timeout);
+    ssize_t a = mr_chan_recv_n(&r->now[s->end], ba, n, s->timeout);
+    long long b = old_batch_ok(r, s->end, C, n, s->timeout);
+    if (b == 0 && ro_at != SIZE_MAX)
+        b = -EACCES;
+    if (b == 0) {
+        uint64_t start = mr_test_chan_v1_pos(r->old[s->end]);
+        idx[0] = start + MR_CHAN_MSG_OVERHEAD;
+        ssize_t b0 = v1_mr_chan_recv(r->old[s->end], bb[0], s->timeout);
+        b = b0;
+        if (b0 >= 0) {
+            bb[0].len = (size_t)b0;
+            b = 1;
+            for (size_t k = 1; k < n; k++) {
+                long long len = old_next_len(r, start);
+                if (len < 0 || (size_t)len > bb[k].len)
+                    break;
+                idx[k] = mr_test_chan_v1_pos(r->old[s->end]) + MR_CHAN_MSG_OVERHEAD;
+                ssize_t bk = v1_mr_chan_recv(r->old[s->end], bb[k], 0);
+                SAME(r, "a later single recv of the old loop", bk, len);
+                bb[k].len = (size_t)bk;
+                b = (long long)k + 1;
+            }
+        }
+    }
+    call_end(r, s->timeout);
+    same_rc(r, a, b);
+    count_batch(r, a);
+    if (a == -EMSGSIZE)
+        r->follow = rnd(r, 2) ? OP_RELEASE : OP_RECV;
+    for (size_t i = 0; i < m; i++) {
+        size_t got = a > 0 && i < (size_t)a ? ba[i].len : 0;
+        SAME(r, "a buffer's length", ba[i].len, bb[i].len);
+        if (got > 0)
+            same_bytes(r, "the bytes received", ba[i].ptr, bb[i].ptr, got, idx[i]);
+        size_t tail = got < junked[i] ? junked[i] - got : 0;
+        tail = tail < 64 ? tail : 64;
+        SAME(r, "a buffer past its message",
+             memcmp((unsigned char *)ba[i].ptr + got, (unsigned char *)bb[i].ptr + got, tail), 0);
+    }
+}
+
+/* recv_fixed_n, its length mostly that of the next message. */
+static void recv_fixed_batch(struct run *r, struct step *s)
+{
+    size_t n = draw_n(r), m = n_ok(n) ? n : 1;
+    s->count = n;
+    uint64_t at = mr_test_chan_v1_pos(r->old[C]);
+    uint32_t next = mr_test_chan_get32(r->side[OLD].map + r->page + (at & (r->cap - 1)), 0);
+    s->len = rnd(r, 4) && next <= r->max_msg ? next : draw_len(r);
+    if (s->len > r->max_msg && rnd(r, 2))
+        s->len = (size_t)rnd(r, 65);
+    size_t span = s->len <= r->max_msg ? m * s->len : 0;
+    size_t junked = span + 64 < 8192 ? span + 64 : 8192;
+    unsigned char junk = (unsigned char)r->step;
+    memset(r->bbuf[NOW], junk, junked);
+    memset(r->bbuf[OLD], junk, junked);
+    s->timeout = draw_timeout(r, s->end, C, 0);
+    call_begin(r, s->timeout);
+    ssize_t a = mr_chan_recv_fixed_n(&r->now[s->end], r->bbuf[NOW], s->len, n, s->timeout);
+    long long b = old_batch_ok(r, s->end, C, n, s->timeout);
+    uint64_t idx[BATCH_MAX];
+    if (b == 0) {
+        uint64_t start = mr_test_chan_v1_pos(r->old[s->end]);
+        struct mr_region pk;
+        b = v1_mr_chan_peek(r->old[s->end], s->timeout, &pk);
+        if (b == 0 && pk.len != s->len)
+            b = -EBADMSG; /* and it stays peeked, on both sides */
+        for (size_t k = 0; b >= 0 && k < n; k++) {
+            if (k > 0 && old_next_len(r, start) != (long long)s->len)
+                break;
+            idx[k] = mr_test_chan_v1_pos(r->old[s->end]) + MR_CHAN_MSG_OVERHEAD;
+            struct mr_region d = { r->bbuf[OLD] + k * s->len, s->len, 0 };
+            SAME(r, "a single recv of the old loop", v1_mr_chan_recv(r->old[s->end], d, 0), s->len);
+            b = (long long)k + 1;
+        }
+    }
+    call_end(r, s->timeout);
+    same_rc(r, a, b);
+    count_batch(r, a);
+    if (a == -EBADMSG)
+        r->follow = rnd(r, 2) ? OP_RELEASE : OP_RECV;
+    size_t got = a > 0 ? (size_t)a : 0;
+    for (size_t k = 0; k < got; k++)
+        same_bytes(r, "the bytes received", r->bbuf[NOW] + k * s->len, r->bbuf[OLD] + k * s->len,
+                   s->len, idx[k]);
+    SAME(r, "the buffer past the messages",
+         memcmp(r->bbuf[NOW] + got * s->len, r->bbuf[OLD] + got * s->len,
+                got * s->len < junked ? junked - got * s->len : 0), 0);
+}
+
+/* peek_n, then release; the old side peeks and releases one by one. */
+static void peek_batch(struct run *r, struct step *s)
+{
+    size_t n = draw_n(r);
+    struct mr_region oa[BATCH_MAX], ob[BATCH_MAX];
+    s->count = n;
+    for (size_t i = 0; i < BATCH_MAX; i++)
+        oa[i] = ob[i] = mr_test_sentinel();
+    s->timeout = draw_timeout(r, s->end, C, 0);
+    call_begin(r, s->timeout);
+    int a = mr_chan_peek_n(&r->now[s->end], oa, n, s->timeout);
+    long long b = old_batch_ok(r, s->end, C, n, s->timeout);
+    if (b == 0 && mr_test_chan_v1_pending(r->old[s->end]) != 0)
+        b = -EBUSY;
+    if (b == 0) {
+        uint64_t start = mr_test_chan_v1_pos(r->old[s->end]);
+        b = v1_mr_chan_peek(r->old[s->end], s->timeout, &ob[0]);
+        for (size_t k = 0; b >= 0 && k < n; k++) {
+            if (k > 0) {
+                long long len = old_next_len(r, start);
+                if (len < 0)
+                    break;
+                SAME(r, "a later peek of the old loop", v1_mr_chan_peek(r->old[s->end], 0, &ob[k]), 0);
+                SAME(r, "the length the old loop peeked", ob[k].len, len);
+            }
+            /* Its bytes stay in the ring: nobody writes there in this step. */
+            SAME(r, "a release of the old loop", v1_mr_chan_release(r->old[s->end]), 0);
+            b = (long long)k + 1;
+        }
+    }
+    call_end(r, s->timeout);
+    same_rc(r, a, b);
+    count_batch(r, a);
+    size_t k = a > 0 ? (size_t)a : 0;
+    for (size_t i = 0; i < (k > 0 ? k : 1); i++)
+        same_region(r, oa[i], ob[i]);
+    for (size_t i = 0; i < k; i++)
+        same_bytes(r, "the bytes peeked", oa[i].ptr, ob[i].ptr, oa[i].len, ring_offset(r, OLD, ob[i].ptr));
+    if (a > 0)
+        SAME(r, "the release after peek_n", mr_chan_release(&r->now[s->end]), 0);
+}
+
+/* reserve_n, then commit_n of all or a prefix, or commit of the first
+ * alone (sometimes after a refused commit); the old side reserves and
+ * commits one by one, as many as are committed. */
+static void reserve_batch(struct run *r, struct step *s)
+{
+    size_t n = draw_n(r);
+    struct mr_region oa[BATCH_MAX], rb = mr_test_sentinel();
+    s->count = n;
+    s->len = draw_len(r);
+    for (size_t i = 0; i < BATCH_MAX; i++)
+        oa[i] = mr_test_sentinel();
+    s->timeout = draw_timeout(r, s->end, P, s->len);
+    uint64_t before = now_messages(r);
+    call_begin(r, s->timeout);
+    int a = mr_chan_reserve_n(&r->now[s->end], s->len, oa, n, s->timeout);
+    long long b = old_batch_ok(r, s->end, P, n, s->timeout);
+    bool bad_tail = false, looked = false;
+    uint64_t rec = 0;
+    if (b == 0) {
+        b = v1_mr_chan_reserve(r->old[s->end], s->len, s->timeout, &rb);
+        if (b == 0) {
+            uint64_t start = mr_test_chan_v1_pos(r->old[s->end]);
+            rec = rec_size(s->len);
+            b = 1;
+            for (size_t k = 1; k < n; k++) {
+                int room = old_room(r, start, start + k * rec, rec, &looked);
+                if (room < 0)
+                    bad_tail = true;
+                if (room <= 0)
+                    break;
+                b = (long long)k + 1;
+            }
+        }
+    }
+    call_end(r, s->timeout);
+    if (bad_tail) {
+        /* The old end holds its first reservation; the pair ends. */
+        diverge(r, a, before);
+        return;
+    }
+    same_rc(r, a, b);
+    same_region(r, oa[0], rb);
+    if (a <= 0)
+        return;
+    count_batch(r, a);
+    for (int i = 1; i < a; i++) {
+        SAME(r, "a batch region's length", oa[i].len, s->len);
+        SAME(r, "a batch region's flags", oa[i].flags, 0);
+        SAME(r, "a batch region's offset in the ring", ring_offset(r, NOW, oa[i].ptr),
+             (ring_offset(r, OLD, rb.ptr) + (uint64_t)i * rec) & (r->cap - 1));
+    }
+    /* j of a committed, each of s->len; or the first alone, of len1. */
+    size_t j = (size_t)a, len1 = s->len;
+    bool single = false;
+    unsigned how = (unsigned)rnd(r, 20);
+    if (how >= 14 && how < 17) {
+        j = 1 + (size_t)rnd(r, (uint64_t)a);
+    } else if (how == 17) {
+        single = true;
+        j = 1;
+        len1 = (size_t)rnd(r, s->len + 1);
+    } else if (how == 18) {
+        SAME(r, "a commit_n of too many or none", mr_chan_commit_n(&r->now[s->end], rnd(r, 2) ? 0 : (size_t)a + 1), -ERANGE);
+    } else if (how == 19) {
+        SAME(r, "a commit of more than reserved", mr_chan_commit(&r->now[s->end], s->len + 1), -ERANGE);
+    }
+    for (size_t i = 0; i < j; i++)
+        mr_test_chan_fill(oa[i].ptr, i == 0 ? len1 : s->len, r->step * BATCH_MAX + i);
+    int ca = single ? mr_chan_commit_inline(&r->now[s->end], len1) : mr_chan_commit_n(&r->now[s->end], j);
+    SAME(r, "today's commit after reserve_n", ca, 0);
+    for (size_t i = 0; i < j; i++) {
+        struct mr_region ri = rb;
+        if (i > 0) {
+            ri = mr_test_sentinel();
+            SAME(r, "a later reserve of the old loop", v1_mr_chan_reserve(r->old[s->end], s->len, 0, &ri), 0);
+            same_region(r, oa[i], ri);
+        }
+        mr_test_chan_fill(ri.ptr, i == 0 ? len1 : s->len, r->step * BATCH_MAX + i);
+        SAME(r, "a commit of the old loop", v1_mr_chan_commit(r->old[s->end], i == 0 ? len1 : s->len), 0);
+    }
+    /* Today's end looked at the tail for records the old loop never
+     * reserved (the ones given back, or the one that did not fit): the
+     * old end learns what it saw, a tail old_room found good. */
+    if (looked)
+        mr_test_chan_v1_saw_tail(r->old[s->end], mr_test_chan_get64(r->side[OLD].map, MR_TEST_CHAN_TAIL));
 }
 
 /* A third end, of either role, attaching to each object: refused while
@@ -744,6 +1189,7 @@ static void step(struct run *r)
 {
     struct step *s = &r->hist[r->step % HISTORY];
     *s = (struct step){ .n = r->step, .rc = { 0, 0 } };
+    r->diverged = false;
     r->cur = s;
     s->op = draw_op(r);
     s->end = ops[s->op].end < 0 ? (int)rnd(r, 2) : rnd(r, 20) ? ops[s->op].end : 1 - ops[s->op].end;
@@ -770,7 +1216,24 @@ static void step(struct run *r)
         peek(r, s, s->op == OP_TRY_PEEK);
         break;
     case OP_RELEASE:
-        same_rc(r, mr_chan_release(&r->now[s->end]), v1_mr_chan_release(r->old[s->end]));
+        same_rc(r, rnd(r, 4) ? mr_chan_release(&r->now[s->end]) : mr_chan_release_inline(&r->now[s->end]),
+                v1_mr_chan_release(r->old[s->end]));
+        break;
+    case OP_SEND_N:
+    case OP_SEND_FIXED_N:
+        send_batch(r, s, s->op == OP_SEND_FIXED_N);
+        break;
+    case OP_RESERVE_N:
+        reserve_batch(r, s);
+        break;
+    case OP_RECV_N:
+        recv_batch(r, s);
+        break;
+    case OP_RECV_FIXED_N:
+        recv_fixed_batch(r, s);
+        break;
+    case OP_PEEK_N:
+        peek_batch(r, s);
         break;
     case OP_CHECK_PEER:
         same_rc(r, mr_chan_check_peer(&r->now[s->end]), v1_mr_chan_check_peer(r->old[s->end]));
@@ -790,6 +1253,10 @@ static void step(struct run *r)
         break;
     case OP_COUNT:
         break;
+    }
+    if (r->diverged) {
+        r->left = 0;
+        return;
     }
     same_ends(r);
     /* A closed or broken end answers little more that is new: the pair
@@ -828,7 +1295,10 @@ int main(int argc, char **argv)
     r->src = malloc(r->buf_size);
     r->buf[NOW] = malloc(r->buf_size);
     r->buf[OLD] = malloc(r->buf_size);
-    ASSERT_TRUE(r->src && r->buf[NOW] && r->buf[OLD]);
+    r->bsrc = malloc(BATCH_MAX * r->buf_size);
+    r->bbuf[NOW] = malloc(BATCH_MAX * r->buf_size);
+    r->bbuf[OLD] = malloc(BATCH_MAX * r->buf_size);
+    ASSERT_TRUE(r->src && r->buf[NOW] && r->buf[OLD] && r->bsrc && r->bbuf[NOW] && r->bbuf[OLD]);
     for (int e = P; e <= C; e++) {
         r->now[e] = (struct mr_chan)MR_CHAN_INIT;
         r->old[e] = mr_test_chan_v1_new();
@@ -852,10 +1322,12 @@ int main(int argc, char **argv)
     }
     printf("chan diff: %lu steps in %lld ms: %lu ok, EAGAIN %lu, EPROTO %lu, EPIPE %lu, EBADF %lu, "
            "EMSGSIZE %lu, EINVAL %lu, ERANGE %lu, EBUSY %lu, EACCES %lu, ETIMEDOUT %lu; "
-           "%lu scribbles, %lu waits of 1 ms; no difference\n",
+           "%lu scribbles, %lu waits of 1 ms, %lu messages in batches of 2 or more, "
+           "%lu producer batches that met a bad tail; no difference\n",
            total, (long long)(mr_test_now_ms() - t0), r->ok, r->errs[EAGAIN], r->errs[EPROTO],
            r->errs[EPIPE], r->errs[EBADF], r->errs[EMSGSIZE], r->errs[EINVAL], r->errs[ERANGE],
-           r->errs[EBUSY], r->errs[EACCES], r->errs[ETIMEDOUT], r->scribbles, r->waited);
+           r->errs[EBUSY], r->errs[EACCES], r->errs[ETIMEDOUT], r->scribbles, r->waited, r->batched,
+           r->divergences);
     printf("chan diff: calls that succeeded:");
     for (int i = 0; i < OP_SCRIBBLE; i++)
         printf(" %s %lu/%lu%s", ops[i].name, r->calls_ok[i], r->calls[i], i + 1 < OP_SCRIBBLE ? "," : "\n");
@@ -866,10 +1338,17 @@ int main(int argc, char **argv)
         ASSERT_GT(r->errs[EPIPE], 0ul);
         ASSERT_GT(r->errs[EMSGSIZE], 0ul);
         ASSERT_GT(r->scribbles, 0ul);
+        ASSERT_GT(r->batched, 0ul);
+        ASSERT_GT(r->errs[EBADMSG], 0ul);
+        for (int i = OP_SEND_N; i <= OP_PEEK_N; i++)
+            ASSERT_GT(r->calls_ok[i], 0ul);
     }
     for (int e = P; e <= C; e++)
         mr_test_chan_v1_free(r->old[e]);
     free(r->src);
+    free(r->bsrc);
+    free(r->bbuf[NOW]);
+    free(r->bbuf[OLD]);
     free(r->buf[NOW]);
     free(r->buf[OLD]);
     free(r);

@@ -7,6 +7,7 @@
 
 #include "chan_v1.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 /* The old shared layout and state bits (test/chan_v1/chan.c). */
@@ -54,6 +55,31 @@ void mr_test_chan_v1_stats(const struct mr_chan *c, struct mr_test_chan_v1_stats
 uint64_t mr_test_chan_v1_pos(const struct mr_chan *c)
 {
     return c->hdr != NULL ? c->pos : 0;
+}
+
+uint64_t mr_test_chan_v1_peer(const struct mr_chan *c)
+{
+    return c->hdr != NULL && c->role == MR_CHAN_PRODUCER ? c->peer : 0;
+}
+
+size_t mr_test_chan_v1_pending(const struct mr_chan *c)
+{
+    return c->hdr != NULL ? c->pending : 0;
+}
+
+void mr_test_chan_v1_saw_tail(struct mr_chan *c, uint64_t v)
+{
+    if (c->hdr != NULL && c->role == MR_CHAN_PRODUCER)
+        c->peer = v;
+}
+
+int mr_test_chan_v1_usable(const struct mr_chan *c, int role, int timeout_ms)
+{
+    if (c->hdr == NULL || (int)c->role != role)
+        return -EBADF;
+    if (timeout_ms < -1)
+        return -EINVAL;
+    return (c->state & V1_ST_BROKEN) ? -EPROTO : 0;
 }
 
 static uint32_t load32(const unsigned char *p)

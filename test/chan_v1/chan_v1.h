@@ -52,6 +52,22 @@ void mr_test_chan_v1_stats(const struct v1_mr_chan *c, struct mr_test_chan_v1_st
  * (consumer) so far; 0 for a closed end. */
 uint64_t mr_test_chan_v1_pos(const struct v1_mr_chan *c);
 
+/* The old producer's tail as it last loaded and checked it (0 for a
+ * closed end or a consumer), and whether a reservation or a peek is
+ * pending (the bytes of its record; 0: none). */
+uint64_t mr_test_chan_v1_peer(const struct v1_mr_chan *c);
+size_t mr_test_chan_v1_pending(const struct v1_mr_chan *c);
+
+/* Tell the old producer that it saw the tail at v, as its own look at a
+ * good tail does (today's reserve_n looks at the tail for room it then
+ * gives back, where the old single calls would not have looked). */
+void mr_test_chan_v1_saw_tail(struct v1_mr_chan *c, uint64_t v);
+
+/* The checks every old waiting call of role starts with, in their order:
+ * -EBADF (closed, another role), -EINVAL (timeout), -EPROTO (broken); 0
+ * when they pass. Changes nothing. */
+int mr_test_chan_v1_usable(const struct v1_mr_chan *c, int role, int timeout_ms);
+
 /* Could a call of role (MR_CHAN_PRODUCER: reserve or send of len bytes;
  * MR_CHAN_CONSUMER: peek or recv) on c with a timeout other than 0 wait,
  * as far as the end's state and the shared words say now? false means it
