@@ -1083,15 +1083,19 @@ static void time_placement(struct placement *pl, int pcpu, int ccpu, bool one_cp
         double mps = (double)v->count / t * 1e9;
         double lo, hi, m, lo2, hi2, m2 = 0;
         ratio(pl->times, i, find(v->base), &m, &lo, &hi);
-        char range[40], b2[48] = "";
+        char range[40], b2[48] = "", xb[16];
         snprintf(range, sizeof range, "[%.2f .. %.2f]", 1 / hi, 1 / lo);
+        if (1 / m < 0.1) /* a socket against a ring: two digits would round it to 0 */
+            snprintf(xb, sizeof xb, "%.4f", 1 / m);
+        else
+            snprintf(xb, sizeof xb, "%.2f", 1 / m);
         if (v->base2 && on[find(v->base2)]) {
             ratio(pl->times, i, find(v->base2), &m2, &lo2, &hi2);
             snprintf(b2, sizeof b2, "%-16s %7.2f", v->base2, 1 / m2);
         }
-        printf("  %-18s %-17s %8llu %10.3gM %9.2f  %-13s %6.2f %-15s %s\n", v->name, v->func,
+        printf("  %-18s %-17s %8llu %10.3gM %9.2f  %-13s %6s %-15s %s\n", v->name, v->func,
                (unsigned long long)v->count, mps / 1e6, mps * (double)v->size / 1e9, v->base,
-               1 / m, range, b2);
+               xb, range, b2);
     }
     printf("  round trips: ns per round trip, p50 and p99 per round, median over rounds;\n"
            "  p50 / base = median over rounds of (p50 / base's p50)\n");
