@@ -84,7 +84,7 @@ count_variants bench_chan --instr-list --instr
 awk '
     { per[$1] = $6 / $3 }
     function goal(text, fig, unit, target) {
-        printf "  %-50s %8.2f%-3s %-10s %s\n", text, fig, unit, "<= " target unit,
+        printf "  %-54s %8.2f%-3s %-10s %s\n", text, fig, unit, "<= " target unit,
                fig <= target ? "met" : "NOT met"
     }
     END {
