@@ -40,7 +40,7 @@
  * end, a table of issue 14's speed lines: the figure in each placement, the
  * target, met or not.
  *
- *   bench_chan            everything (about 2 minutes; BENCH_QUICK=1: about 25 s)
+ *   bench_chan            everything (1-2 minutes; BENCH_QUICK=1: about 20 s)
  *   bench_chan --list     the variants
  *   bench_chan VARIANT    one variant once, on two CPUs (or one)
  *
