@@ -78,6 +78,28 @@ done
 # message costs the library.
 count_variants bench_chan --instr-list --instr
 
+# Issue 14's instruction lines, read off those counts: the figure per
+# 64-byte message (or its ratio to the hand ring or the unfenced channel),
+# the target, met or not.
+awk '
+    { per[$1] = $6 / $3 }
+    function goal(text, fig, unit, target) {
+        printf "  %-54s %8.2f%-3s %-10s %s\n", text, fig, unit, "<= " target unit,
+               fig <= target ? "met" : "NOT met"
+    }
+    END {
+        print "  issue 14, instructions per 64-byte message (both ends):"
+        goal("send + recv", per["chan_copy"], "", 90)
+        goal("send + recv, _inline forms", per["chan_copy_inline"], "", 90)
+        goal("reserve/commit/peek/release (+ 2 memcpy)", per["chan_zc"], "", 110)
+        goal("reserve/commit/peek/release, _inline forms", per["chan_zc_inline"], "", 110)
+        goal("batch of 32, reserve_n/commit_n/peek_n/release / ring", per["chan_zc_b32"] / per["ring"], "x", 1.25)
+        goal("batch of 32, send_n/recv_n / ring", per["chan_copy_b32"] / per["ring"], "x", 1.25)
+        goal("batch of 32, send_fixed_n/recv_fixed_n / ring", per["chan_fixed_b32"] / per["ring"], "x", 1.25)
+        goal("fenced send + recv / unfenced", per["chan_copy_fenced"] / per["chan_copy"], "x", 1.3)
+        goal("fenced _inline forms / unfenced", per["chan_copy_inline_fenced"] / per["chan_copy_inline"], "x", 1.3)
+    }' "$tmp/counts"
+
 # bench_sock forks its peer, which runs under callgrind too; only the
 # measured function is counted, in whichever process ran it (the larger of
 # the two counts). Added instructions per unit, not a ratio: the raw side is
