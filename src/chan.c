@@ -314,15 +314,68 @@ static int chan_wait(struct mr_chan *c, uint64_t need, int timeout_ms)
     return mr__wait(&w, mr__deadline(timeout_ms));
 }
 
+void mr__chan_wake(struct mr_chan *c, size_t off)
+{
+    /* A peer waiting in poll(2) is woken through the socket both ends
+     * watch (docs/chan.md, "Polling an end"). */
+    if (mr__wake(w32(c, off), 1, &c->stats.wakes) == MR__WAKE_FD && c->sockfd >= 0)
+        mr__watch_ring(c->sockfd);
+}
+
 /* P2 for the peer, off the fast paths. */
 static void wake_peer(struct mr_chan *c)
 {
-    mr__wake_check(w32(c, peer_wait(c)), light(c), &c->stats.wakes);
+    uint32_t *word = w32(c, peer_wait(c));
+    uint32_t v = light(c) ? __atomic_load_n(word, __ATOMIC_RELAXED) : __atomic_load_n(word, __ATOMIC_SEQ_CST);
+    if (v != 0)
+        mr__chan_wake(c, peer_wait(c));
 }
 
-void mr__chan_wake(struct mr_chan *c, size_t off)
+/* ==== polling (docs/chan.md, "Polling an end") ================================ */
+
+int mr_chan_event_fd(const struct mr_chan *c)
 {
-    mr__wake(w32(c, off), 1, &c->stats.wakes);
+    if (c->hdr == NULL)
+        return -EBADF;
+    return c->sockfd >= 0 ? c->sockfd : -EOPNOTSUPP;
+}
+
+int mr_chan_ack(struct mr_chan *c)
+{
+    int rc = mr_chan_event_fd(c);
+    if (rc < 0)
+        return rc;
+    rc = mr__watch_drain(c->sockfd);
+    if (rc == -EPIPE) {
+        c->state |= ST_PEER_GONE;
+        return 0;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int mr_chan_arm(struct mr_chan *c, size_t len)
+{
+    int rc = mr_chan_event_fd(c);
+    if (rc < 0)
+        return rc;
+    if (c->state & ST_BROKEN)
+        return -EPROTO;
+    if (c->state & ST_HELD)
+        return 1;
+    if (is_producer(c) && len > c->max_msg)
+        return -EMSGSIZE;
+    struct want want = { c, is_producer(c) ? record_size(len) : 0 };
+    struct mr__waiter w = {
+        .word = w32(c, own_wait(c)),
+        .light = light(c),
+        .ready = want_ready,
+        .check = want_check,
+        .ctx = &want,
+        .spin_ns = &c->spin_ns,
+        .waits = &c->stats.waits,
+        .sleeps = &c->stats.sleeps,
+    };
+    return mr__wait_arm(&w);
 }
 
 void mr__chan_copy_big(void *dst, const void *src, size_t n)

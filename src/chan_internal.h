@@ -78,10 +78,18 @@ void mr__ring_unmap(const struct mr__ring *r);
         }                                                                     \
     } while (0)
 
-/* Clear the sleeping word at word and, if it was set, futex-wake up to n
- * sleepers on it and add 1 to *wakes (a figure; NULL: not counted). Out of
- * line: the rare half of P2. Thread-safe. */
-void mr__wake(uint32_t *word, int n, uint64_t *wakes);
+/* A sleeping word's values: 0 awake, MR__WAKE_FUTEX asleep on the futex,
+ * MR__WAKE_FD waiting in poll(2) on an fd of its own, which the waker must
+ * make readable instead (the protocol on top knows how). */
+#define MR__WAKE_FUTEX 1u
+#define MR__WAKE_FD 2u
+
+/* Clear the sleeping word at word and, if it was set, wake the waiter: a
+ * futex wake of up to n sleepers (MR__WAKE_FUTEX), or nothing more
+ * (MR__WAKE_FD: the caller signals the waiter's fd); add 1 to *wakes (a
+ * figure; NULL: not counted). Returns the word's old value. Out of line:
+ * the rare half of P2. Thread-safe. */
+uint32_t mr__wake(uint32_t *word, int n, uint64_t *wakes);
 
 /* P2: wake the sleeper on word if it says it sleeps (counted in *wakes as
  * mr__wake does). While nobody sleeps this is one load and a branch, all a
@@ -118,6 +126,12 @@ struct mr__waiter {
  * w->word and sleeps in slices. The caller has looked once already and
  * found nothing. Not thread-safe for one waiter. */
 int mr__wait(const struct mr__waiter *w, int64_t deadline);
+
+/* Announce w as waiting on its fd (MR__WAKE_FD), with the barrier the mode
+ * needs, and look once more: 1 when w->ready says it may go on now (the
+ * word is cleared: do not wait), 0 when armed (wait in poll(2) for the fd
+ * the waker signals), or w->ready's error. Thread-safe as mr__wait. */
+int mr__wait_arm(const struct mr__waiter *w);
 
 /* Register this process for MEMBARRIER_CMD_GLOBAL_EXPEDITED: 0, or why it
  * cannot (then it must use FENCED words, and cannot take part in
@@ -167,6 +181,13 @@ void mr__watch_replace(int *slot, int fd);
 /* Is the peer gone, as far as the watched fds tell (-1: not watched)? One
  * poll(2) without waiting; false when nothing is watched. */
 bool mr__watch_gone(int pidfd, int sockfd);
+
+/* The watched socket as a doorbell between two ends that use it for
+ * nothing else: ring sends one byte without waiting (a full buffer already
+ * holds one); drain reads every byte there without waiting: how many, or
+ * -EPIPE when the peer's end is closed (it is gone), or another -errno. */
+void mr__watch_ring(int sockfd);
+int mr__watch_drain(int sockfd);
 
 /* pidfd_open(2): the new fd (close-on-exec by the kernel) or -errno. */
 int mr__sys_pidfd_open(pid_t pid, unsigned flags);

@@ -67,15 +67,33 @@ int mr__wake_join(void)
 
 /* ---- waking ----------------------------------------------------------------------- */
 
-__attribute__((noinline)) void mr__wake(uint32_t *word, int n, uint64_t *wakes)
+__attribute__((noinline)) uint32_t mr__wake(uint32_t *word, int n, uint64_t *wakes)
 {
     /* Cleared before the wake: a sleeper between its look and its
      * futex_wait then returns at once (EAGAIN). */
-    if (__atomic_exchange_n(word, 0, __ATOMIC_SEQ_CST) == 0)
-        return;
-    mr__sys_futex_wake(word, n);
+    uint32_t old = __atomic_exchange_n(word, 0, __ATOMIC_SEQ_CST);
+    if (old == 0)
+        return 0;
+    if (old != MR__WAKE_FD)
+        mr__sys_futex_wake(word, n);
     if (wakes)
         (*wakes)++;
+    return old;
+}
+
+int mr__wait_arm(const struct mr__waiter *w)
+{
+    /* S1 and S2 of the protocol, as a sleep's first slice makes them; the
+     * "sleep" is the caller's poll(2). */
+    __atomic_store_n(w->word, MR__WAKE_FD, __ATOMIC_SEQ_CST);
+    int rc = w->light ? mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) : 0;
+    if (rc == 0)
+        rc = w->ready(w->ctx);
+    if (rc != 0) {
+        __atomic_store_n(w->word, 0, __ATOMIC_RELAXED);
+        return rc < 0 ? rc : 1;
+    }
+    return 0;
 }
 
 /* ---- waiting ----------------------------------------------------------------------
@@ -114,7 +132,7 @@ static int wait_asleep(const struct mr__waiter *w, int64_t deadline)
     uint32_t *word = w->word;
     int64_t check_at = mr__now_ns() + SLICE_NS;
     for (;;) {
-        __atomic_store_n(word, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(word, MR__WAKE_FUTEX, __ATOMIC_SEQ_CST);
         int64_t cap = SLICE_NS;
         if (w->light && mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) < 0)
             cap = SHORT_SLICE_NS;
@@ -130,7 +148,7 @@ static int wait_asleep(const struct mr__waiter *w, int64_t deadline)
         }
         struct timespec rel = mr__timespec_ns(deadline - now < cap ? deadline - now : cap);
         (*w->sleeps)++;
-        int frc = mr__sys_futex_wait(word, 1, &rel);
+        int frc = mr__sys_futex_wait(word, MR__WAKE_FUTEX, &rel);
         __atomic_store_n(word, 0, __ATOMIC_RELAXED);
         if (frc != 0 && frc != -ETIMEDOUT && frc != -EAGAIN && frc != -EINTR)
             return frc;

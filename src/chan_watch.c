@@ -4,6 +4,7 @@
  * stream socket shared with it (docs/chan.md, "What it guarantees": a dead
  * peer). */
 #include "chan_internal.h"
+#include "sock_internal.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -61,4 +62,27 @@ bool mr__watch_gone(int pidfd, int sockfd)
         if (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
             return true;
     return false;
+}
+
+/* ---- the watched socket as a doorbell (docs/chan.md, "Polling an end") ----- */
+
+void mr__watch_ring(int sockfd)
+{
+    /* A full buffer already holds a wake; a gone peer needs none. */
+    char b = 1;
+    (void)mr__sys_send(sockfd, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+int mr__watch_drain(int sockfd)
+{
+    char buf[64];
+    int n = 0;
+    for (;;) {
+        ssize_t rc = mr__sys_recv(sockfd, buf, sizeof buf, MSG_DONTWAIT);
+        if (rc == 0)
+            return -EPIPE;
+        if (rc < 0)
+            return rc == -EAGAIN ? n : (int)rc;
+        n += (int)rc;
+    }
 }

@@ -394,6 +394,45 @@ MR_API ssize_t mr_chan_recv_n(struct mr_chan *c, struct mr_region bufs[], size_t
 MR_API ssize_t mr_chan_recv_fixed_n(struct mr_chan *c, void *dst, size_t len, size_t n,
                                     int timeout_ms);
 
+/* ---- polling -----------------------------------------------------------------------
+ * An end shared over a Unix socket (mr_chan_share, mr_chan_attach_sock) can
+ * be waited on in poll(2), epoll, io_uring or an event loop instead of in a
+ * blocking call, when both ends use that socket for nothing else from then
+ * on (the services of svc.h set this up): the peer writes a byte into it
+ * when it makes progress for an end that is armed, and the peer's death
+ * hangs it up. While both ends are busy no system call is made: only a
+ * peer that finds this end armed rings. The loop:
+ *
+ *   for (;;) {
+ *       while ((n = mr_chan_try_recv(c, buf)) >= 0) use(buf, n);
+ *       if (n != -EAGAIN) break;                      (-EPIPE, -ECONNRESET, ...)
+ *       if ((rc = mr_chan_arm(c, 0)) < 0) break;
+ *       if (rc == 0) { poll mr_chan_event_fd(c) for POLLIN; mr_chan_ack(c); }
+ *   }
+ *
+ * Ends that share one socket (the two channels of a duplex service) share
+ * its doorbell: ack them all, then try them all, then arm them all, then
+ * poll. */
+
+/* The fd to poll for POLLIN, owned by the end (a duplicate of the socket it
+ * was shared over): >= 0; or -EOPNOTSUPP (not shared over a socket). */
+MR_API int mr_chan_event_fd(const struct mr_chan *c);
+
+/* Make the end's fd readable at the peer's next progress for it: a message
+ * to peek (consumer; len is ignored), room for a message of len bytes
+ * (producer), or the peer gone. 1: there is progress to make now (do not
+ * poll; a message or reservation held counts); 0: armed, poll the fd; or
+ * -EPIPE, -ECONNRESET (the peer closed, died), -EPROTO, -EMSGSIZE (len),
+ * -EOPNOTSUPP (no socket). One system call in a channel that is not
+ * MR_CHAN_FENCED (membarrier(2)). Not thread-safe with other use of c. */
+MR_API int mr_chan_arm(struct mr_chan *c, size_t len);
+
+/* After the fd polled readable: take the peer's wake bytes from it (and
+ * note a peer whose end hung up: the next call reports it). 0; or
+ * -EOPNOTSUPP, or the socket's error. Not thread-safe with other use of
+ * c. */
+MR_API int mr_chan_ack(struct mr_chan *c);
+
 /* ---- inspecting ----------------------------------------------------------------- */
 
 /* Is the peer still there? 0 when it is, as far as can be told; -EPIPE
