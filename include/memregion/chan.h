@@ -118,7 +118,8 @@ enum mr_chan_role {
  * object under the mapping (which would raise SIGBUS here). */
 #define MR_CHAN_NO_SEALS 0x1u
 
-/* mr_chan_create, mr_chan_attach_fd and mr_chan_attach_sock flag: fault
+/* mr_chan_create, mr_chan_attach_fd, mr_chan_attach_named and
+ * mr_chan_attach_sock flag: fault
  * the whole ring (and the header) into this end's mapping at create or
  * attach, so that the first lap of messages takes no page faults (about a
  * millisecond per MiB of ring, paid up front). The pages then stay resident
@@ -174,7 +175,8 @@ struct mr_chan {
 
 /* Create a channel in a new memfd of capacity bytes (see
  * MR_CHAN_CAPACITY_MIN), sealed against shrinking, growing and further
- * seals, and become its end of the given role. flags: 0 or MR_CHAN_FENCED.
+ * seals, and become its end of the given role. flags: 0, MR_CHAN_FENCED,
+ * MR_CHAN_PREFAULT.
  * 0 with *out open; or -EINVAL (capacity, role, flags), -ENOMEM, -EMFILE,
  * ... The end owns the memfd (mr_chan_fd; mr_chan_share hands it on).
  * Where memfd_create is unavailable the object is an unlinked /dev/shm
@@ -212,8 +214,8 @@ MR_API int mr_chan_attach_fd(struct mr_chan *out, int fd, size_t capacity,
                              enum mr_chan_role role, unsigned flags);
 
 /* As mr_chan_attach_fd, for the object called name in /dev/shm, without
- * the seal check (named objects have none; see mr_chan_create_named). flags
- * must be 0. -ENOENT when there is no such object; -EAGAIN while its creator
+ * the seal check (named objects have none; see mr_chan_create_named). flags:
+ * 0 or MR_CHAN_PREFAULT. -ENOENT when there is no such object; -EAGAIN while its creator
  * is still setting it up. Thread-safe for distinct out. */
 MR_API int mr_chan_attach_named(struct mr_chan *out, const char *name, size_t capacity,
                                 enum mr_chan_role role, unsigned flags);
@@ -303,7 +305,7 @@ MR_INLINE ssize_t mr_chan_try_send(struct mr_chan *c, struct mr_region msg)
  * -ETIMEDOUT, -EPIPE (no message left, and the producer closed),
  * -ECONNRESET (no message left, and the producer died),
  * -EPROTO (the producer broke the protocol), -EBADF (not the consumer),
- * -EINVAL (timeout), -EBUSY (a batch from mr_chan_peek_n is peeked); *out
+ * -EINVAL (timeout), -EBUSY (more than one message peeked by mr_chan_peek_n); *out
  * is untouched on failure. */
 MR_API int mr_chan_peek(struct mr_chan *c, int timeout_ms, struct mr_region *out);
 
