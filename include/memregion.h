@@ -23,5 +23,6 @@
 #include <memregion/addr.h>
 #include <memregion/sock.h>
 #include <memregion/chan.h>
+#include <memregion/svc.h>
 
 #endif

@@ -2,6 +2,7 @@
 /* src/base.c: version, error text, and the system-call wrappers of internal.h. */
 #include "internal.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <string.h>
 #include <fcntl.h>
@@ -188,6 +189,15 @@ int mr__sys_fcntl(int fd, int cmd, int arg)
 /* ---- sock and chan layers ---------------------------------------------------
  * poll is not retried here because its timeout must shrink. */
 #include <poll.h>
+
+ssize_t mr__sys_getdents64(int fd, void *buf, size_t len)
+{
+    ssize_t n;
+    do
+        n = getdents64(fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
 
 int mr__sys_poll(struct pollfd *fds, unsigned long n, int timeout_ms)
 {

@@ -86,6 +86,9 @@ int mr__sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int mr__sys_ftruncate(int fd, off_t len);
 int mr__sys_unlink(const char *path);
 int mr__sys_fcntl(int fd, int cmd, int arg);
+/* shm and svc layers: directory entries (struct dirent64), the bytes read,
+ * 0 at the end of the directory; EINTR retried. */
+ssize_t mr__sys_getdents64(int fd, void *buf, size_t len);
 
 /* sock and chan layers: poll (not retried: the caller recomputes the time
  * left). The socket calls are the sock layer's own (src/sock_internal.h),

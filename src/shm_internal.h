@@ -9,14 +9,13 @@
 
 /* System-call wrappers, as those of src/internal.h: -errno on failure, the
  * only places that read errno. mr__sys_memfd_create returns the new fd;
- * mr__sys_getrandom fills all len bytes or fails; mr__sys_getdents64
- * returns the bytes read, 0 at the end of the directory. */
+ * mr__sys_getrandom fills all len bytes or fails. (mr__sys_getdents64,
+ * which the svc layer uses too, is in src/internal.h.) */
 int mr__sys_fchmod(int fd, mode_t mode);
 int mr__sys_fchown(int fd, uid_t uid, gid_t gid);
 int mr__sys_rename(const char *from, const char *to);
 int mr__sys_memfd_create(const char *name, unsigned flags);
 int mr__sys_getrandom(void *buf, size_t len, unsigned flags);
-ssize_t mr__sys_getdents64(int fd, void *buf, size_t len);
 
 /* For tests: on, mr_shm_open_anon takes its fallback path as if
  * memfd_create were missing. With first_name nonzero, the fallback draws the

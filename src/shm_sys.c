@@ -2,14 +2,13 @@
 /* src/shm_sys.c: the system-call wrappers only the shm layer uses
  * (declared in src/shm_internal.h).
  *
- * getdents64 and getrandom can be interrupted before they do anything (a
- * signal while getrandom waits for entropy), so a retry is the same call
- * again. fchmod, fchown, rename and memfd_create do not sleep interruptibly
- * and are not retried. */
+ * getrandom can be interrupted before it does anything (a signal while
+ * it waits for entropy), so a retry is the same call again. fchmod,
+ * fchown, rename and memfd_create do not sleep interruptibly and are not
+ * retried. */
 #include "internal.h"
 #include "shm_internal.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -51,13 +50,4 @@ int mr__sys_getrandom(void *buf, size_t len, unsigned flags)
         len -= (size_t)n;
     }
     return 0;
-}
-
-ssize_t mr__sys_getdents64(int fd, void *buf, size_t len)
-{
-    ssize_t n;
-    do
-        n = getdents64(fd, buf, len);
-    while (n < 0 && errno == EINTR);
-    return n < 0 ? -errno : n;
 }
