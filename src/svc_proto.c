@@ -34,8 +34,14 @@ static bool name_ok(const char *name)
 static int open_dir(const char *dir, uid_t uid)
 {
     int fd = mr__sys_open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd == -ELOOP)
-        return -EPERM;
+    if (fd == -ELOOP || fd == -ENOTDIR) {
+        /* A link (to a directory or not) is refused as a link, which
+         * O_DIRECTORY reports as ENOTDIR. */
+        struct stat st;
+        if (mr__sys_fstatat(AT_FDCWD, dir, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            return -EPERM;
+        return -ENOTDIR;
+    }
     if (fd < 0)
         return fd;
     struct stat st;
@@ -63,7 +69,7 @@ int mr__svc_where(const char *name, bool make, struct mr_addr *addr, int *dirfd)
         if (!name_ok(name + 1))
             return -EINVAL;
         char buf[MR_ADDR_UNIX_MAX + 1];
-        int n = snprintf(buf, sizeof buf, "memregion-%lu-%s", uid, name + 1);
+        int n = snprintf(buf, sizeof buf, "memregion-%s", name + 1);
         if (n < 0 || (size_t)n >= sizeof buf)
             return -ENAMETOOLONG;
         return mr_addr_unix_abstract(addr, buf, (size_t)n);

@@ -20,10 +20,12 @@
  * again. A socket file left by a server that died (nobody listens on it)
  * is replaced by the next mr_svc_offer.
  * "@NAME" is the same NAME in Linux's abstract namespace, as
- * "memregion-UID-NAME": no file, so nothing stale is ever left, but any
- * process of the network namespace sees it and may take the name first; the
- * credential checks on both sides (below) are then all that protects the
- * peers, and they do: a client refuses a server of another user.
+ * "memregion-NAME" (without the uid, so that a service offered to every
+ * user, MR_SVC_ANY_UID, can be found by them): no file, so nothing stale is
+ * ever left, but every process of the network namespace sees it and may
+ * take the name first; the credential checks on both sides (below) are then
+ * all that protects the peers, and they do: by default a client refuses a
+ * server of another user with -EACCES.
  *
  * CREDENTIALS. Each side reads the other's uid, gid and pid from the
  * socket (SO_PEERCRED), never from shared memory, and refuses a peer that
