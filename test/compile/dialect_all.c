@@ -120,6 +120,8 @@ static long use_all(void)
     struct mr_shm shm = MR_SHM_INIT;
     struct mr_sock sock = MR_SOCK_INIT;
     struct mr_chan chan = MR_CHAN_INIT;
+    struct mr_svc svc = MR_SVC_INIT;
+    struct mr_svc_conn conn = MR_SVC_CONN_INIT;
     void *p;
     uint32_t e32 = 0;
     uint64_t e64 = 0;
@@ -263,6 +265,10 @@ static long use_all(void)
         acc += mr_chan_peek_inline(&chan, 0, &sub) + mr_chan_release_inline(&chan);
         acc += (long)MR_CHAN_PREFAULT;
     }
+    /* svc */
+    acc += svc.listener.fd + conn.sock.fd + conn.tx.fd + conn.rx.fd;
+    acc += (long)(MR_SVC_NAME_MAX + MR_SVC_CAPACITY_DEFAULT + MR_SVC_HANDSHAKE_MS);
+    acc += (long)(MR_SVC_DUPLEX | MR_SVC_TO_CLIENT | MR_SVC_ANY_UID | MR_SVC_FENCED);
     return acc + (long)(uacc & 1);
 }
 
