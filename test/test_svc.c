@@ -645,6 +645,53 @@ static void test_garbage_client(void)
     mr_svc_close(&s);
 }
 
+/* ---- many clients, each with its own pair ------------------------------------ */
+
+static void client_duplex(void *arg)
+{
+    struct mr_svc_conn c = MR_SVC_CONN_INIT;
+    ASSERT_OK(mr_svc_connect(&c, arg, NULL, WAIT_MS));
+    ASSERT_TRUE(c.tx.fd >= 0 && c.rx.fd >= 0);
+    for (int i = 0; i < 20; i++) {
+        int v = (int)getpid() * 100 + i, back = 0;
+        ASSERT_EQ(mr_chan_send(&c.tx, MR_REGION_OF(v), WAIT_MS), (ssize_t)sizeof v);
+        ASSERT_EQ(mr_chan_recv(&c.rx, MR_REGION_OF(back), WAIT_MS), (ssize_t)sizeof back);
+        ASSERT_EQ(back, v + 1);
+    }
+    mr_svc_conn_close(&c);
+}
+
+static void test_many_clients(void)
+{
+    enum { N = 8 };
+    const char *name = uniq("many");
+    struct mr_svc s = MR_SVC_INIT;
+    struct mr_svc_opts o = { MR_CHAN_CAPACITY_MIN, MR_SVC_DUPLEX, NULL, NULL };
+    ASSERT_OK(mr_svc_offer(&s, name, &o));
+    pid_t pids[N];
+    struct mr_svc_conn c[N];
+    for (int i = 0; i < N; i++)
+        pids[i] = mr_test_start(client_duplex, (void *)name);
+    for (int i = 0; i < N; i++) {
+        ASSERT_OK(mr_svc_accept(&s, &c[i], WAIT_MS));
+        ASSERT_EQ(mr_chan_capacity(&c[i].tx), MR_CHAN_CAPACITY_MIN);
+    }
+    /* Serve them in turns: each connection is its own pair of channels. */
+    for (int round = 0; round < 20; round++)
+        for (int i = 0; i < N; i++) {
+            int v;
+            ASSERT_EQ(mr_chan_recv(&c[i].rx, MR_REGION_OF(v), WAIT_MS), (ssize_t)sizeof v);
+            ASSERT_EQ(v / 100, (int)c[i].peer.pid);
+            v++;
+            ASSERT_EQ(mr_chan_send(&c[i].tx, MR_REGION_OF(v), WAIT_MS), (ssize_t)sizeof v);
+        }
+    for (int i = 0; i < N; i++) {
+        ASSERT_EQ(mr_test_wait(pids[i]), 0);
+        mr_svc_conn_close(&c[i]);
+    }
+    mr_svc_close(&s);
+}
+
 /* ---- listing ---------------------------------------------------------------- */
 
 static void test_list(void)
@@ -681,26 +728,34 @@ static void test_list(void)
     ASSERT_EQ(unlink(p), 0);
 }
 
+/* Each case leaves no fd (MR_TEST_RUN) and no socket file. */
+#define RUN(fn)                                                                 \
+    do {                                                                        \
+        MR_TEST_RUN(fn);                                                        \
+        ASSERT_EQ(dir_entries(), 0);                                            \
+    } while (0)
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     setenv("XDG_RUNTIME_DIR", mr_test_tmpdir(), 1);
     snprintf(svc_dir, sizeof svc_dir, "%s/memregion-%lu", mr_test_tmpdir(),
              (unsigned long)geteuid());
-    MR_TEST_RUN(test_names);
-    MR_TEST_RUN(test_no_server);
-    MR_TEST_RUN(test_shapes_and_creds);
-    MR_TEST_RUN(test_to_client);
-    MR_TEST_RUN(test_meet_server_first);
-    MR_TEST_RUN(test_meet_client_first);
-    MR_TEST_RUN(test_meet_abstract);
-    MR_TEST_RUN(test_taken_twice);
-    MR_TEST_RUN(test_killed_server);
-    MR_TEST_RUN(test_directory);
-    MR_TEST_RUN(test_other_user);
-    MR_TEST_RUN(test_garbage_server);
-    MR_TEST_RUN(test_garbage_client);
-    MR_TEST_RUN(test_list);
+    RUN(test_names);
+    RUN(test_no_server);
+    RUN(test_shapes_and_creds);
+    RUN(test_to_client);
+    RUN(test_meet_server_first);
+    RUN(test_meet_client_first);
+    RUN(test_meet_abstract);
+    RUN(test_taken_twice);
+    RUN(test_killed_server);
+    RUN(test_directory);
+    RUN(test_other_user);
+    RUN(test_garbage_server);
+    RUN(test_garbage_client);
+    RUN(test_many_clients);
+    RUN(test_list);
     ASSERT_EQ(dir_entries(), 0);
     return 0;
 }
