@@ -776,10 +776,27 @@ ssize_t mr__chan_send_out(struct mr_chan *c, void *p, size_t n, unsigned f, int 
     return send_slow(c, (struct mr_region){ p, n, f }, t);
 }
 
+/* The wake after a publish or a release, kept out of the fast paths (which
+ * then need no registers of their own) and returning what they return. */
+static MR_NOINLINE ssize_t wake_then(struct mr_chan *c, size_t off, ssize_t rc)
+{
+    mr__chan_wake(c, off);
+    return rc;
+}
+
+/* mr_chan_send and mr_chan_recv are leaves while the peer keeps up: a copy
+ * of more than 64 bytes, a wake and everything unusual are tail calls. */
 ssize_t mr_chan_send(struct mr_chan *c, struct mr_region msg, int timeout_ms)
 {
-    ssize_t rc = mr__chan_send_fast(c, msg.ptr, msg.len, timeout_ms);
-    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : send_slow(c, msg, timeout_ms);
+    uint64_t pos;
+    if (MR_UNLIKELY(msg.len > 64 || !mr__chan_room(c, msg.len, timeout_ms, &pos)))
+        return send_slow(c, msg, timeout_ms);
+    unsigned st = c->state;
+    unsigned char *hdr = c->hdr;
+    mr__chan_copy(at(c, pos) + MR_CHAN_MSG_OVERHEAD, msg.ptr, msg.len);
+    if (MR_UNLIKELY(mr__chan_publish(c, st, hdr, pos, msg.len)))
+        return wake_then(c, H_CONS_WAIT, (ssize_t)msg.len);
+    return (ssize_t)msg.len;
 }
 
 /* ---- batches: docs/chan.md, "Batches" -------------------------------------- */
@@ -1050,8 +1067,16 @@ ssize_t mr__chan_recv_out(struct mr_chan *c, void *p, size_t n, unsigned f, int 
 
 ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
 {
-    ssize_t rc = mr__chan_recv_fast(c, buf.ptr, buf.len, buf.flags, timeout_ms);
-    return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : recv_slow(c, buf, timeout_ms);
+    uint64_t pos, len;
+    if (MR_UNLIKELY(!mr__chan_next(c, timeout_ms, &pos, &len) || len > buf.len || len > 64 ||
+                    (buf.flags & MR_REGION_RDONLY)))
+        return recv_slow(c, buf, timeout_ms);
+    unsigned st = c->state;
+    unsigned char *hdr = c->hdr;
+    mr__chan_copy(buf.ptr, at(c, pos) + MR_CHAN_MSG_OVERHEAD, (size_t)len);
+    if (MR_UNLIKELY(mr__chan_free(c, st, hdr, pos, (size_t)len)))
+        return wake_then(c, H_PROD_WAIT, (ssize_t)len);
+    return (ssize_t)len;
 }
 
 /* ---- batches ---------------------------------------------------------------- */

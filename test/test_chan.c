@@ -241,7 +241,9 @@ static void test_full_and_empty(void)
     ASSERT_EQ(cs.messages, 65u);
     ASSERT_EQ(cs.bytes, 64u * 56 + 48);
     ASSERT_EQ(cs.waits, 2u);
-    ASSERT_GE(cs.sleeps, 2u);
+    /* At least one of the two slept: on a loaded machine a 20 ms wait can
+     * spend its whole time spinning and yielding. */
+    ASSERT_GE(cs.sleeps, 1u);
 
     /* A message larger than the buffer stays for a larger one. */
     ASSERT_EQ(mr_chan_send(&p, mr_region_make("0123456789", 10), 0), 10);

@@ -593,12 +593,13 @@ MR_INLINE bool mr__chan_room(const struct mr_chan *c, size_t len, int timeout_ms
 
 /* Publish the record of len bytes at pos, the producer's index: a zero
  * header for the next record, then this one's header word, a release (or
- * in a fenced channel a full barrier): the consumer polls it; then the
- * consumer's sleeping word (docs/chan.md, "Waiting, and the lost
- * wake-up"). The caller loaded st (the state) and hdr before it copied the
- * bytes, which the compiler must assume may change anything. */
-MR_INLINE void mr__chan_put(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
-                            size_t len)
+ * in a fenced channel a full barrier): the consumer polls it; then look at
+ * the consumer's sleeping word (docs/chan.md, "Waiting, and the lost
+ * wake-up"): true when it must be woken (mr__chan_put does). The caller
+ * loaded st (the state) and hdr before it copied the bytes, which the
+ * compiler must assume may change anything. */
+MR_INLINE bool mr__chan_publish(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
+                                size_t len)
 {
     unsigned char *h = c->ring + (pos & c->mask);
     uint64_t rec = mr__chan_rec(len);
@@ -612,7 +613,13 @@ MR_INLINE void mr__chan_put(struct mr_chan *c, unsigned st, unsigned char *hdr, 
     c->pos = pos + rec;
     c->stats.messages++;
     c->stats.bytes += len;
-    if (MR_UNLIKELY(__atomic_load_n((uint32_t *)(void *)(hdr + MR__CHAN_H_CONS_WAIT), __ATOMIC_SEQ_CST) != 0))
+    return __atomic_load_n((uint32_t *)(void *)(hdr + MR__CHAN_H_CONS_WAIT), __ATOMIC_SEQ_CST) != 0;
+}
+
+MR_INLINE void mr__chan_put(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
+                            size_t len)
+{
+    if (MR_UNLIKELY(mr__chan_publish(c, st, hdr, pos, len)))
         mr__chan_wake(c, MR__CHAN_H_CONS_WAIT);
 }
 
@@ -641,9 +648,9 @@ MR_INLINE bool mr__chan_next(const struct mr_chan *c, int timeout_ms, uint64_t *
 
 /* Free the consumer's record of len bytes at pos: the tail (at least a
  * release: the reads of the record come before the producer may overwrite
- * it), then the producer's sleeping word. st and hdr as for
- * mr__chan_put. */
-MR_INLINE void mr__chan_drop(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
+ * it), then look at the producer's sleeping word: true when it must be
+ * woken (mr__chan_drop does). st and hdr as for mr__chan_publish. */
+MR_INLINE bool mr__chan_free(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
                              size_t len)
 {
     uint64_t *tail = mr__chan_u64(hdr + MR__CHAN_H_TAIL);
@@ -657,7 +664,13 @@ MR_INLINE void mr__chan_drop(struct mr_chan *c, unsigned st, unsigned char *hdr,
         __atomic_store_n(tail, pos, __ATOMIC_RELEASE);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
     }
-    if (MR_UNLIKELY(__atomic_load_n((uint32_t *)(void *)(hdr + MR__CHAN_H_PROD_WAIT), __ATOMIC_SEQ_CST) != 0))
+    return __atomic_load_n((uint32_t *)(void *)(hdr + MR__CHAN_H_PROD_WAIT), __ATOMIC_SEQ_CST) != 0;
+}
+
+MR_INLINE void mr__chan_drop(struct mr_chan *c, unsigned st, unsigned char *hdr, uint64_t pos,
+                             size_t len)
+{
+    if (MR_UNLIKELY(mr__chan_free(c, st, hdr, pos, len)))
         mr__chan_wake(c, MR__CHAN_H_PROD_WAIT);
 }
 
