@@ -125,13 +125,20 @@ static uint64_t hdr_word1(size_t page)
 #endif
 }
 
+/* A record's header word as a 64-bit load sees it, reordered so that the
+ * length is the low half and the commit word the high half. */
+static inline uint64_t word_le(uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = w >> 32 | w << 32;
+#endif
+    return w;
+}
+
 /* The length in a record's header word; its commit word in *commit. */
 static inline uint32_t word_len(uint64_t w, uint32_t *commit)
 {
-    uint64_t le = w;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    le = w >> 32 | w << 32;
-#endif
+    uint64_t le = word_le(w);
     *commit = (uint32_t)(le >> 32);
     return (uint32_t)le;
 }
@@ -834,6 +841,17 @@ static void put_batch(struct mr_chan *c, uint64_t end, uint64_t k, uint64_t byte
         mr__chan_wake(c, H_CONS_WAIT);
 }
 
+/* How many records of rec bytes (at most n, at least the one room() found)
+ * fit from the producer's index, the tail looked at again once if not all
+ * do (which may break the end: the caller checks). */
+static size_t fit(struct mr_chan *c, uint64_t rec, size_t n)
+{
+    uint64_t k = (c->limit - c->pos) / rec;
+    if (k < n && load_peer(c) == 0)
+        k = (c->limit - c->pos) / rec;
+    return k < n ? (size_t)k : n;
+}
+
 int mr_chan_reserve_n(struct mr_chan *c, size_t len, struct mr_region out[], size_t n,
                       int timeout_ms)
 {
@@ -842,13 +860,12 @@ int mr_chan_reserve_n(struct mr_chan *c, size_t len, struct mr_region out[], siz
     if (rc < 0 || (rc = room(c, len, timeout_ms, &h)) < 0)
         return rc;
     uint64_t rec = record_size(len);
-    size_t k = 1;
-    while (k < n && room_for(c, c->pos + k * rec, rec))
-        k++;
+    size_t k = fit(c, rec, n);
     if (c->state & ST_BROKEN)
         return -EPROTO;
-    for (size_t i = 0; i < k; i++)
-        out[i] = (struct mr_region){ h + i * rec + MR_CHAN_MSG_OVERHEAD, len, 0 };
+    unsigned char *p = h + MR_CHAN_MSG_OVERHEAD; /* within a lap: contiguous */
+    for (size_t i = 0; i < k; i++, p += rec)
+        out[i] = (struct mr_region){ p, len, 0 };
     c->state |= k == 1 ? ST_PENDING : ST_BATCH;
     c->pending = (size_t)(k * rec);
     c->pending_len = len;
@@ -863,8 +880,9 @@ int mr_chan_commit_n(struct mr_chan *c, size_t k)
     if (k == 0 || k > c->pending / rec)
         return -ERANGE;
     uint64_t w = mr__chan_word(c->pending_len);
+    unsigned char *r = at(c, c->pos); /* within a lap: contiguous */
     for (size_t i = 1; i < k; i++)
-        __atomic_store_n(mr__chan_u64(at(c, c->pos + i * rec)), w, __ATOMIC_RELAXED);
+        __atomic_store_n(mr__chan_u64(r + i * rec), w, __ATOMIC_RELAXED);
     unhold(c);
     put_batch(c, c->pos + k * rec, k, (uint64_t)k * c->pending_len, c->pending_len);
     return 0;
@@ -949,12 +967,9 @@ ssize_t mr_chan_send_fixed_n(struct mr_chan *c, const void *src, size_t len, siz
         return rc;
     /* As many as fit now, the tail looked at again once if not all do. */
     uint64_t rec = record_size(len);
-    uint64_t k = (c->limit - c->pos) / rec;
-    if (k < n && load_peer(c) == 0)
-        k = (c->limit - c->pos) / rec;
+    size_t k = fit(c, rec, n);
     if (c->state & ST_BROKEN)
         return -EPROTO;
-    k = k < n ? k : n;
     if (len > 64)
         fixed_out(c, src, len, k, 65, SIZE_MAX);
     else if (len > 32)
@@ -1105,19 +1120,21 @@ static MR__ALWAYS_INLINE ssize_t walk(struct mr_chan *c, size_t n, int timeout_m
         hold_record(c, len);
         return 0;
     }
-    uint64_t end = c->pos + record_size(len), bytes = len;
-    uint64_t room = c->capacity - MR_CHAN_MSG_OVERHEAD;
+    /* Within a lap from h: contiguous; stop is where the lap ends. */
+    uint64_t off = record_size(len), bytes = len;
+    uint64_t stop = c->capacity - MR_CHAN_MSG_OVERHEAD, max = c->max_msg;
     size_t k = 1;
     for (; k < n; k++) {
-        const unsigned char *r = h + (end - c->pos); /* within a lap: contiguous */
-        uint32_t commit;
-        uint32_t l = word_len(__atomic_load_n(mr__chan_u64(r), __ATOMIC_ACQUIRE), &commit);
-        if (commit != 1 || l > c->max_msg || end + record_size(l) - c->pos > room ||
-            !take(ctx, k, r + MR_CHAN_MSG_OVERHEAD, l))
+        const unsigned char *r = h + off;
+        /* Its length if the commit word is 1 and the length at most
+         * max_msg; else above max_msg. */
+        uint64_t l = word_le(__atomic_load_n(mr__chan_u64(r), __ATOMIC_ACQUIRE)) ^ (uint64_t)1 << 32;
+        if (l > max || off + record_size(l) > stop || !take(ctx, k, r + MR_CHAN_MSG_OVERHEAD, (uint32_t)l))
             break;
-        end += record_size(l);
+        off += record_size(l);
         bytes += l;
     }
+    uint64_t end = c->pos + off;
     c->state = (c->state & ~ST_HELD) | (k == 1 ? ST_PENDING : ST_BATCH);
     c->pending = (size_t)(end - c->pos);
     c->pending_len = (size_t)bytes;
