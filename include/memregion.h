@@ -23,6 +23,7 @@
 #include <memregion/addr.h>
 #include <memregion/sock.h>
 #include <memregion/chan.h>
+#include <memregion/waitset.h>
 #include <memregion/svc.h>
 
 #endif

@@ -67,6 +67,18 @@ int mr__poll_ms(int64_t deadline);
 /* A relative timespec for ns nanoseconds (ns >= 0), as futex(2) takes. */
 struct timespec mr__timespec_ns(int64_t ns);
 
+/* One step of a spin-wait: the CPU's pause hint (or a compiler barrier). */
+static inline void mr__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 /* System-call wrappers: -errno on failure, EINTR retried where retrying is
  * correct. They are the only places that read errno. */
 int mr__sys_close(int fd);
