@@ -153,6 +153,8 @@ deps:
 	  command -v socat >/dev/null 2>&1 || missing="$$missing socat"; \
 	  command -v musl-gcc >/dev/null 2>&1 || missing="$$missing musl-tools"; \
 	  command -v man >/dev/null 2>&1 || missing="$$missing man-db"; \
+	  pkg-config --exists libuv 2>/dev/null || missing="$$missing libuv1-dev"; \
+	  pkg-config --exists glib-2.0 2>/dev/null || missing="$$missing libglib2.0-dev"; \
 	  if command -v clang >/dev/null 2>&1 && ! $(call tsan_probe,clang); then \
 	    missing="$$missing libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev"; fi; \
 	  if [ -n "$$missing" ]; then \
