@@ -386,7 +386,7 @@ int mr_waitset_wait(struct mr_waitset *ws, int timeout_ms, struct mr_waitset_eve
     struct epoll_event ev[EVENTS_MAX];
     for (;;) {
         int k = look(ws);
-        if (k == 0 && timeout_ms != 0)
+        if (k == 0 && timeout_ms != 0 && ws->count > ws->nfds)
             k = spin(ws, deadline);
         bool armed = k == 0;
         if (armed) {
