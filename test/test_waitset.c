@@ -4,9 +4,11 @@
  * processes plus a pipe, every message in order; a busy channel reported
  * without arming it; timeouts; a closed, a killed and a locally closed
  * peer reported; the shared registration of a duplex pair outliving the
- * end it was made for; every documented error. */
+ * end it was made for; a svc.h server answering its clients' requests
+ * from one waitset; every documented error. */
 #include "chan_test.h"
 
+#include <memregion/svc.h>
 #include <memregion/waitset.h>
 
 #include <poll.h>
@@ -473,6 +475,77 @@ static void test_gone(void)
     close(go_pipe[1]);
 }
 
+/* ---- services ---------------------------------------------------------------------- */
+
+#define SVC_CLIENTS 4
+#define SVC_REQUESTS 500
+
+static char svc_name[64];
+
+/* A client of the duplex service: each request waits for its reply. */
+static void svc_client(void *arg)
+{
+    (void)arg;
+    struct mr_svc_conn conn = MR_SVC_CONN_INIT;
+    ASSERT_OK(mr_svc_connect(&conn, svc_name, NULL, LIMIT_MS));
+    for (uint32_t i = 0; i < SVC_REQUESTS; i++) {
+        uint32_t reply;
+        ASSERT_EQ(mr_chan_send(&conn.tx, MR_REGION_OF(i), LIMIT_MS), 4);
+        ASSERT_EQ(mr_chan_recv(&conn.rx, MR_REGION_OF(reply), LIMIT_MS), 4);
+        ASSERT_EQ(reply, 2 * i + 1);
+    }
+    ASSERT_OK(mr_svc_conn_close(&conn));
+}
+
+/* A server of svc.h with its clients' request ends in one waitset: every
+ * request answered, every close seen. */
+static void test_svc(void)
+{
+    snprintf(svc_name, sizeof svc_name, "@test-waitset-%ld", (long)getpid());
+    struct mr_svc svc = MR_SVC_INIT;
+    struct mr_svc_opts opts = { .capacity = 64 * 1024, .flags = MR_SVC_DUPLEX };
+    ASSERT_OK(mr_svc_offer(&svc, svc_name, &opts));
+    pid_t pid[SVC_CLIENTS];
+    for (int k = 0; k < SVC_CLIENTS; k++)
+        pid[k] = mr_test_start(svc_client, NULL);
+    static struct mr_svc_conn conn[SVC_CLIENTS];
+    struct mr_waitset *ws;
+    ASSERT_OK(mr_waitset_create(&ws));
+    for (int k = 0; k < SVC_CLIENTS; k++) {
+        conn[k] = (struct mr_svc_conn)MR_SVC_CONN_INIT;
+        ASSERT_OK(mr_svc_accept(&svc, &conn[k], LIMIT_MS));
+        ASSERT_OK(mr_waitset_add_chan(ws, &conn[k].rx, 0, &conn[k]));
+    }
+    int open_conns = SVC_CLIENTS;
+    uint32_t served = 0;
+    struct mr_waitset_event ev[8];
+    while (open_conns > 0) {
+        int n = mr_waitset_wait(ws, LIMIT_MS, ev, 8);
+        ASSERT_GT(n, 0);
+        for (int e = 0; e < n; e++) {
+            struct mr_svc_conn *c = ev[e].tag;
+            uint32_t req;
+            ssize_t r;
+            while ((r = mr_chan_try_recv(&c->rx, MR_REGION_OF(req))) == 4) {
+                uint32_t reply = 2 * req + 1;
+                ASSERT_EQ(mr_chan_send(&c->tx, MR_REGION_OF(reply), 0), 4);
+                served++;
+            }
+            if (r == -EAGAIN)
+                continue;
+            ASSERT_ERR(r, -EPIPE);
+            ASSERT_OK(mr_waitset_remove_chan(ws, &c->rx));
+            ASSERT_OK(mr_svc_conn_close(c));
+            open_conns--;
+        }
+    }
+    ASSERT_EQ(served, (uint32_t)(SVC_CLIENTS * SVC_REQUESTS));
+    for (int k = 0; k < SVC_CLIENTS; k++)
+        ASSERT_EQ(mr_test_wait(pid[k]), 0);
+    ASSERT_OK(mr_waitset_destroy(ws));
+    ASSERT_OK(mr_svc_close(&svc));
+}
+
 int main(void)
 {
     MR_TEST_RUN(test_errors);
@@ -480,5 +553,6 @@ int main(void)
     MR_TEST_RUN(test_shared_registration);
     MR_TEST_RUN(test_gone);
     MR_TEST_RUN(test_64_ends);
+    MR_TEST_RUN(test_svc);
     return 0;
 }
