@@ -50,9 +50,10 @@ done
 # to two, and report both placements: sockets against raw system calls, the
 # shared-memory channel against a socket pair and a hand-written ring (its
 # calls, _inline forms, batches and fenced channels; about 2 minutes, ending
-# with issue 14's speed lines), and `memregion pipe` against a kernel pipe
-# (needs tools/memregion built).
-for bench in bench_sock bench_chan bench_pipe; do
+# with issue 14's speed lines), `memregion pipe` against a kernel pipe
+# (needs tools/memregion built), and a consumer waiting in a waitset or an
+# epoll loop against one blocking in mr_chan_peek (about 20 s).
+for bench in bench_sock bench_chan bench_pipe bench_waitset; do
     run "$bench"
 done
 
