@@ -353,11 +353,24 @@ int mr_chan_ack(struct mr_chan *c)
     if (rc < 0)
         return rc;
     rc = mr__watch_drain(c->sockfd);
-    if (rc == -EPIPE) {
+    if (rc == -EPIPE || rc == -ECONNRESET) {
         c->state |= ST_PEER_GONE;
         return 0;
     }
     return rc < 0 ? rc : 0;
+}
+
+int mr__chan_ready(struct mr_chan *c, size_t len)
+{
+    if (c->hdr == NULL)
+        return -EBADF;
+    if (c->state & ST_BROKEN)
+        return -EPROTO;
+    if (c->state & ST_HELD)
+        return 1;
+    if (is_producer(c) && len > c->max_msg)
+        return -EMSGSIZE;
+    return ready(c, is_producer(c) ? record_size(len) : 0);
 }
 
 int mr_chan_arm(struct mr_chan *c, size_t len)

@@ -154,6 +154,16 @@ int mr__sys_futex_wake(uint32_t *addr, int n);
 int mr__sys_membarrier(int cmd, unsigned flags);
 void mr__sys_sched_yield(void);
 
+/* ---- for other layers that wait on channel ends (src/waitset.c) ---------- */
+
+/* Could the end make progress now, as its next call would find, without a
+ * system call: 1 (a message to peek, or held; room for a message of len
+ * bytes, or held), 0 (not now), or the error its next call returns (-EBADF,
+ * -EPROTO, -EPIPE, -ECONNRESET, -EMSGSIZE). What it reads from shared
+ * memory is checked as the data calls check it. Not thread-safe with
+ * other use of c. */
+int mr__chan_ready(struct mr_chan *c, size_t len);
+
 /* A Unix stream socket: the only kind whose peer closing polls POLLHUP (so
  * it can be watched) and that carries an fd with a greeting in order. */
 static inline bool mr__sock_stream_unix(const struct mr_sock *s)

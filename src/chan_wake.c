@@ -109,17 +109,6 @@ int mr__wait_arm(const struct mr__waiter *w)
  * a lost wake-up then costs at most this. */
 #define SHORT_SLICE_NS ((int64_t)1000000)
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#else
-    __asm__ __volatile__("" ::: "memory");
-#endif
-}
-
 static inline int done(int rc)
 {
     return rc < 0 ? rc : 0;
@@ -175,7 +164,7 @@ int mr__wait(const struct mr__waiter *w, int64_t deadline)
         int64_t spin_end = mr__now_ns() + spin;
         /* The clock every 64 turns: a vDSO call costs about 64 pauses. */
         for (unsigned i = 1;; i++) {
-            cpu_relax();
+            mr__cpu_relax();
             rc = w->ready(w->ctx);
             if (rc != 0) {
                 if (rc > 0)

@@ -231,24 +231,10 @@ int mr_waitset_remove_fd(struct mr_waitset *ws, int fd)
 }
 
 /* Can the end make progress now, by the shared memory alone (no system
- * call)? 1 yes, 0 not as far as this look tells: mr_chan_arm decides. */
+ * call)? 1 yes, 0 no, or the error its next call returns. */
 static int probe(const struct member *m)
 {
-    const struct mr_chan *c = m->chan;
-    uint64_t pos, len;
-    if (c->hdr == NULL)
-        return -EBADF;
-    if (c->role != MR_CHAN_PRODUCER)
-        return mr__chan_next(c, 0, &pos, &len) ? 1 : 0;
-    if (mr__chan_room(c, m->len, 0, &pos))
-        return 1;
-    if (!mr__chan_gate(c->state, MR__CHAN_ST_PRODUCER) ||
-        __atomic_load_n(mr__chan_u32(c, MR__CHAN_H_CONS_CLOSED), __ATOMIC_RELAXED) != 0)
-        return 0;
-    /* The room the next reserve finds when it reloads the consumer's tail.
-     * A tail the peer forged only makes that reserve fail. */
-    uint64_t tail = __atomic_load_n(mr__chan_u64(c->hdr + MR__CHAN_H_TAIL), __ATOMIC_ACQUIRE);
-    return c->pos + mr__chan_rec(m->len) <= tail + c->capacity - MR_CHAN_MSG_OVERHEAD;
+    return mr__chan_ready(m->chan, m->len);
 }
 
 /* Look at every channel; the number ready. */
