@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -242,6 +243,62 @@ int cli_opt_u64(const char *what, const char *s, bool suffixes, uint64_t *out)
                                suffixes ? " (decimal or 0x hex, optional K, M, G suffix)"
                                         : " (decimal or 0x hex)");
     return 0;
+}
+
+int cli_opt_capacity(const char *s, uint64_t *out)
+{
+    if (cli_opt_u64("capacity", s, true, out) != 0)
+        return CLI_USAGE;
+    if (*out < MR_CHAN_CAPACITY_MIN || *out > MR_CHAN_CAPACITY_MAX || (*out & (*out - 1)) != 0)
+        return cli_usage_error("invalid capacity '%s': a power of two from 4K to 1G", s);
+    return 0;
+}
+
+int cli_opt_timeout(const char *s, uint64_t *out)
+{
+    if (cli_parse_u64(s, false, out) < 0 || *out > 86400 * 365)
+        return cli_usage_error("invalid timeout '%s': expected whole seconds", s);
+    return 0;
+}
+
+int cli_timeout_ms(uint64_t seconds)
+{
+    return seconds == 0 ? MR_FOREVER
+           : seconds > INT32_MAX / 1000 ? INT32_MAX
+                                        : (int)(seconds * 1000);
+}
+
+bool cli_name_ok(const char *name, bool abstract)
+{
+    if (abstract && name[0] == '@')
+        name++;
+    size_t n = strlen(name);
+    if (n == 0 || n > MR_SVC_NAME_MAX || name[0] == '.')
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+static void (*volatile stop_undo)(void);
+
+static void on_stop_signal(int sig)
+{
+    void (*undo)(void) = stop_undo;
+    if (undo)
+        undo();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_stop_signals(void (*undo)(void))
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    stop_undo = undo;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], undo ? on_stop_signal : SIG_DFL);
 }
 
 const char *cli_human_bytes(uint64_t n, char *buf, size_t size)

@@ -43,6 +43,9 @@ int cmd_share(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_pipe(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_connect(int argc, char **argv);
+int cmd_services(int argc, char **argv);
 
 /* ---- naming the command for messages --------------------------------------- */
 
@@ -102,6 +105,25 @@ int cli_parse_mode(const char *s, mode_t *out);
 /* A parsed option value, with its own usage error on failure: returns 0 or
  * CLI_USAGE after printing "invalid <what> '<s>': <why>". */
 int cli_opt_u64(const char *what, const char *s, bool suffixes, uint64_t *out);
+
+/* --capacity BYTES of a channel (a power of two, MR_CHAN_CAPACITY_MIN..MAX,
+ * K/M/G suffixes) and --timeout SECONDS (whole seconds, up to a year; 0 is
+ * forever): 0, or CLI_USAGE after saying what is wrong. */
+int cli_opt_capacity(const char *s, uint64_t *out);
+int cli_opt_timeout(const char *s, uint64_t *out);
+
+/* --timeout's seconds as a library timeout: MR_FOREVER for 0, capped at
+ * INT32_MAX ms. */
+int cli_timeout_ms(uint64_t seconds);
+
+/* Is name a channel or service NAME: 1 to 64 of [A-Za-z0-9._-], not
+ * starting with '.' ('@' first allowed when abstract is true)? */
+bool cli_name_ok(const char *name, bool abstract);
+
+/* Until cli_stop_signals(NULL): SIGINT, SIGTERM and SIGHUP call undo (which
+ * must be async-signal-safe: it removes a socket file, restores fd flags)
+ * and then end the process by the signal as they would have. */
+void cli_stop_signals(void (*undo)(void));
 
 /* Human-readable byte count ("1.5 MiB"), into buf. */
 const char *cli_human_bytes(uint64_t n, char *buf, size_t size);

@@ -14,6 +14,9 @@ static const struct cli_cmd commands[] = {
     { "share", "hand a file or shm object to another process over a Unix socket", cmd_share },
     { "attach", "receive an object handed over by 'memregion share' and show it", cmd_attach },
     { "pipe", "a shared-memory channel in place of a shell pipe: send NAME, recv NAME", cmd_pipe },
+    { "serve", "offer a service NAME and carry stdin and stdout over it, as socat does", cmd_serve },
+    { "connect", "connect to the service NAME and carry stdin and stdout over it", cmd_connect },
+    { "services", "list the services this user can see, with each server's pid and uid", cmd_services },
     { "bench", "run every layer's benchmarks: ratios to this machine's own baselines", cmd_bench },
 };
 
