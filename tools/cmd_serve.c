@@ -104,8 +104,8 @@ static int serve_opt(int c, const char *arg, void *ctx)
     return CLI_USAGE;
 }
 
-/* The command line of serve or connect: 0 and *name set, or an exit
- * status. */
+/* The command line of serve or connect: -1 and *name set, or an exit
+ * status (CLI_OK after --help). */
 static int serve_args(int argc, char **argv, const char *help, struct serve_opts *o,
                       const char **name)
 {
@@ -126,7 +126,7 @@ static int serve_args(int argc, char **argv, const char *help, struct serve_opts
                                "not starting with '.' (and '@' in front for an abstract name)",
                                n);
     *name = n;
-    return 0;
+    return -1;
 }
 
 /* ---- what a signal must undo ------------------------------------------------------
@@ -391,7 +391,7 @@ int cmd_serve(int argc, char **argv)
     struct serve_opts o = { .capacity = MR_SVC_CAPACITY_DEFAULT, .timeout_s = 30 };
     const char *name;
     int rc = serve_args(argc, argv, serve_help, &o, &name);
-    if (rc != 0)
+    if (rc >= 0)
         return rc;
     struct mr_svc_opts so = { (size_t)o.capacity,
                               MR_SVC_DUPLEX | (o.any_user ? MR_SVC_ANY_UID : 0u), NULL, NULL };
@@ -423,7 +423,7 @@ int cmd_connect(int argc, char **argv)
     struct serve_opts o = { .timeout_s = 30 };
     const char *name;
     int rc = serve_args(argc, argv, connect_help, &o, &name);
-    if (rc != 0)
+    if (rc >= 0)
         return rc;
     if (o.capacity_set)
         return cli_usage_error("--capacity is an option of 'serve' (the server makes the "
