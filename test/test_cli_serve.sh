@@ -103,6 +103,15 @@ cmp -s "$tmp/big" "$tmp/out" || fail "10 MiB: the bytes differ ($(wc -c <"$tmp/o
 wait_for "$sp" 10; [ "$rc" = 0 ] || fail "10 MiB: serve exited $rc: $(cat "$tmp/serve.err")"
 [ -s "$tmp/b.out" ] && fail "empty input: serve wrote $(wc -c <"$tmp/b.out") bytes"
 
+# a reader slower than the stream: connect's stdout fills and it waits
+# for room in poll, and serve for room in the ring
+"$M" serve "$n" --timeout 10 <"$tmp/big" >/dev/null 2>"$tmp/serve.err" &
+sp=$!; bg="$bg $sp"
+"$M" connect "$n" --timeout 10 </dev/null 2>"$tmp/conn.err" | { sleep 1; cat; } >"$tmp/out"
+cmp -s "$tmp/big" "$tmp/out" || fail "slow reader: the bytes differ ($(wc -c <"$tmp/out") bytes)"
+[ -s "$tmp/conn.err" ] && fail "slow reader: connect said $(cat "$tmp/conn.err")"
+wait_for "$sp" 10; [ "$rc" = 0 ] || fail "slow reader: serve exited $rc: $(cat "$tmp/serve.err")"
+
 # Inputs that stay open: two fifos this shell holds open for writing
 # (fds 7 and 8), so that no sleeping writer outlives the test.
 mkfifo "$tmp/in1" "$tmp/in2"

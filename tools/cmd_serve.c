@@ -160,6 +160,7 @@ struct duplex {
     struct mr_region msg;
     size_t off;
     bool out_blocked;        /* stdout said EAGAIN: wait for POLLOUT */
+    int bell;                /* the ends' event fd; -1 once it hung up */
 };
 
 static int peer_error(const struct duplex *d, int rc)
@@ -302,13 +303,48 @@ static int bell_hung_up(struct duplex *d)
     return 0;
 }
 
+/* Poll stdin (when room waits for it), stdout (when it said EAGAIN) and
+ * the doorbell for up to timeout_ms, and note what is ready. 0 and *ready
+ * set, or an exit status. */
+static int wait_events(struct duplex *d, int timeout_ms, bool *ready)
+{
+    struct pollfd p[3] = { { d->bell, POLLIN, 0 }, { -1, 0, 0 }, { -1, 0, 0 } };
+    if (!d->in_done && d->reserved)
+        p[1] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
+    if (!d->out_done && d->out_blocked)
+        p[2] = (struct pollfd){ STDOUT_FILENO, POLLOUT, 0 };
+    int n = poll(p, 3, timeout_ms);
+    *ready = n != 0;
+    if (n < 0)
+        return errno == EINTR ? 0 : cli_fail(d->name, -errno, NULL);
+    if (p[0].revents) {
+        if (d->c->rx.hdr)
+            mr_chan_ack(&d->c->rx);
+        if (d->c->tx.hdr)
+            mr_chan_ack(&d->c->tx);
+        if (p[0].revents & (POLLHUP | POLLERR)) {
+            /* Readable for good from now on: polling it again would spin.
+             * The ends know the peer is gone and say so. */
+            d->bell = -1;
+            int rc = bell_hung_up(d);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    if (p[1].revents)
+        d->in_ready = true;
+    if (p[2].revents)
+        d->out_blocked = false; /* the write says what is wrong, if anything */
+    return 0;
+}
+
 static int duplex_run(struct duplex *d)
 {
-    int bell = mr_chan_event_fd(d->c->rx.hdr ? &d->c->rx : &d->c->tx);
-    if (bell < 0)
-        return cli_fail(d->name, bell, NULL);
+    d->bell = mr_chan_event_fd(d->c->rx.hdr ? &d->c->rx : &d->c->tx);
+    if (d->bell < 0)
+        return cli_fail(d->name, d->bell, NULL);
     for (;;) {
-        bool progress = false;
+        bool progress = false, ready;
         int rc = pump_out(d, &progress);
         if (rc == 0)
             rc = pump_in(d, &progress);
@@ -318,37 +354,18 @@ static int duplex_run(struct duplex *d)
             return CLI_OK;
         if (progress)
             continue;
+        /* A pipe that has more input, or room again, is the common case
+         * while data streams: a look costs less than arming the ends. */
+        if ((rc = wait_events(d, 0, &ready)) != 0)
+            return rc;
+        if (ready)
+            continue;
         if ((rc = arm(d)) < 0)
             return -rc;
         if (rc == 1 || (d->in_done && d->out_done))
             continue;
-        struct pollfd p[3] = { { bell, POLLIN, 0 }, { -1, 0, 0 }, { -1, 0, 0 } };
-        if (!d->in_done && d->reserved)
-            p[1] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
-        if (!d->out_done && d->out_blocked)
-            p[2] = (struct pollfd){ STDOUT_FILENO, POLLOUT, 0 };
-        if (poll(p, 3, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            return cli_fail(d->name, -errno, NULL);
-        }
-        if (p[0].revents) {
-            if (d->c->rx.hdr)
-                mr_chan_ack(&d->c->rx);
-            if (d->c->tx.hdr)
-                mr_chan_ack(&d->c->tx);
-            if (p[0].revents & (POLLHUP | POLLERR)) {
-                /* Readable for good from now on: polling it again would
-                 * spin. The ends know the peer is gone and say so. */
-                bell = -1;
-                if ((rc = bell_hung_up(d)) != 0)
-                    return rc;
-            }
-        }
-        if (p[1].revents)
-            d->in_ready = true;
-        if (p[2].revents)
-            d->out_blocked = false; /* the write says what is wrong, if anything */
+        if ((rc = wait_events(d, -1, &ready)) != 0)
+            return rc;
     }
 }
 
