@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # bash completion for memregion: commands, subcommands and options, read from
 # the program's own --help so that they never go out of step with it, and
-# shared-memory object names from /dev/shm. Installed as
+# shared-memory object names from /dev/shm, and for connect the names of
+# live services. Installed as
 # share/bash-completion/completions/memregion; `source` it to try it by hand.
 
 # The program being completed, when it can be run (./build/tools/memregion),
@@ -63,6 +64,13 @@ _memregion_shm_names()
     for f in /dev/shm/*; do
         [[ -f $f ]] && printf '%s\n' "${f#/dev/shm/}"
     done
+}
+
+# The live services of this user, for connect: the first column of
+# `memregion services`.
+_memregion_services()
+{
+    "$(_memregion_prog)" services 2>/dev/null | awk 'NR > 1 && $2 == "live" { print $1 }'
 }
 
 _memregion()
@@ -144,6 +152,9 @@ _memregion()
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             [[ shm: == "$cur"* ]] && COMPREPLY+=(shm:/)
         fi
+        ;;
+    connect)
+        mapfile -t COMPREPLY < <(compgen -W "$(_memregion_services)" -- "$cur")
         ;;
     attach)
         compopt -o filenames 2>/dev/null

@@ -3,7 +3,8 @@
 # test_completion: completions/memregion.bash, sourced in bash, registers a
 # completion for memregion, and completing words (set up as bash does, in
 # COMP_WORDS and COMP_CWORD) gives commands, subcommands, options from the
-# program's --help and the names of shared-memory objects in /dev/shm.
+# program's --help, the names of shared-memory objects in /dev/shm and
+# the live services (for connect).
 # Arguments: the source tree and the build tree. Exit 0 pass, 1 fail, 77 skip.
 set -e
 . "$1/test/lib/test.sh"
@@ -57,6 +58,8 @@ contains "--layout" memregion dump /bin/ls -
 expect "--exclusive " memregion shm create x --ex
 expect "--capacity " memregion pipe send x --cap
 expect "--any-user " memregion share x --an
+expect "serve services " memregion se
+expect "--capacity " memregion serve x --cap
 # An option that takes a value other than a path completes nothing.
 expect "" memregion shm create x --size ""
 
@@ -67,5 +70,15 @@ contains "/$name" memregion dump "shm:/"
 memregion shm rm "$name" || die_removing "memregion shm rm $name"
 got=$(complete_words memregion shm stat "$name")
 test -z "$got" || die_removing "a removed object is still offered: $got"
-echo "completion: commands, subcommands, options and shm names"
+# connect offers the live services (in a directory of this test'"'"'s own).
+XDG_RUNTIME_DIR=$(mktemp -d) || die_removing "mktemp"
+export XDG_RUNTIME_DIR
+memregion serve "$name" --timeout 10 </dev/null >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/memregion-$(id -u)/$name.svc" ] && break; sleep 0.02; done
+got=$(complete_words memregion connect "${name%??}")
+kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+rm -rf "$XDG_RUNTIME_DIR"
+test "$got" = "$name " || die_removing "memregion connect ${name%??}<TAB>: got \"$got\", expected \"$name \""
+echo "completion: commands, subcommands, options, shm names and services"
 ' bash "$src" "$build" "$name"
