@@ -9,6 +9,7 @@
 # a missing peer times out; wrong arguments exit 2; `memregion services`
 # lists a live server with its pid (--json parses) and a stale one, which
 # the next serve replaces; SIGTERM while waiting removes the socket file;
+# another user (as uid 65534) is refused, or carried with --any-user;
 # nothing is left in the directory or /dev/shm. The directory is this
 # test's own ($XDG_RUNTIME_DIR). Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
@@ -199,6 +200,24 @@ sp=$!; bg="$bg $sp"
 wait_sock "$n"
 kill -TERM "$sp"; wait "$sp" 2>/dev/null
 [ -e "$sockdir/$n.svc" ] && fail "SIGTERM left the server's socket file behind"
+
+# another user: refused by default, carried with --any-user on both sides
+# (an abstract name: the other user cannot enter this test's directory)
+if nobody_can "another user"; then
+    "$M" serve "@$n" --timeout 10 </dev/null >/dev/null 2>"$tmp/serve.err" &
+    sp=$!; bg="$bg $sp"
+    sleep 0.3
+    run $nobody "$M" connect "@$n" --timeout 2 </dev/null
+    expect 1 "" "connect: @$n: the server runs as another user" "connect as nobody"
+    kill "$sp"; wait "$sp" 2>/dev/null
+    "$M" serve "@$n" --any-user --timeout 10 <"$tmp/a" >/dev/null 2>"$tmp/serve.err" &
+    sp=$!; bg="$bg $sp"
+    sleep 0.3
+    run $nobody "$M" connect "@$n" --any-user --timeout 10 </dev/null
+    expect 0 "" "" "connect --any-user as nobody"
+    cmp -s "$tmp/a" "$tmp/out" || fail "another user: the bytes differ"
+    wait_for "$sp" 10; [ "$rc" = 0 ] || fail "another user: serve exited $rc: $(cat "$tmp/serve.err")"
+fi
 
 # nothing left behind
 [ -z "$(ls -A "$sockdir" 2>/dev/null)" ] || fail "left in $sockdir: $(ls -A "$sockdir")"

@@ -188,9 +188,9 @@ static int pump_out(struct duplex *d, bool *progress)
                 return peer_error(d, rc);
             *progress = true;
             if (d->msg.len == 0) {
-                mr_chan_release(&d->c->rx);
                 d->out_done = true;
-                return 0;
+                rc = mr_chan_release(&d->c->rx);
+                return rc < 0 ? peer_error(d, rc) : 0;
             }
             d->peeked = true;
             d->off = 0;
@@ -217,8 +217,10 @@ static int pump_out(struct duplex *d, bool *progress)
         *progress = true;
         d->off += (size_t)k;
         if (d->off == d->msg.len) {
-            mr_chan_release(&d->c->rx);
             d->peeked = false;
+            int rc = mr_chan_release(&d->c->rx);
+            if (rc < 0)
+                return peer_error(d, rc);
         }
     }
     return 0;
@@ -255,8 +257,10 @@ static int pump_in(struct duplex *d, bool *progress)
         }
         return cli_fail("stdin", -errno, NULL);
     }
-    mr_chan_commit(&d->c->tx, (size_t)n);
     d->reserved = false;
+    int rc = mr_chan_commit(&d->c->tx, (size_t)n);
+    if (rc < 0)
+        return peer_error(d, rc);
     *progress = true;
     if (n == 0)
         d->in_done = true;
