@@ -22,15 +22,6 @@ export XDG_RUNTIME_DIR=$tmp/xdg
 sockdir=$tmp/xdg/memregion-$(id -u)
 n=mrs$$
 ls /dev/shm >"$tmp/shm.before" 2>/dev/null
-now() { date +%s; }
-# wait_for PID SECONDS: wait for a background process, killing it if it
-# takes longer; its exit status in $rc (137 when killed).
-wait_for() {
-    i=0
-    while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 20)) ]; do sleep 0.05; i=$((i + 1)); done
-    kill -9 "$1" 2>/dev/null
-    wait "$1"; rc=$?
-}
 # wait_sock NAME: until the service's socket file is there (up to 4 s)
 wait_sock() {
     i=0; while [ ! -S "$sockdir/$1.svc" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done

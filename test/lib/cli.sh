@@ -3,7 +3,7 @@
 # test/lib/test.sh (sourced from here), sourced first thing as
 #     . "$1/test/lib/cli.sh"
 # It sets M (the memregion program: the test fails if it is not built) and
-# defines run, expect, json and nobody_can.
+# defines run, expect, json, nobody_can, now and wait_for.
 . "$1/test/lib/test.sh"
 M=$build/tools/memregion
 [ -x "$M" ] || die "$M not built"
@@ -36,3 +36,14 @@ nobody_can() {
     return 1
 }
 
+
+# now: the time in whole seconds.
+now() { date +%s; }
+# wait_for PID SECONDS: wait for a background process, killing it if it
+# takes longer; its exit status in $rc (137 when killed).
+wait_for() {
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 20)) ]; do sleep 0.05; i=$((i + 1)); done
+    kill -9 "$1" 2>/dev/null
+    wait "$1"; rc=$?
+}
