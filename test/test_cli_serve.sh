@@ -10,6 +10,7 @@
 # lists a live server with its pid (--json parses) and a stale one, which
 # the next serve replaces; SIGTERM while waiting removes the socket file;
 # another user (as uid 65534) is refused, or carried with --any-user;
+# standard output is blocking again after the end;
 # nothing is left in the directory or /dev/shm. The directory is this
 # test's own ($XDG_RUNTIME_DIR). Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
@@ -150,6 +151,32 @@ grep -q "memregion: serve: $n: the client went away without closing (it died or 
     "$tmp/serve.err" || fail "serve after the client was killed said: $(cat "$tmp/serve.err")"
 [ $(($(now) - t0)) -le 3 ] || fail "serve took $(($(now) - t0)) s to notice the dead client"
 exec 7>&- 8>&-
+
+# standard output is made non-blocking only while the loop runs: the pipe
+# it writes into is blocking again after the end (its reader, and a shell
+# sharing it, would otherwise see EAGAIN)
+if command -v python3 >/dev/null 2>&1; then
+    "$M" serve "$n" --timeout 10 <"$tmp/a" >/dev/null 2>"$tmp/serve.err" &
+    sp=$!; bg="$bg $sp"
+    python3 -c '
+import fcntl, os, select, subprocess, sys
+r, w = os.pipe()
+p = subprocess.Popen([sys.argv[1], "connect", sys.argv[2], "--timeout", "10"],
+                     stdin=subprocess.DEVNULL, stdout=w)
+got = 0
+while True:
+    if select.select([r], [], [], 0.1)[0]:
+        got += len(os.read(r, 1 << 20))
+    elif p.poll() is not None:
+        break
+print(p.returncode, bool(fcntl.fcntl(w, fcntl.F_GETFL) & os.O_NONBLOCK), got)
+' "$M" "$n" >"$tmp/flags" 2>&1
+    wait_for "$sp" 10
+    [ "$(cat "$tmp/flags")" = "0 False $(wc -c <"$tmp/a")" ] ||
+        fail "stdout's flags after connect (exit, O_NONBLOCK left, bytes): $(cat "$tmp/flags")"
+else
+    skip_case "stdout's flags restored" "python3 not found (install python3)"
+fi
 
 # the reader of connect quits: connect exits 0 and closes, serve sees the
 # close and exits 0 (its input is not wanted any more)
