@@ -57,5 +57,10 @@ for bench in bench_sock bench_chan bench_pipe bench_waitset; do
     run "$bench"
 done
 
+# `memregion pipe` between two dd, against dd | dd, 1 GiB from the page
+# cache: unpinned, on two CPUs and on one (about 30 s; BENCH_QUICK=1: 256 MiB).
+sh "$here/pipe_dd.sh" "$build"
+echo
+
 # Instruction counts, which do not drift with the machine.
 sh "$here/callgrind.sh" "$build"
