@@ -6,7 +6,8 @@
 # wrong arguments exit 2; a missing peer times out (exit 1); a side killed
 # with SIGKILL mid-stream makes the other exit 1 within seconds; a reader
 # that quits makes recv exit 0 and send 1; a socket left by a killed sender
-# is cleared; nothing is left in the socket directory or in /dev/shm.
+# is cleared; the kernel pipes on either side are grown to 1 MiB; nothing
+# is left in the socket directory or in /dev/shm.
 # The socket directory is this test's own ($XDG_RUNTIME_DIR), names carry
 # the pid. Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
@@ -76,6 +77,29 @@ sp=$!; bg="$bg $sp"
 run "$M" pipe recv "$n" --timeout 10; expect 0 "" "" "recv from a 4 KiB ring"
 cmp -s "$tmp/in" "$tmp/out" || fail "4 KiB ring: the bytes differ"
 wait_for "$sp" 10; [ "$rc" = 0 ] || fail "4 KiB ring: send exited $rc: $(cat "$tmp/send.err")"
+
+# the kernel pipes on either side grown to 1 MiB (F_GETPIPE_SZ, asked by
+# python3 at the far end of each pipe). The writer's 200000 bytes do not fit
+# a pipe of the default 64 KiB, so its write returns only after send has
+# read some, which it does after growing the pipe; the reader asks after the
+# end of its input, when recv, which grows its pipe first, is done.
+if ! command -v python3 >/dev/null 2>&1; then
+    skip_case "grown pipes" "python3 not found (install python3)"
+elif [ "$(cat /proc/sys/fs/pipe-max-size 2>/dev/null || echo 0)" -lt 1048576 ] && [ "$(id -u)" != 0 ]; then
+    skip_case "grown pipes" "/proc/sys/fs/pipe-max-size is below 1 MiB"
+else
+    python3 -c 'import fcntl, sys
+sys.stdout.buffer.write(b"x" * 200000); sys.stdout.buffer.flush()
+sys.stderr.write("%d\n" % fcntl.fcntl(1, 1032))' 2>"$tmp/wsize" |
+        "$M" pipe send "$n" --timeout 10 2>"$tmp/send.err" &
+    sp=$!; bg="$bg $sp"
+    "$M" pipe recv "$n" --timeout 10 2>"$tmp/err" | python3 -c 'import fcntl, sys
+n = len(sys.stdin.buffer.read()); print(n, fcntl.fcntl(0, 1032))' >"$tmp/rsize"
+    wait_for "$sp" 10; [ "$rc" = 0 ] || fail "grown pipes: send exited $rc: $(cat "$tmp/send.err")"
+    [ "$(cat "$tmp/wsize")" = 1048576 ] || fail "send's stdin pipe: $(cat "$tmp/wsize") bytes, expected 1048576"
+    [ "$(cat "$tmp/rsize")" = "200000 1048576" ] ||
+        fail "recv's stdout pipe: '$(cat "$tmp/rsize")', expected 200000 bytes and 1048576 (stderr: $(cat "$tmp/err"))"
+fi
 
 # empty input
 "$M" pipe send "$n" --timeout 10 </dev/null 2>"$tmp/send.err" &

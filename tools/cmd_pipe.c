@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "pipe_proto.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,16 @@
 #include <unistd.h>
 
 #define PIPE_NAME_MAX 64
-/* Measured (bench/bench_pipe.c): a ring of 1 MiB moves as fast as 8 MiB
- * between two CPUs and faster on one, where a smaller working set stays in
- * cache; the kernel pipes on either side are left at their size, since
- * growing them to 1 MiB made no difference on two CPUs and cost on one. */
-#define DEFAULT_CAPACITY ((uint64_t)1 << 20)
-#define CHUNK_MAX ((size_t)1 << 20)
+/* Sizes measured with bench/pipe_dd.sh (docs/cli/pipe.md, "Speed"). A
+ * kernel pipe of the default 64 KiB makes its two ends take turns every
+ * 64 KiB (two context switches, or a wake-up of the other CPU); grown to
+ * 1 MiB, the most an unprivileged process may ask by default
+ * (pipe-max-size), 16 times less often. send reads up to a pipe's worth at
+ * a time into a ring of four: rings of 1 and 2 MiB were slower, of 8 and
+ * 16 MiB no faster. */
+#define KERNEL_PIPE_SIZE (1 << 20)
+#define DEFAULT_CAPACITY ((uint64_t)4 << 20)
+#define CHUNK_MAX ((size_t)KERNEL_PIPE_SIZE)
 
 static const char pipe_help[] =
     "usage: memregion pipe send NAME [options]    (reads standard input)\n"
@@ -64,7 +69,7 @@ static const char send_help[] =
     "\n"
     "options:\n"
     "  -c, --capacity BYTES   the channel's ring: a power of two, 4K to 1G\n"
-    "                         (default 1M; K, M, G suffixes)\n"
+    "                         (default 4M; K, M, G suffixes)\n"
     "  -t, --timeout SECONDS  give up when no receiver comes within this long\n"
     "                         (default 30; 0 waits forever). Once connected,\n"
     "                         the pipe may stay idle for any time.\n"
@@ -185,6 +190,20 @@ static int socket_path(const char *name, bool make, char *buf, size_t size)
                                              "Unix socket (set XDG_RUNTIME_DIR to a shorter directory)",
                         dir, name);
     return 0;
+}
+
+/* Grow fd's kernel pipe towards KERNEL_PIPE_SIZE, when fd is a pipe. A
+ * size refused (a lower pipe-max-size, this user's pipe quota used up)
+ * leaves the pipe as it is: it works, only slower. */
+static void pipe_grow(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+        return;
+    int have = fcntl(fd, F_GETPIPE_SZ);
+    for (int size = KERNEL_PIPE_SIZE; have > 0 && size > have; size /= 2)
+        if (fcntl(fd, F_SETPIPE_SZ, size) >= 0)
+            return;
 }
 
 /* ---- the progress bar --------------------------------------------------------- */
@@ -362,6 +381,8 @@ static int pipe_send(int argc, char **argv)
         off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
         size = (uint64_t)st.st_size - (at > 0 && at <= st.st_size ? (uint64_t)at : 0);
     }
+    /* Now, so that the producer can fill it while the receiver comes. */
+    pipe_grow(STDIN_FILENO);
 
     char path[MR_ADDR_UNIX_MAX + 1];
     if ((rc = socket_path(name, true, path, sizeof path)) != 0)
@@ -448,7 +469,11 @@ static int recv_connect(const char *name, const char *path, struct mr_sock *s, i
     int rc = mr_addr_unix(&addr, path);
     if (rc < 0)
         return cli_fail(name, rc, NULL);
-    for (;;) {
+    /* Naps from 1 ms up to 20: a sender started at the same time as this
+     * receiver (both halves of one command line) is met within about a
+     * millisecond of its socket appearing, one started by hand later costs
+     * a look every 20 ms. */
+    for (int nap_ms = 1;; nap_ms = nap_ms * 2 > 20 ? 20 : nap_ms * 2) {
         rc = mr_sock_open_connect(s, &addr, SOCK_STREAM, ms_left(deadline), 0);
         if (rc == 0)
             return 0;
@@ -460,7 +485,7 @@ static int recv_connect(const char *name, const char *path, struct mr_sock *s, i
         if (ms == 0)
             return cli_fail(name, -ETIMEDOUT, "no 'memregion pipe send %s' came within %llu s",
                             name, (unsigned long long)timeout_s);
-        struct timespec nap = { 0, (ms < 0 || ms > 20 ? 20 : ms) * 1000000L };
+        struct timespec nap = { 0, (ms < 0 || ms > nap_ms ? nap_ms : ms) * 1000000L };
         nanosleep(&nap, NULL);
     }
 }
@@ -535,6 +560,7 @@ static int pipe_recv(int argc, char **argv)
     /* A reader that quits is the normal end of `recv | head`: EPIPE from
      * write, not a signal. */
     signal(SIGPIPE, SIG_IGN);
+    pipe_grow(STDOUT_FILENO);
 
     struct progress pr;
     progress_init(&pr, o.quiet, size);
