@@ -183,7 +183,10 @@ int mr_svc_accept(struct mr_svc *s, struct mr_svc_conn *out, int timeout_ms)
         int rc = mr_sock_accept(&s->listener, &out->sock, NULL, mr__poll_ms(deadline));
         if (rc < 0)
             return rc;
-        rc = serve_one(s, out, deadline);
+        /* The caller's timeout is for a client to come: one that came gets
+         * the handshake's time, so that an event loop accepting with 0
+         * after its poll does not drop a client whose hello is on its way. */
+        rc = serve_one(s, out, MR__NEVER);
         if (rc <= 0)
             return rc;
         /* Dropped: wait for the next client while time is left. */

@@ -129,7 +129,10 @@ MR_API int mr_svc_close(struct mr_svc *s);
  * MR_SVC_CONN_INIT): check its credentials, create the channel(s) and hand
  * them over. A client refused by credentials (told -EACCES), one that
  * hangs up or says something else than a client's greeting, or one just
- * listing services, is dropped and the wait goes on. 0; or -ETIMEDOUT,
+ * listing services, is dropped and the wait goes on. timeout_ms bounds the
+ * wait for a client to connect; the greeting of one that connected takes
+ * up to MR_SVC_HANDSHAKE_MS more, so that an event loop can poll
+ * s->listener.fd for POLLIN and then accept with 0. 0; or -ETIMEDOUT,
  * -EBADF (s closed), -ENOMEM, -EMFILE, ... with *out closed. */
 MR_API int mr_svc_accept(struct mr_svc *s, struct mr_svc_conn *out, int timeout_ms);
 
