@@ -5,8 +5,8 @@
  * taken twice or malformed, the private directory's checks, another user
  * refused, abstract names, hostile greetings on both sides, and listing.
  * Every case leaves no fd, no socket file and nothing in /dev/shm. */
-#include "helpers.h"
 #include "svc_internal.h"
+#include "svc_test.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,8 +19,6 @@
 
 #define WAIT_MS 10000
 
-static char svc_dir[512];
-
 static const char *uniq(const char *base)
 {
     static char buf[8][96];
@@ -31,25 +29,10 @@ static const char *uniq(const char *base)
     return b;
 }
 
-/* The entries of the service directory (0 when it does not exist). */
-static int dir_entries(void)
-{
-    DIR *d = opendir(svc_dir);
-    if (!d)
-        return 0;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
 static bool svc_file_exists(const char *name)
 {
     char p[600];
-    snprintf(p, sizeof p, "%s/%s.svc", svc_dir, name);
+    snprintf(p, sizeof p, "%s/%s.svc", mr_test_svc_dir, name);
     struct stat st;
     return lstat(p, &st) == 0;
 }
@@ -116,7 +99,7 @@ static void test_meet_server_first(void)
     struct peer c = peer_start("connect", name, "50");
     ASSERT_EQ(peer_end(&c), 0);
     ASSERT_EQ(peer_end(&s), 0);
-    ASSERT_EQ(dir_entries(), 0);
+    ASSERT_EQ(mr_test_svc_dir_entries(), 0);
 }
 
 static void test_meet_client_first(void)
@@ -127,19 +110,19 @@ static void test_meet_client_first(void)
     struct peer s = peer_start("serve", name, "50");
     ASSERT_EQ(peer_end(&s), 0);
     ASSERT_EQ(peer_end(&c), 0);
-    ASSERT_EQ(dir_entries(), 0);
+    ASSERT_EQ(mr_test_svc_dir_entries(), 0);
 }
 
 static void test_meet_abstract(void)
 {
     const char *name = uniq("@abs");
-    int before = dir_entries();
+    int before = mr_test_svc_dir_entries();
     struct peer s = peer_start("serve", name, "10");
     peer_expect(&s, "offered");
     struct peer c = peer_start("connect", name, "10");
     ASSERT_EQ(peer_end(&c), 0);
     ASSERT_EQ(peer_end(&s), 0);
-    ASSERT_EQ(dir_entries(), before);
+    ASSERT_EQ(mr_test_svc_dir_entries(), before);
 }
 
 /* In this process, both sides: a client forked after the offer. */
@@ -332,7 +315,7 @@ static void test_taken_twice(void)
         ASSERT_OK(mr_svc_offer(&b, names[i], NULL));
         ASSERT_OK(mr_svc_close(&b));
     }
-    ASSERT_EQ(dir_entries(), 0);
+    ASSERT_EQ(mr_test_svc_dir_entries(), 0);
 }
 
 /* ---- the directory ---------------------------------------------------------- */
@@ -721,7 +704,7 @@ static void test_list(void)
     ASSERT_EQ(s.refused, 0ul);
     mr_svc_close(&s);
     char p[600];
-    snprintf(p, sizeof p, "%s/%s.svc", svc_dir, dead);
+    snprintf(p, sizeof p, "%s/%s.svc", mr_test_svc_dir, dead);
     ASSERT_EQ(unlink(p), 0);
 }
 
@@ -747,6 +730,10 @@ static void slow_hello_client(void *arg)
     uint32_t shape, flags;
     uint64_t cap;
     ASSERT_OK(mr__svc_reply_parse(reply, sizeof reply, &shape, &flags, &cap));
+    ASSERT_EQ(shape, (uint32_t)MR__SVC_SHAPE_C2S);
+    struct mr_chan tx = MR_CHAN_INIT;
+    ASSERT_OK(mr_chan_attach_sock(&tx, &s, (size_t)cap, MR_CHAN_PRODUCER, 0, WAIT_MS));
+    mr_chan_close(&tx);
     mr_sock_close(&s);
 }
 
@@ -779,15 +766,13 @@ static void test_accept_now(void)
 #define RUN(fn)                                                                 \
     do {                                                                        \
         MR_TEST_RUN(fn);                                                        \
-        ASSERT_EQ(dir_entries(), 0);                                            \
+        ASSERT_EQ(mr_test_svc_dir_entries(), 0);                                \
     } while (0)
 
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    setenv("XDG_RUNTIME_DIR", mr_test_tmpdir(), 1);
-    snprintf(svc_dir, sizeof svc_dir, "%s/memregion-%lu", mr_test_tmpdir(),
-             (unsigned long)geteuid());
+    mr_test_svc_setup();
     RUN(test_names);
     RUN(test_no_server);
     RUN(test_shapes_and_creds);
@@ -804,6 +789,6 @@ int main(void)
     RUN(test_many_clients);
     RUN(test_list);
     RUN(test_accept_now);
-    ASSERT_EQ(dir_entries(), 0);
+    ASSERT_EQ(mr_test_svc_dir_entries(), 0);
     return 0;
 }
