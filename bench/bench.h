@@ -52,6 +52,35 @@ static inline void bench_die_with_parent(pid_t parent)
         _exit(1);
 }
 
+#ifdef _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+
+/* Pin the calling process to cpu: 0 or -errno. */
+static inline int bench_pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) < 0 ? -errno : 0;
+}
+
+/* The first two CPUs this process may run on, into cpus (-1 when there
+ * is no second): how many there are (0..2), or -errno. */
+static inline int bench_two_cpus(int cpus[2])
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) < 0)
+        return -errno;
+    int n = 0;
+    cpus[0] = cpus[1] = -1;
+    for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+        if (CPU_ISSET(c, &set))
+            cpus[n++] = c;
+    return n;
+}
+#endif
+
 static inline double bench_now_ns(void)
 {
     struct timespec ts;

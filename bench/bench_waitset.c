@@ -44,11 +44,9 @@ static void die(const char *what, long rc)
 
 static void pin(int cpu)
 {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) < 0)
-        die("sched_setaffinity", -errno);
+    int rc = bench_pin(cpu);
+    if (rc < 0)
+        die("sched_setaffinity", rc);
 }
 
 static void produce(struct mr_sock *s, uint64_t n)
@@ -210,13 +208,9 @@ int main(void)
 {
     int rounds = getenv("BENCH_QUICK") && strcmp(getenv("BENCH_QUICK"), "1") == 0 ? 3 : ROUNDS;
     uint64_t n = 2000000;
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) < 0)
-        die("sched_getaffinity", -errno);
-    int cpus[2] = { -1, -1 }, ncpu = 0;
-    for (int c = 0; c < CPU_SETSIZE && ncpu < 2; c++)
-        if (CPU_ISSET(c, &set))
-            cpus[ncpu++] = c;
+    int cpus[2], ncpu = bench_two_cpus(cpus);
+    if (ncpu < 1)
+        die("sched_getaffinity", ncpu);
     printf("bench_waitset: %llu messages of %d bytes, consumer waiting three ways; %d rounds\n",
            (unsigned long long)n, MSG, rounds);
     for (int place = 0; place < 2; place++) {

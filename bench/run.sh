@@ -52,8 +52,10 @@ done
 # calls, _inline forms, batches and fenced channels; about 2 minutes, ending
 # with issue 14's speed lines), `memregion pipe` against a kernel pipe
 # (needs tools/memregion built), and a consumer waiting in a waitset or an
-# epoll loop against one blocking in mr_chan_peek (about 20 s).
-for bench in bench_sock bench_chan bench_pipe bench_waitset; do
+# epoll loop against one blocking in mr_chan_peek (about 20 s), and a server
+# answering 64 (then 1) blocking clients over services and a waitset against
+# Unix sockets and an epoll server (about 40 s).
+for bench in bench_sock bench_chan bench_pipe bench_waitset bench_reqresp; do
     run "$bench"
 done
 
