@@ -150,6 +150,24 @@ wait_for "$sp" 5
 grep -q "memregion: serve: $n: the client went away without closing (it died or was killed)" \
     "$tmp/serve.err" || fail "serve after the client was killed said: $(cat "$tmp/serve.err")"
 [ $(($(now) - t0)) -le 3 ] || fail "serve took $(($(now) - t0)) s to notice the dead client"
+
+# the client's reader quits while nothing more comes (`connect x | head -c 1`
+# with serve waiting for its own input): connect sees its stdout's reader
+# gone without writing, closes and exits 0; serve hears of the close and
+# exits 0 too, its input still open
+mkfifo "$tmp/o"
+"$M" serve "$n" --timeout 10 <"$tmp/in1" >/dev/null 2>"$tmp/serve.err" &
+sp=$!; bg="$bg $sp"
+echo x >&7
+"$M" connect "$n" --timeout 10 </dev/null >"$tmp/o" 2>"$tmp/conn.err" &
+cp=$!; bg="$bg $cp"
+[ "$(head -c 1 "$tmp/o")" = x ] || fail "connect | head -c 1: not the first byte"
+t0=$(now)
+wait_for "$cp" 5
+[ "$rc" = 0 ] || fail "connect whose reader quit: exit $rc: $(cat "$tmp/conn.err")"
+wait_for "$sp" 5
+[ "$rc" = 0 ] || fail "serve after its client closed: exit $rc: $(cat "$tmp/serve.err")"
+[ $(($(now) - t0)) -le 3 ] || fail "connect and serve took $(($(now) - t0)) s to end after the reader quit"
 exec 7>&- 8>&-
 
 # standard output is made non-blocking only while the loop runs: the pipe

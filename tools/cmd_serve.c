@@ -160,6 +160,7 @@ struct duplex {
     struct mr_region msg;
     size_t off;
     bool out_blocked;        /* stdout said EAGAIN: wait for POLLOUT */
+    bool out_watch;          /* stdout is a pipe or socket: its reader can leave */
     int bell;                /* the ends' event fd; -1 once it hung up */
 };
 
@@ -315,8 +316,10 @@ static int wait_events(struct duplex *d, int timeout_ms, bool *ready)
     struct pollfd p[3] = { { d->bell, POLLIN, 0 }, { -1, 0, 0 }, { -1, 0, 0 } };
     if (!d->in_done && d->reserved)
         p[1] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
-    if (!d->out_done && d->out_blocked)
-        p[2] = (struct pollfd){ STDOUT_FILENO, POLLOUT, 0 };
+    /* Polled for no event, a pipe whose reader left still says POLLERR:
+     * `connect x | head -c 1` ends when head does, not at the next byte. */
+    if (!d->out_done && (d->out_blocked || d->out_watch))
+        p[2] = (struct pollfd){ STDOUT_FILENO, d->out_blocked ? POLLOUT : 0, 0 };
     int n = poll(p, 3, timeout_ms);
     *ready = n != 0;
     if (n < 0)
@@ -337,8 +340,12 @@ static int wait_events(struct duplex *d, int timeout_ms, bool *ready)
     }
     if (p[1].revents)
         d->in_ready = true;
-    if (p[2].revents)
+    if (p[2].revents & (POLLERR | POLLHUP) && !d->peeked) {
+        /* The reader quit, as a write's EPIPE says (pump_out). */
+        d->out_done = d->in_done = true;
+    } else if (p[2].revents) {
         d->out_blocked = false; /* the write says what is wrong, if anything */
+    }
     return 0;
 }
 
@@ -391,6 +398,8 @@ static int carry(struct mr_svc_conn *c, const char *name, const char *peer)
     }
     /* A reader that quits is an end (EPIPE from write), not a signal. */
     signal(SIGPIPE, SIG_IGN);
+    d.out_watch = !d.out_done && fstat(STDOUT_FILENO, &st) == 0 &&
+                  (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
     if (!d.out_done && fstat(STDOUT_FILENO, &st) == 0 && !S_ISREG(st.st_mode)) {
         int fl = fcntl(STDOUT_FILENO, F_GETFL);
         if (fl >= 0 && !(fl & O_NONBLOCK) &&
