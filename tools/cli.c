@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char command_path[64] = "";
 
@@ -299,6 +300,35 @@ void cli_stop_signals(void (*undo)(void))
     stop_undo = undo;
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         signal(sigs[i], undo ? on_stop_signal : SIG_DFL);
+}
+
+/* The socket file of the service cli_svc_accept_one offers, for a stop
+ * signal to remove: a server stopped by ^C or kill while it waits must not
+ * leave it behind. */
+static char accept_path[MR_ADDR_UNIX_MAX + 2];
+
+static void accept_undo(void)
+{
+    if (accept_path[0])
+        unlink(accept_path);
+}
+
+int cli_svc_accept_one(const char *name, const struct mr_svc_opts *opts, uint64_t timeout_s,
+                       struct mr_svc_conn *out)
+{
+    struct mr_svc_conn closed = MR_SVC_CONN_INIT;
+    *out = closed;
+    struct mr_svc s = MR_SVC_INIT;
+    int rc = mr_svc_offer(&s, name, opts);
+    if (rc < 0)
+        return rc;
+    snprintf(accept_path, sizeof accept_path, "%s", s.listener.path);
+    cli_stop_signals(accept_undo);
+    rc = mr_svc_accept(&s, out, cli_timeout_ms(timeout_s));
+    mr_svc_close(&s);
+    accept_path[0] = '\0';
+    cli_stop_signals(NULL);
+    return rc;
 }
 
 const char *cli_human_bytes(uint64_t n, char *buf, size_t size)

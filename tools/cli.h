@@ -125,6 +125,16 @@ bool cli_name_ok(const char *name, bool abstract);
  * and then end the process by the signal as they would have. */
 void cli_stop_signals(void (*undo)(void));
 
+/* Offer the service name with opts, accept one client within timeout_s
+ * seconds (0: forever) into *out (closed: MR_SVC_CONN_INIT), and stop
+ * offering: the name is free again as soon as a client is connected. While
+ * it waits, SIGINT, SIGTERM and SIGHUP remove the service's socket file
+ * before they end the process. 0; or the error of mr_svc_offer
+ * (-EADDRINUSE: another server offers name) or mr_svc_accept (-ETIMEDOUT),
+ * with *out closed and nothing said: the caller words the message. */
+int cli_svc_accept_one(const char *name, const struct mr_svc_opts *opts, uint64_t timeout_s,
+                       struct mr_svc_conn *out);
+
 /* Human-readable byte count ("1.5 MiB"), into buf. */
 const char *cli_human_bytes(uint64_t n, char *buf, size_t size);
 

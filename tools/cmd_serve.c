@@ -130,17 +130,14 @@ static int serve_args(int argc, char **argv, const char *help, struct serve_opts
 }
 
 /* ---- what a signal must undo ------------------------------------------------------
- * A serve stopped by ^C or kill while it waits must not leave its socket
- * file behind, and neither side may leave standard output non-blocking for
- * the shell that shares it. */
+ * Neither side may leave standard output non-blocking for the shell that
+ * shares it. (A serve stopped while it waits for its client is
+ * cli_svc_accept_one's to clean up after.) */
 
-static char listen_path[MR_ADDR_UNIX_MAX + 2];
 static volatile sig_atomic_t stdout_flags = -1;
 
 static void undo(void)
 {
-    if (listen_path[0])
-        unlink(listen_path);
     if (stdout_flags >= 0)
         fcntl(STDOUT_FILENO, F_SETFL, (int)stdout_flags);
 }
@@ -425,19 +422,10 @@ int cmd_serve(int argc, char **argv)
         return rc;
     struct mr_svc_opts so = { (size_t)o.capacity,
                               MR_SVC_DUPLEX | (o.any_user ? MR_SVC_ANY_UID : 0u), NULL, NULL };
-    struct mr_svc s = MR_SVC_INIT;
-    if ((rc = mr_svc_offer(&s, name, &so)) < 0) {
-        if (rc == -EADDRINUSE)
-            return cli_fail(name, rc, "another server offers %s (pick another name)", name);
-        return cli_fail(name, rc, NULL);
-    }
-    snprintf(listen_path, sizeof listen_path, "%s", s.listener.path);
-    cli_stop_signals(undo);
-    struct mr_svc_conn c = MR_SVC_CONN_INIT;
-    rc = mr_svc_accept(&s, &c, cli_timeout_ms(o.timeout_s));
-    mr_svc_close(&s); /* one client: the name is free again */
-    listen_path[0] = '\0';
-    cli_stop_signals(NULL);
+    struct mr_svc_conn c;
+    rc = cli_svc_accept_one(name, &so, o.timeout_s, &c);
+    if (rc == -EADDRINUSE)
+        return cli_fail(name, rc, "another server offers %s (pick another name)", name);
     if (rc == -ETIMEDOUT)
         return cli_fail(name, rc, "nobody ran 'memregion connect %s' within %llu s", name,
                         (unsigned long long)o.timeout_s);
