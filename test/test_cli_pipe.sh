@@ -7,7 +7,11 @@
 # with SIGKILL mid-stream makes the other exit 1 within seconds; a reader
 # that quits makes recv exit 0 and send 1; a socket left by a killed sender
 # is cleared; the kernel pipes on either side are grown to 1 MiB; nothing
-# is left in the socket directory or in /dev/shm.
+# is left in the socket directory or in /dev/shm. On the services layer:
+# a waiting sender is listed by `memregion services` as pipe-NAME; a killed
+# side is told from one that stopped (its input failed: an orderly close
+# before the end); a service of another shape under pipe-NAME is refused;
+# NAME is at most 59 bytes (pipe-NAME, 64).
 # The socket directory is this test's own ($XDG_RUNTIME_DIR), names carry
 # the pid. Arguments: the source tree and the build tree.
 . "$1/test/lib/cli.sh"
@@ -48,12 +52,24 @@ run "$M" pipe send x --timeout x </dev/null; expect 2 "" "invalid timeout 'x'" "
 run "$M" pipe recv x --size 1Q;  expect 2 "" "invalid size '1Q'" "recv --size 1Q"
 run "$M" pipe recv x --capacity 1M; expect 2 "" "is an option of 'pipe send'" "recv --capacity"
 run "$M" pipe send x --frob </dev/null; expect 2 "" "unknown option '--frob'" "send --frob"
+n59=$(printf '%059d' 0); n60=$(printf '%060d' 0)
+run "$M" pipe recv "$n60";       expect 2 "" "invalid NAME '$n60': 1 to 59 letters" "recv, a NAME of 60"
+run "$M" pipe send "$n60" </dev/null; expect 2 "" "invalid NAME '$n60'" "send, a NAME of 60"
+# a NAME of 59 fits a short directory, not this test's long one
+short=$(mktemp -d /tmp/mrp.XXXXXX) || die "cannot make a directory under /tmp"
+at_exit="$at_exit; rm -rf '$short'"
+run env XDG_RUNTIME_DIR="$short" "$M" pipe recv "$n59" --timeout 1
+expect 1 "" "no 'memregion pipe send $n59' came within 1 s" "recv, a NAME of 59"
+run "$M" pipe send "$n59" --timeout 1 </dev/null
+expect 1 "" "set XDG_RUNTIME_DIR to a shorter directory" "send, a socket path too long"
 
 # byte-exact, send started first (an odd size: not a multiple of 8)
 head -c 3145731 /dev/urandom >"$tmp/in"
 "$M" pipe send "$n" --timeout 10 <"$tmp/in" >"$tmp/send.out" 2>"$tmp/send.err" &
 sp=$!; bg="$bg $sp"
-i=0; while [ ! -S "$sockdir/pipe-$n.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+i=0; while [ ! -S "$sockdir/pipe-$n.svc" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+# while it waits: services lists it as pipe-NAME, live, with its pid
+run "$M" services;               expect 0 "^pipe-$n  *live  *$sp  *$(id -u)$" "" "services with a waiting sender"
 run "$M" pipe recv "$n" --timeout 10; expect 0 "" "" "recv after send"
 cmp -s "$tmp/in" "$tmp/out" || fail "send first: the bytes differ ($(wc -c <"$tmp/out") received)"
 [ -s "$tmp/err" ] && fail "recv wrote to stderr: $(head -c 300 "$tmp/err")"
@@ -115,7 +131,7 @@ expect 1 "" "memregion: pipe send: $n: nobody ran 'memregion pipe recv $n' withi
 run "$M" pipe recv "$n" --timeout 1
 expect 1 "" "memregion: pipe recv: $n: no 'memregion pipe send $n' came within 1 s" "recv alone"
 [ $(($(now) - t0)) -le 6 ] || fail "the two timeouts of 1 s took $(($(now) - t0)) s"
-[ -e "$sockdir/pipe-$n.sock" ] && fail "send left its socket behind after a timeout"
+[ -e "$sockdir/pipe-$n.svc" ] && fail "send left its socket behind after a timeout"
 
 # the sender killed mid-stream: recv exits 1, quickly. (out is emptied
 # first: recv's own redirection truncates it only once its shell runs, and
@@ -133,7 +149,7 @@ i=0; while [ "$(wc -c <"$tmp/out")" -lt 1048576 ] && [ $i -lt 200 ]; do sleep 0.
 kill -9 "$sp"
 t0=$(now)
 wait_for "$rp" 5
-expect 1 "" "pipe recv: $n: the sender went away before the end of its input" "recv after send was killed"
+expect 1 "" "pipe recv: $n: the sender went away before the end of its input (it died or was killed)" "recv after send was killed"
 [ $(($(now) - t0)) -le 3 ] || fail "recv took $(($(now) - t0)) s to notice the dead sender"
 kill -9 "$pp" 2>/dev/null; wait "$pp" 2>/dev/null
 
@@ -153,7 +169,8 @@ kill -9 "$pp"; wait "$pp" 2>/dev/null
 t0=$(now)
 wait_for "$sp" 5
 [ "$rc" = 1 ] || fail "send after recv was killed: exit $rc, expected 1"
-grep -q "pipe send: $n: the receiver went away" "$tmp/err" || fail "send after recv was killed: $(cat "$tmp/err")"
+grep -q "pipe send: $n: the receiver went away before the end of the input (it died or was killed)" "$tmp/err" ||
+    fail "send after recv was killed: $(cat "$tmp/err")"
 [ $(($(now) - t0)) -le 3 ] || fail "send took $(($(now) - t0)) s to notice the dead receiver"
 
 # the reader of recv quits: recv exits 0, send 1 (its input was not all delivered)
@@ -167,12 +184,31 @@ wait_for "$sp" 5
 [ "$rc" = 1 ] || fail "send whose receiver's reader quit: exit $rc, expected 1"
 grep -q "pipe send: $n: the receiver's reader quit" "$tmp/send.err" || fail "send: $(cat "$tmp/send.err")"
 
+# the sender's input fails (a directory: read says EISDIR): it closes the
+# channel without the end marker; recv exits 1 saying it stopped, not died
+mkdir "$tmp/dir"
+"$M" pipe send "$n" --timeout 10 <"$tmp/dir" 2>"$tmp/send.err" &
+sp=$!; bg="$bg $sp"
+run "$M" pipe recv "$n" --timeout 10
+expect 1 "" "pipe recv: $n: the sender stopped before the end of its input (it failed" "recv after send's input failed"
+wait_for "$sp" 5
+[ "$rc" = 1 ] || fail "send whose input failed: exit $rc, expected 1"
+grep -q "pipe send: stdin: Is a directory" "$tmp/send.err" || fail "send whose input failed: $(cat "$tmp/send.err")"
+
+# a service of another shape under the pipe's name (serve's duplex one) is
+# not a sender: recv says so and exits 1
+"$M" serve "pipe-$n" --timeout 10 </dev/null >/dev/null 2>&1 &
+sp=$!; bg="$bg $sp"
+run "$M" pipe recv "$n" --timeout 10
+expect 1 "" "pipe recv: $n: pipe-$n is not 'memregion pipe send' of this version" "recv from a duplex service"
+wait_for "$sp" 5
+
 # a sender killed while waiting leaves its socket; the next sender clears it
 "$M" pipe send "$n" --timeout 10 </dev/null 2>/dev/null &
 sp=$!; bg="$bg $sp"
-i=0; while [ ! -S "$sockdir/pipe-$n.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+i=0; while [ ! -S "$sockdir/pipe-$n.svc" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
 kill -9 "$sp"; wait "$sp" 2>/dev/null
-[ -S "$sockdir/pipe-$n.sock" ] || fail "a killed sender should have left its socket (test premise)"
+[ -S "$sockdir/pipe-$n.svc" ] || fail "a killed sender should have left its socket (test premise)"
 "$M" pipe send "$n" --timeout 10 <"$tmp/in" 2>"$tmp/send.err" &
 sp=$!; bg="$bg $sp"
 run "$M" pipe recv "$n" --timeout 10; expect 0 "" "" "recv after a stale socket"
@@ -182,10 +218,10 @@ wait_for "$sp" 10; [ "$rc" = 0 ] || fail "stale socket: send exited $rc: $(cat "
 # a second sender on a name in use is refused; SIGTERM removes the socket
 "$M" pipe send "$n" --timeout 10 </dev/null 2>/dev/null &
 sp=$!; bg="$bg $sp"
-i=0; while [ ! -S "$sockdir/pipe-$n.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+i=0; while [ ! -S "$sockdir/pipe-$n.svc" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
 run "$M" pipe send "$n" --timeout 1 </dev/null; expect 1 "" "another 'memregion pipe send $n' is waiting" "second sender"
 kill -TERM "$sp"; wait "$sp" 2>/dev/null
-[ -e "$sockdir/pipe-$n.sock" ] && fail "SIGTERM left the sender's socket behind"
+[ -e "$sockdir/pipe-$n.svc" ] && fail "SIGTERM left the sender's socket behind"
 
 # nothing left behind
 [ -z "$(ls -A "$sockdir" 2>/dev/null)" ] || fail "left in $sockdir: $(ls -A "$sockdir")"

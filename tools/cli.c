@@ -122,6 +122,16 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 
 /* ---- numbers ---------------------------------------------------------------- */
 
+int cli_one_operand(int argc, char **argv, int first, const char *missing, const char **out)
+{
+    if (argc - first < 1)
+        return cli_usage_error("missing %s", missing);
+    if (argc - first > 1)
+        return cli_usage_error("unexpected argument '%s'", argv[first + 1]);
+    *out = argv[first];
+    return -1;
+}
+
 int cli_parse_u64(const char *s, bool suffixes, uint64_t *out)
 {
     uint64_t v = 0;

@@ -75,6 +75,11 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
                const char *help, int (*on_opt)(int c, const char *arg, void *ctx), void *ctx,
                int *first_arg);
 
+/* The one operand of a command whose operands start at argv[first]: -1
+ * and *out set; or CLI_USAGE after "missing <missing>" (none) or
+ * "unexpected argument" (more than one). */
+int cli_one_operand(int argc, char **argv, int first, const char *missing, const char **out);
+
 /* Print help text to stdout; returns CLI_OK. */
 int cli_help(const char *help);
 

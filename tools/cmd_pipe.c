@@ -2,30 +2,33 @@
 /* tools/cmd_pipe.c: `memregion pipe send NAME` and `memregion pipe recv NAME`:
  * a shared-memory channel in place of a shell pipe, between two shells.
  *
- * Rendezvous: send listens on the Unix socket
- *   $XDG_RUNTIME_DIR/memregion-<uid>/pipe-NAME.sock  (or under /tmp)
- * in a directory of mode 0700 that must belong to this user, made 0600
- * itself; recv connects to it (retrying until the socket appears, so
- * either side may start first), says hello, and receives the channel's
- * memfd (mr_chan_share); both sides check that the other runs as the same
- * user. send then removes the socket path: one sender, one receiver.
+ * The two sides meet through the services of memregion/svc.h: send offers
+ * the service "pipe-NAME" with one channel from server to client
+ * (MR_SVC_TO_CLIENT), accepts one receiver and stops offering; recv
+ * connects to it, waiting for it up to --timeout. Directory checks, stale
+ * sockets, credentials and handing the channel over are all the service's.
  *
- * On the socket, after the connection: the messages of pipe_proto.h.
- * In the channel: the bytes of stdin as messages of any length, then one
- * empty message for the end of the input. A channel that closes without
- * that empty message means the sender stopped early (died, or failed). */
+ * In the channel (docs/wire.md): send's info message (pipe_proto.h), the
+ * bytes of stdin as messages of any length, then one empty message for the
+ * end of the input. After it, send waits until recv has released every
+ * message (all of it was written out) and closes; recv waits for that
+ * close before it closes its own end. So a close by either side before the
+ * end says that it stopped early (recv: its reader quit), and a side that
+ * dies is told apart from one that closed (-ECONNRESET, not -EPIPE). */
 #include "cli.h"
 #include "pipe_proto.h"
 
 #include <fcntl.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PIPE_NAME_MAX 64
+/* The service's name is PIPE_PREFIX NAME: NAME may be as long as the rest
+ * of what a service name allows. */
+#define PIPE_PREFIX "pipe-"
+#define PIPE_NAME_MAX (MR_SVC_NAME_MAX - (int)(sizeof PIPE_PREFIX - 1))
 /* Sizes measured with bench/pipe_dd.sh (docs/cli/pipe.md, "Speed"). A
  * kernel pipe of the default 64 KiB makes its two ends take turns every
  * 64 KiB (two context switches, or a wake-up of the other CPU); grown to
@@ -48,9 +51,11 @@ static const char pipe_help[] =
     "The bytes arrive exactly as sent. send reads its input straight into the\n"
     "channel's ring (a memfd both processes map), recv writes straight out of\n"
     "it: no socket carries the data. Either side may start first; they meet\n"
-    "by NAME, through a Unix socket in a private directory of this user\n"
-    "($XDG_RUNTIME_DIR/memregion-UID, or /tmp/memregion-UID), and each\n"
-    "checks that the other runs as the same user.\n"
+    "by NAME: send offers the service pipe-NAME (a Unix socket in a private\n"
+    "directory of this user, $XDG_RUNTIME_DIR/memregion-UID or\n"
+    "/tmp/memregion-UID, listed by 'memregion services' while it waits),\n"
+    "recv connects to it, and each checks that the other runs as the same\n"
+    "user.\n"
     "\n"
     "When the input ends, recv writes what is left and exits 0. If either side\n"
     "dies, the other exits 1 with a message. If recv's reader quits, recv\n"
@@ -64,7 +69,8 @@ static const char send_help[] =
     "                                [--size BYTES] [--quiet]\n"
     "\n"
     "Send standard input to 'memregion pipe recv NAME' through a shared-memory\n"
-    "channel. NAME is 1 to 64 letters, digits, '.', '_' or '-'.\n"
+    "channel. NAME is 1 to 59 letters, digits, '.', '_' or '-', not starting\n"
+    "with '.' (the service's name, pipe-NAME, has at most 64).\n"
     "A progress bar goes to stderr when stderr is a terminal.\n"
     "\n"
     "options:\n"
@@ -111,16 +117,9 @@ static int pipe_opt(int c, const char *arg, void *ctx)
     switch (c) {
     case 'c':
         o->capacity_set = true;
-        if (cli_opt_u64("capacity", arg, true, &o->capacity) != 0)
-            return CLI_USAGE;
-        if (o->capacity < MR_CHAN_CAPACITY_MIN || o->capacity > MR_CHAN_CAPACITY_MAX ||
-            (o->capacity & (o->capacity - 1)) != 0)
-            return cli_usage_error("invalid capacity '%s': a power of two from 4K to 1G", arg);
-        return 0;
+        return cli_opt_capacity(arg, &o->capacity);
     case 't':
-        if (cli_parse_u64(arg, false, &o->timeout_s) < 0 || o->timeout_s > 86400 * 365)
-            return cli_usage_error("invalid timeout '%s': expected whole seconds", arg);
-        return 0;
+        return cli_opt_timeout(arg, &o->timeout_s);
     case 's':
         o->size_set = true;
         return cli_opt_u64("size", arg, true, &o->size);
@@ -131,65 +130,36 @@ static int pipe_opt(int c, const char *arg, void *ctx)
     return CLI_USAGE;
 }
 
+/* The command line of send or recv: -1 with the service's name in svc
+ * (PIPE_PREFIX NAME) and *name set, or an exit status (CLI_OK after
+ * --help). missing: what the usage error for a missing NAME says. */
+static int pipe_args(int argc, char **argv, const char *help, const char *missing,
+                     struct pipe_opts *o, const char **name, char svc[MR_SVC_NAME_MAX + 1])
+{
+    static const struct option longs[] = { { "capacity", required_argument, NULL, 'c' },
+                                           { "timeout", required_argument, NULL, 't' },
+                                           { "size", required_argument, NULL, 's' },
+                                           { "quiet", no_argument, NULL, 'q' },
+                                           { 0 } };
+    int first, rc;
+    if ((rc = cli_getopt(argc, argv, "c:t:s:q", longs, help, pipe_opt, o, &first)) >= 0)
+        return rc;
+    const char *n;
+    if ((rc = cli_one_operand(argc, argv, first, missing, &n)) >= 0)
+        return rc;
+    if (!cli_name_ok(n, false) || strlen(n) > PIPE_NAME_MAX)
+        return cli_usage_error("invalid NAME '%s': 1 to %d letters, digits, '.', '_' or '-', "
+                               "not starting with '.'", n, PIPE_NAME_MAX);
+    snprintf(svc, MR_SVC_NAME_MAX + 1, PIPE_PREFIX "%s", n);
+    *name = n;
+    return -1;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* Milliseconds left before deadline (INT64_MAX: none) for a sock call. */
-static int ms_left(int64_t deadline)
-{
-    if (deadline == INT64_MAX)
-        return -1;
-    int64_t left = deadline - now_ms();
-    return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
-}
-
-static bool name_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > PIPE_NAME_MAX || name[0] == '.')
-        return false;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '.' || *p == '_' || *p == '-'))
-            return false;
-    return true;
-}
-
-/* The socket's path for name, making the private directory when asked.
- * A directory that another user owns, or that others may enter, would let
- * them plant a socket of their own under the name: it is refused. */
-static int socket_path(const char *name, bool make, char *buf, size_t size)
-{
-    const char *base = getenv("XDG_RUNTIME_DIR");
-    if (!base || base[0] != '/')
-        base = "/tmp";
-    char dir[256];
-    uid_t uid = geteuid();
-    int n = snprintf(dir, sizeof dir, "%s/memregion-%lu", base, (unsigned long)uid);
-    if (n < 0 || (size_t)n >= sizeof dir)
-        return cli_fail(name, -ENAMETOOLONG, "the directory for pipes under %s: %s", base,
-                        mr_strerror(-ENAMETOOLONG));
-    if (make && mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return cli_fail(dir, -errno, NULL);
-    struct stat st;
-    if (lstat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 077) != 0)
-            return cli_fail(dir, -EPERM, "refused: not a directory of mode 0700 owned by uid %lu "
-                                         "(remove it, it will be made again)",
-                            (unsigned long)uid);
-    } else if (errno != ENOENT || make) {
-        return cli_fail(dir, -errno, NULL);
-    }
-    n = snprintf(buf, size, "%s/pipe-%s.sock", dir, name);
-    if (n < 0 || (size_t)n >= size || (size_t)n > MR_ADDR_UNIX_MAX)
-        return cli_fail(name, -ENAMETOOLONG, "the socket path %s/pipe-%s.sock is too long for a "
-                                             "Unix socket (set XDG_RUNTIME_DIR to a shorter directory)",
-                        dir, name);
-    return 0;
 }
 
 /* Grow fd's kernel pipe towards KERNEL_PIPE_SIZE, when fd is a pipe. A
@@ -260,172 +230,59 @@ static void progress_show(struct progress *p, uint64_t done, bool final)
     fflush(stderr);
 }
 
+/* The failure to meet the peer that both sides word alike. */
+static int meet_failed(const char *name, int rc)
+{
+    if (rc == -ENAMETOOLONG)
+        return cli_fail(name, rc, "the service's socket path is too long for a Unix socket "
+                                  "(set XDG_RUNTIME_DIR to a shorter directory)");
+    return cli_fail(name, rc, NULL);
+}
+
+/* The peer stopped before the end of the input: closed (its own message
+ * says why: for the receiver, its reader quit), went without closing, or
+ * broke something. peer is "sender" or "receiver". */
+static int peer_gone(const char *name, int rc, const char *peer)
+{
+    bool sender = strcmp(peer, "sender") == 0;
+    if (rc == -EPIPE && sender)
+        return cli_fail(name, rc, "the sender stopped before the end of its input (it failed: "
+                                  "see its message)");
+    if (rc == -EPIPE)
+        return cli_fail(name, rc, "the receiver's reader quit before the end of the input (or "
+                                  "the receiver failed: see its message)");
+    if (rc == -ECONNRESET)
+        return cli_fail(name, rc, "the %s went away before the end of %s input (it died or "
+                                  "was killed)", peer, sender ? "its" : "the");
+    return cli_fail(name, rc, NULL);
+}
+
 /* ---- send --------------------------------------------------------------------- */
 
-/* The listening socket's path, for the signal handler: a sender stopped by
- * ^C or kill while it waits for its receiver must not leave it behind. */
-static char listen_path[MR_ADDR_UNIX_MAX + 1];
-
-static void on_stop_signal(int sig)
+/* Send the info, stdin, and the end into c; then wait for the receiver to
+ * have released everything. An exit status. */
+static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool quiet)
 {
-    if (listen_path[0])
-        unlink(listen_path);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void stop_signals(void (*handler)(int))
-{
-    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        signal(sigs[i], handler);
-}
-
-/* Listen on path, clearing a socket left by a sender that was killed: one
- * nobody listens on. A live sender on the name is an error. */
-static int send_listen(const char *name, const char *path, struct mr_sock *l)
-{
-    struct mr_addr addr;
-    int rc = mr_addr_unix(&addr, path);
-    if (rc < 0)
-        return cli_fail(name, rc, NULL);
-    for (int attempt = 0;; attempt++) {
-        rc = mr_sock_open_listen(l, &addr, 4, 0);
-        if (rc != -EADDRINUSE || attempt > 0)
-            break;
-        struct mr_sock probe = MR_SOCK_INIT;
-        int prc = mr_sock_open_connect(&probe, &addr, SOCK_STREAM, 1000, 0);
-        mr_sock_close(&probe);
-        if (prc == 0 || prc == -ETIMEDOUT || prc == -EAGAIN)
-            return cli_fail(name, -EADDRINUSE, "another 'memregion pipe send %s' is waiting "
-                                               "(pick another name)",
-                            name);
-        if (prc != -ECONNREFUSED)
-            break;
-        unlink(path);
-    }
-    if (rc < 0)
-        return cli_fail(path, rc, NULL);
-    if (chmod(path, 0600) < 0) {
-        rc = -errno;
-        mr_sock_close(l);
-        return cli_fail(path, rc, NULL);
-    }
-    return 0;
-}
-
-/* Accept until a process of this user says hello, or the deadline. A
- * connection that is not a receiver (another sender probing the name, a
- * stray client) is dropped and the wait goes on. */
-static int send_accept(const char *name, struct mr_sock *l, struct mr_sock *conn,
-                       int64_t deadline, uint64_t timeout_s)
-{
-    for (;;) {
-        int rc = mr_sock_accept(l, conn, NULL, ms_left(deadline));
-        if (rc == -ETIMEDOUT)
-            return cli_fail(name, rc, "nobody ran 'memregion pipe recv %s' within %llu s", name,
-                            (unsigned long long)timeout_s);
-        if (rc < 0)
-            return cli_fail(name, rc, NULL);
-        if (mr_sock_peer_check_user(conn) == 0) {
-            char hello[8];
-            int ms = ms_left(deadline);
-            ssize_t n = mr_sock_recv_exact(conn, MR_REGION_OF_ARRAY(hello),
-                                           ms < 0 || ms > 2000 ? 2000 : ms, NULL);
-            if (n > 0 && pipe_hello_ok((const unsigned char *)hello, (size_t)n))
-                return 0;
-        }
-        mr_sock_close(conn);
-    }
-}
-
-/* Why the receiver went: it says 'Q' on the socket when its reader quit. */
-static int send_peer_gone(const char *name, const struct mr_sock *conn, char q)
-{
-    if (q == 0) {
-        mr_sock_wait(conn, MR_SOCK_READABLE, 100);
-        if (mr_sock_recv(conn, MR_REGION_OF(q), MSG_DONTWAIT) != 1)
-            q = 0;
-    }
-    if (q == PIPE_END_QUIT)
-        return cli_fail(name, -EPIPE, "the receiver's reader quit before the end of the input");
-    return cli_fail(name, -EPIPE, "the receiver went away before the end of the input (it died "
-                                  "or was killed)");
-}
-
-static int pipe_send(int argc, char **argv)
-{
-    static const struct option longs[] = { { "capacity", required_argument, NULL, 'c' },
-                                           { "timeout", required_argument, NULL, 't' },
-                                           { "size", required_argument, NULL, 's' },
-                                           { "quiet", no_argument, NULL, 'q' },
-                                           { 0 } };
-    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
-    int first, rc;
-    if ((rc = cli_getopt(argc, argv, "c:t:s:q", longs, send_help, pipe_opt, &o, &first)) >= 0)
-        return rc;
-    if (argc - first < 1)
-        return cli_usage_error("missing NAME (the name 'memregion pipe recv' will use)");
-    if (argc - first > 1)
-        return cli_usage_error("unexpected argument '%s'", argv[first + 1]);
-    const char *name = argv[first];
-    if (!name_ok(name))
-        return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
-                               "not starting with '.'", name);
-
-    uint64_t size = o.size_set ? o.size : PIPE_SIZE_UNKNOWN;
-    struct stat st;
-    if (fstat(STDIN_FILENO, &st) < 0)
-        return cli_fail("stdin", -errno, NULL);
-    if (!o.size_set && S_ISREG(st.st_mode)) {
-        off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
-        size = (uint64_t)st.st_size - (at > 0 && at <= st.st_size ? (uint64_t)at : 0);
-    }
-    /* Now, so that the producer can fill it while the receiver comes. */
-    pipe_grow(STDIN_FILENO);
-
-    char path[MR_ADDR_UNIX_MAX + 1];
-    if ((rc = socket_path(name, true, path, sizeof path)) != 0)
-        return rc;
-    struct mr_chan c = MR_CHAN_INIT;
-    if ((rc = mr_chan_create(&c, (size_t)o.capacity, MR_CHAN_PRODUCER, 0)) < 0)
-        return cli_fail(name, rc, "cannot make a channel of %llu bytes: %s",
-                        (unsigned long long)o.capacity, mr_strerror(rc));
-
-    struct mr_sock l = MR_SOCK_INIT, conn = MR_SOCK_INIT;
-    snprintf(listen_path, sizeof listen_path, "%s", path);
-    stop_signals(on_stop_signal);
-    int64_t deadline = o.timeout_s ? now_ms() + (int64_t)o.timeout_s * 1000 : INT64_MAX;
-    int status = send_listen(name, path, &l);
-    if (status == 0)
-        status = send_accept(name, &l, &conn, deadline, o.timeout_s);
-    mr_sock_close(&l); /* removes the path: the name is free again */
-    stop_signals(SIG_DFL);
-    listen_path[0] = '\0';
-    if (status != 0)
-        goto out;
-
     unsigned char info[PIPE_INFO_LEN];
     pipe_info_make(info, size);
-    if ((rc = mr_chan_share(&c, &conn)) < 0 ||
-        (rc = (int)mr_sock_send_all(&conn, MR_REGION_OF_ARRAY(info), 5000, NULL)) < 0) {
-        status = cli_fail(name, rc, "handing the channel to the receiver: %s", mr_strerror(rc));
-        goto out;
-    }
+    ssize_t sent = mr_chan_send(c, MR_REGION_OF_ARRAY(info), MR_FOREVER);
+    if (sent < 0)
+        return peer_gone(name, (int)sent, "receiver");
 
     /* Read straight into the ring. A chunk of a quarter of the ring lets
      * the receiver drain three while one fills; reserve waits for that much
      * room, and what read did not fill is given back by the commit. */
-    size_t chunk = mr_chan_capacity(&c) / 4;
+    size_t chunk = mr_chan_capacity(c) / 4;
     if (chunk > CHUNK_MAX)
         chunk = CHUNK_MAX;
     struct progress pr;
-    progress_init(&pr, o.quiet, size);
+    progress_init(&pr, quiet, size);
     uint64_t done = 0;
+    int rc, status = CLI_OK;
     for (;;) {
         struct mr_region r;
-        if ((rc = mr_chan_reserve(&c, chunk, -1, &r)) < 0) {
-            status = rc == -EPIPE || rc == -ECONNRESET ? send_peer_gone(name, &conn, 0) : cli_fail(name, rc, NULL);
+        if ((rc = mr_chan_reserve(c, chunk, MR_FOREVER, &r)) < 0) {
+            status = peer_gone(name, rc, "receiver");
             break;
         }
         ssize_t n;
@@ -438,57 +295,67 @@ static int pipe_send(int argc, char **argv)
             status = cli_fail("stdin", -errno, NULL);
             break;
         }
-        mr_chan_commit(&c, (size_t)n);
+        if ((rc = mr_chan_commit(c, (size_t)n)) < 0) {
+            status = cli_fail(name, rc, NULL);
+            break;
+        }
         if (n == 0) {
-            /* Wait for the receiver to say it wrote everything out, so
-             * that this exit status says whether the input arrived. */
-            unsigned char a = 0;
-            ssize_t k = mr_sock_recv(&conn, MR_REGION_OF(a), 0);
-            int end = pipe_end_parse(&a, k > 0 ? (size_t)k : 0);
-            if (end != PIPE_END_ALL)
-                status = send_peer_gone(name, &conn, (char)end);
+            /* Room for the largest message is there only once the ring is
+             * empty: the receiver released the end marker, after writing
+             * out everything before it. So this exit status says whether
+             * the input arrived. */
+            if ((rc = mr_chan_reserve(c, mr_chan_max_msg(c), MR_FOREVER, &r)) < 0)
+                status = peer_gone(name, rc, "receiver");
             break;
         }
         done += (uint64_t)n;
         progress_show(&pr, done, false);
     }
     progress_show(&pr, done, true);
-out:
-    mr_chan_close(&c);
-    mr_sock_close(&conn);
+    return status;
+}
+
+static int pipe_send(int argc, char **argv)
+{
+    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
+    const char *name;
+    char svc[MR_SVC_NAME_MAX + 1];
+    int rc = pipe_args(argc, argv, send_help, "NAME (the name 'memregion pipe recv' will use)",
+                       &o, &name, svc);
+    if (rc >= 0)
+        return rc;
+
+    uint64_t size = o.size_set ? o.size : PIPE_SIZE_UNKNOWN;
+    struct stat st;
+    if (fstat(STDIN_FILENO, &st) < 0)
+        return cli_fail("stdin", -errno, NULL);
+    if (!o.size_set && S_ISREG(st.st_mode)) {
+        off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+        size = (uint64_t)st.st_size - (at > 0 && at <= st.st_size ? (uint64_t)at : 0);
+    }
+    /* Now, so that the producer can fill it while the receiver comes. */
+    pipe_grow(STDIN_FILENO);
+
+    struct mr_svc_opts so = { (size_t)o.capacity, MR_SVC_TO_CLIENT, NULL, NULL };
+    struct mr_svc_conn c;
+    rc = cli_svc_accept_one(svc, &so, o.timeout_s, &c);
+    if (rc == -EADDRINUSE)
+        return cli_fail(name, rc, "another 'memregion pipe send %s' is waiting (pick another "
+                                  "name)", name);
+    if (rc == -ETIMEDOUT)
+        return cli_fail(name, rc, "nobody ran 'memregion pipe recv %s' within %llu s", name,
+                        (unsigned long long)o.timeout_s);
+    if (rc == -ENOMEM)
+        return cli_fail(name, rc, "cannot make a channel of %llu bytes: %s",
+                        (unsigned long long)o.capacity, mr_strerror(rc));
+    if (rc < 0)
+        return meet_failed(name, rc);
+    int status = send_stream(&c.tx, name, size, o.quiet);
+    mr_svc_conn_close(&c);
     return status;
 }
 
 /* ---- recv --------------------------------------------------------------------- */
-
-/* Connect to the sender's socket, waiting for it to appear. */
-static int recv_connect(const char *name, const char *path, struct mr_sock *s, int64_t deadline,
-                        uint64_t timeout_s)
-{
-    struct mr_addr addr;
-    int rc = mr_addr_unix(&addr, path);
-    if (rc < 0)
-        return cli_fail(name, rc, NULL);
-    /* Naps from 1 ms up to 20: a sender started at the same time as this
-     * receiver (both halves of one command line) is met within about a
-     * millisecond of its socket appearing, one started by hand later costs
-     * a look every 20 ms. */
-    for (int nap_ms = 1;; nap_ms = nap_ms * 2 > 20 ? 20 : nap_ms * 2) {
-        rc = mr_sock_open_connect(s, &addr, SOCK_STREAM, ms_left(deadline), 0);
-        if (rc == 0)
-            return 0;
-        /* No socket yet, or one left by a sender that was killed (nobody
-         * listens on it): the sender is still to come. */
-        if (rc != -ENOENT && rc != -ECONNREFUSED && rc != -ETIMEDOUT)
-            return cli_fail(path, rc, NULL);
-        int ms = ms_left(deadline);
-        if (ms == 0)
-            return cli_fail(name, -ETIMEDOUT, "no 'memregion pipe send %s' came within %llu s",
-                            name, (unsigned long long)timeout_s);
-        struct timespec nap = { 0, (ms < 0 || ms > nap_ms ? nap_ms : ms) * 1000000L };
-        nanosleep(&nap, NULL);
-    }
-}
 
 static int write_all(int fd, const unsigned char *p, size_t n)
 {
@@ -505,98 +372,93 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-static int pipe_recv(int argc, char **argv)
+/* Write the messages of c to stdout up to the end marker. An exit status. */
+static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool quiet)
 {
-    static const struct option longs[] = { { "capacity", required_argument, NULL, 'c' },
-                                           { "timeout", required_argument, NULL, 't' },
-                                           { "size", required_argument, NULL, 's' },
-                                           { "quiet", no_argument, NULL, 'q' },
-                                           { 0 } };
-    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
-    int first, rc;
-    if ((rc = cli_getopt(argc, argv, "c:t:s:q", longs, recv_help, pipe_opt, &o, &first)) >= 0)
-        return rc;
-    if (o.capacity_set)
-        return cli_usage_error("--capacity is an option of 'pipe send' (the sender makes the "
-                               "channel)");
-    if (argc - first < 1)
-        return cli_usage_error("missing NAME (the name 'memregion pipe send' uses)");
-    if (argc - first > 1)
-        return cli_usage_error("unexpected argument '%s'", argv[first + 1]);
-    const char *name = argv[first];
-    if (!name_ok(name))
-        return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
-                               "not starting with '.'", name);
-
-    char path[MR_ADDR_UNIX_MAX + 1];
-    if ((rc = socket_path(name, false, path, sizeof path)) != 0)
-        return rc;
-    int64_t deadline = o.timeout_s ? now_ms() + (int64_t)o.timeout_s * 1000 : INT64_MAX;
-    struct mr_sock s = MR_SOCK_INIT;
-    struct mr_chan c = MR_CHAN_INIT;
-    int status = recv_connect(name, path, &s, deadline, o.timeout_s);
-    if (status != 0)
-        return status;
-    unsigned char info[PIPE_INFO_LEN];
-    uint64_t size = PIPE_SIZE_UNKNOWN;
-    if ((rc = mr_sock_peer_check_user(&s)) < 0) {
-        status = cli_fail(path, rc, "the sender runs as another user: refused");
-        goto out;
-    }
-    if ((rc = (int)mr_sock_send_all(&s, mr_region_make((void *)PIPE_HELLO, 8), 5000, NULL)) < 0 ||
-        (rc = mr_chan_attach_sock(&c, &s, 0, MR_CHAN_CONSUMER, 0, ms_left(deadline))) < 0 ||
-        (rc = (int)mr_sock_recv_exact(&s, MR_REGION_OF_ARRAY(info), 5000, NULL)) <= 0) {
-        status = cli_fail(name, rc ? rc : -EPIPE, "receiving the channel from the sender: %s",
-                          mr_strerror(rc ? rc : -EPIPE));
-        goto out;
-    }
-    if (pipe_info_parse(info, sizeof info, &size) < 0) {
-        status = cli_fail(name, -EPROTO, "the sender is not 'memregion pipe send'");
-        goto out;
-    }
-    if (o.size_set)
-        size = o.size;
-
     /* A reader that quits is the normal end of `recv | head`: EPIPE from
      * write, not a signal. */
     signal(SIGPIPE, SIG_IGN);
     pipe_grow(STDOUT_FILENO);
 
     struct progress pr;
-    progress_init(&pr, o.quiet, size);
+    progress_init(&pr, quiet, size);
     uint64_t done = 0;
+    int rc, status = CLI_OK;
     for (;;) {
         struct mr_region r;
-        if ((rc = mr_chan_peek(&c, -1, &r)) < 0) {
-            status = rc == -EPIPE || rc == -ECONNRESET ? cli_fail(name, rc, "the sender went away before the end of "
-                                                       "its input (it died, was killed, or "
-                                                       "failed)")
-                                  : cli_fail(name, rc, NULL);
+        if ((rc = mr_chan_peek(c, MR_FOREVER, &r)) < 0) {
+            status = peer_gone(name, rc, "sender");
             break;
         }
         if (r.len == 0) {
-            mr_chan_release(&c);
-            char e = PIPE_END_ALL;
-            mr_sock_send(&s, MR_REGION_OF(e), MSG_DONTWAIT);
+            if ((rc = mr_chan_release(c)) < 0) {
+                status = cli_fail(name, rc, NULL);
+                break;
+            }
+            /* Closing now could beat the sender's look at the empty ring
+             * and read to it as a reader that quit: wait for its close
+             * (bounded: everything is written out already). */
+            if (mr_chan_peek(c, MR_SVC_HANDSHAKE_MS, &r) == 0)
+                status = cli_fail(name, -EPROTO, "the sender sent more after the end of its "
+                                                 "input");
             break;
         }
         if ((rc = write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
-            if (rc == -EPIPE || rc == -ECONNRESET) {
-                char q = PIPE_END_QUIT;
-                mr_sock_send(&s, MR_REGION_OF(q), MSG_DONTWAIT);
-            } else {
+            /* A reader that quit ends recv well; closing the channel tells
+             * the sender, whose input was not all delivered. */
+            if (rc != -EPIPE && rc != -ECONNRESET)
                 status = cli_fail("stdout", rc, NULL);
-            }
             break;
         }
-        mr_chan_release(&c);
+        if ((rc = mr_chan_release(c)) < 0) {
+            status = cli_fail(name, rc, NULL);
+            break;
+        }
         done += r.len;
         progress_show(&pr, done, false);
     }
     progress_show(&pr, done, true);
-out:
-    mr_chan_close(&c);
-    mr_sock_close(&s);
+    return status;
+}
+
+static int pipe_recv(int argc, char **argv)
+{
+    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
+    const char *name;
+    char svc[MR_SVC_NAME_MAX + 1];
+    int rc = pipe_args(argc, argv, recv_help, "NAME (the name 'memregion pipe send' uses)", &o,
+                       &name, svc);
+    if (rc >= 0)
+        return rc;
+    if (o.capacity_set)
+        return cli_usage_error("--capacity is an option of 'pipe send' (the sender makes the "
+                               "channel)");
+
+    struct mr_svc_conn c;
+    rc = mr_svc_connect(&c, svc, NULL, cli_timeout_ms(o.timeout_s));
+    if (rc == -ETIMEDOUT)
+        return cli_fail(name, rc, "no 'memregion pipe send %s' came within %llu s", name,
+                        (unsigned long long)o.timeout_s);
+    if (rc == -EACCES)
+        return cli_fail(name, rc, "the sender runs as another user: refused");
+    if (rc < 0)
+        return meet_failed(name, rc);
+    /* The first message is the sender's info, sent as soon as it accepted:
+     * a peer that has none to give is not 'memregion pipe send'. */
+    int status = CLI_OK;
+    uint64_t size = PIPE_SIZE_UNKNOWN;
+    struct mr_region r;
+    if (c.rx.hdr == NULL || c.tx.hdr != NULL)
+        rc = -EPROTO;
+    else if ((rc = mr_chan_peek(&c.rx, MR_SVC_HANDSHAKE_MS, &r)) == 0)
+        rc = pipe_info_parse(r.ptr, r.len, &size) < 0 ? -EPROTO : mr_chan_release(&c.rx);
+    if (rc == -EPROTO || rc == -ETIMEDOUT)
+        status = cli_fail(name, rc, "%s is not 'memregion pipe send' of this version", svc);
+    else if (rc < 0)
+        status = peer_gone(name, rc, "sender");
+    if (status == CLI_OK)
+        status = recv_stream(&c.rx, name, o.size_set ? o.size : size, o.quiet);
+    mr_svc_conn_close(&c);
     return status;
 }
 

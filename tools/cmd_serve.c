@@ -116,11 +116,9 @@ static int serve_args(int argc, char **argv, const char *help, struct serve_opts
     int first, rc;
     if ((rc = cli_getopt(argc, argv, "c:t:a", longs, help, serve_opt, o, &first)) >= 0)
         return rc;
-    if (argc - first < 1)
-        return cli_usage_error("missing NAME (the service's name)");
-    if (argc - first > 1)
-        return cli_usage_error("unexpected argument '%s'", argv[first + 1]);
-    const char *n = argv[first];
+    const char *n;
+    if ((rc = cli_one_operand(argc, argv, first, "NAME (the service's name)", &n)) >= 0)
+        return rc;
     if (!cli_name_ok(n, true))
         return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
                                "not starting with '.' (and '@' in front for an abstract name)",
