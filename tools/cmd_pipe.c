@@ -144,7 +144,7 @@ static int pipe_args(int argc, char **argv, const char *help, const char *missin
     int first, rc;
     if ((rc = cli_getopt(argc, argv, "c:t:s:q", longs, help, pipe_opt, o, &first)) >= 0)
         return rc;
-    const char *n;
+    const char *n = NULL;
     if ((rc = cli_one_operand(argc, argv, first, missing, &n)) >= 0)
         return rc;
     if (!cli_name_ok(n, false) || strlen(n) > PIPE_NAME_MAX)
@@ -318,7 +318,7 @@ static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
 static int pipe_send(int argc, char **argv)
 {
     struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
-    const char *name;
+    const char *name = NULL;
     char svc[MR_SVC_NAME_MAX + 1];
     int rc = pipe_args(argc, argv, send_help, "NAME (the name 'memregion pipe recv' will use)",
                        &o, &name, svc);
@@ -424,7 +424,7 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
 static int pipe_recv(int argc, char **argv)
 {
     struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
-    const char *name;
+    const char *name = NULL;
     char svc[MR_SVC_NAME_MAX + 1];
     int rc = pipe_args(argc, argv, recv_help, "NAME (the name 'memregion pipe send' uses)", &o,
                        &name, svc);

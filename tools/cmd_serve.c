@@ -116,7 +116,7 @@ static int serve_args(int argc, char **argv, const char *help, struct serve_opts
     int first, rc;
     if ((rc = cli_getopt(argc, argv, "c:t:a", longs, help, serve_opt, o, &first)) >= 0)
         return rc;
-    const char *n;
+    const char *n = NULL;
     if ((rc = cli_one_operand(argc, argv, first, "NAME (the service's name)", &n)) >= 0)
         return rc;
     if (!cli_name_ok(n, true))
@@ -414,7 +414,7 @@ static int carry(struct mr_svc_conn *c, const char *name, const char *peer)
 int cmd_serve(int argc, char **argv)
 {
     struct serve_opts o = { .capacity = MR_SVC_CAPACITY_DEFAULT, .timeout_s = 30 };
-    const char *name;
+    const char *name = NULL;
     int rc = serve_args(argc, argv, serve_help, &o, &name);
     if (rc >= 0)
         return rc;
@@ -437,7 +437,7 @@ int cmd_serve(int argc, char **argv)
 int cmd_connect(int argc, char **argv)
 {
     struct serve_opts o = { .timeout_s = 30 };
-    const char *name;
+    const char *name = NULL;
     int rc = serve_args(argc, argv, connect_help, &o, &name);
     if (rc >= 0)
         return rc;
