@@ -156,6 +156,11 @@ _memregion()
     connect)
         mapfile -t COMPREPLY < <(compgen -W "$(_memregion_services)" -- "$cur")
         ;;
+    pipe)
+        # recv NAME: the senders waiting, which offer the service pipe-NAME.
+        [[ $sub == recv ]] &&
+            mapfile -t COMPREPLY < <(compgen -W "$(_memregion_services | sed -n 's/^pipe-//p')" -- "$cur")
+        ;;
     attach)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")

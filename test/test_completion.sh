@@ -4,7 +4,7 @@
 # completion for memregion, and completing words (set up as bash does, in
 # COMP_WORDS and COMP_CWORD) gives commands, subcommands, options from the
 # program's --help, the names of shared-memory objects in /dev/shm and
-# the live services (for connect).
+# the live services (for connect) and the senders waiting (for pipe recv).
 # Arguments: the source tree and the build tree. Exit 0 pass, 1 fail, 77 skip.
 set -e
 . "$1/test/lib/test.sh"
@@ -78,7 +78,14 @@ spid=$!
 for _ in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/memregion-$(id -u)/$name.svc" ] && break; sleep 0.02; done
 got=$(complete_words memregion connect "${name%??}")
 kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
-rm -rf "$XDG_RUNTIME_DIR"
 test "$got" = "$name " || die_removing "memregion connect ${name%??}<TAB>: got \"$got\", expected \"$name \""
-echo "completion: commands, subcommands, options, shm names and services"
+# pipe recv offers the senders waiting (the services pipe-NAME), without the prefix.
+memregion pipe send "$name" --timeout 10 </dev/null >/dev/null 2>&1 &
+spid=$!
+for _ in $(seq 200); do [ -S "$XDG_RUNTIME_DIR/memregion-$(id -u)/pipe-$name.svc" ] && break; sleep 0.02; done
+got=$(complete_words memregion pipe recv "${name%??}")
+kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
+rm -rf "$XDG_RUNTIME_DIR"
+test "$got" = "$name " || die_removing "memregion pipe recv ${name%??}<TAB>: got \"$got\", expected \"$name \""
+echo "completion: commands, subcommands, options, shm names, services and waiting pipes"
 ' bash "$src" "$build" "$name"
