@@ -907,7 +907,7 @@ static void pipe_round(struct soak *s, bool cleanup)
     else
         snprintf(name, sizeof name, "soak-%d-%u", (int)g_supervisor, s->round);
     s->pending_name[0] = '\0';
-    snprintf(g_sockfile, sizeof g_sockfile, "%s/pipe-%s.sock", g_sockdir, name);
+    snprintf(g_sockfile, sizeof g_sockfile, "%s/pipe-%s.svc", g_sockdir, name);
     s->pipe_place[two]++;
     char sizetext[48];
     if (victim == NOBODY)
@@ -1272,7 +1272,7 @@ static void check_leaks(struct soak *s)
     if (d) {
         char allowed[128] = "";
         if (s->pending_name[0])
-            snprintf(allowed, sizeof allowed, "pipe-%s.sock", s->pending_name);
+            snprintf(allowed, sizeof allowed, "pipe-%s.svc", s->pending_name);
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
             if (e->d_name[0] == '.' || strcmp(e->d_name, allowed) == 0)

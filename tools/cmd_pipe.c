@@ -395,9 +395,9 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
                 status = cli_fail(name, rc, NULL);
                 break;
             }
-            /* Closing now could beat the sender's look at the empty ring
-             * and read to it as a reader that quit: wait for its close
-             * (bounded: everything is written out already). */
+            /* Closed now, this end could look to the sender, before it
+             * sees the ring empty, like a reader that quit: wait for its
+             * close (bounded: everything is written out already). */
             if (mr_chan_peek(c, MR_SVC_HANDSHAKE_MS, &r) == 0)
                 status = cli_fail(name, -EPROTO, "the sender sent more after the end of its "
                                                  "input");
@@ -441,16 +441,17 @@ static int pipe_recv(int argc, char **argv)
                         (unsigned long long)o.timeout_s);
     if (rc == -EACCES)
         return cli_fail(name, rc, "the sender runs as another user: refused");
-    if (rc < 0)
+    if (rc < 0 && rc != -EPROTO)
         return meet_failed(name, rc);
     /* The first message is the sender's info, sent as soon as it accepted:
-     * a peer that has none to give is not 'memregion pipe send'. */
+     * a peer that has none to give is not 'memregion pipe send'. A closed
+     * end has capacity 0: the service must have the one channel, to us. */
     int status = CLI_OK;
     uint64_t size = PIPE_SIZE_UNKNOWN;
     struct mr_region r;
-    if (c.rx.hdr == NULL || c.tx.hdr != NULL)
+    if (rc == 0 && (mr_chan_capacity(&c.rx) == 0 || mr_chan_capacity(&c.tx) != 0))
         rc = -EPROTO;
-    else if ((rc = mr_chan_peek(&c.rx, MR_SVC_HANDSHAKE_MS, &r)) == 0)
+    else if (rc == 0 && (rc = mr_chan_peek(&c.rx, MR_SVC_HANDSHAKE_MS, &r)) == 0)
         rc = pipe_info_parse(r.ptr, r.len, &size) < 0 ? -EPROTO : mr_chan_release(&c.rx);
     if (rc == -EPROTO || rc == -ETIMEDOUT)
         status = cli_fail(name, rc, "%s is not 'memregion pipe send' of this version", svc);
