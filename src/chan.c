@@ -299,6 +299,22 @@ static void want_check(void *ctx)
         c->state |= ST_PEER_GONE;
 }
 
+/* The waiter for want->c: its own sleeping word, its mode, its budget. */
+static struct mr__waiter waiter(struct want *want)
+{
+    struct mr_chan *c = want->c;
+    return (struct mr__waiter){
+        .word = w32(c, own_wait(c)),
+        .light = light(c),
+        .ready = want_ready,
+        .check = want_check,
+        .ctx = want,
+        .spin_ns = &c->spin_ns,
+        .waits = &c->stats.waits,
+        .sleeps = &c->stats.sleeps,
+    };
+}
+
 /* Wait until ready(c, need) or timeout_ms. */
 static int chan_wait(struct mr_chan *c, uint64_t need, int timeout_ms)
 {
@@ -308,16 +324,7 @@ static int chan_wait(struct mr_chan *c, uint64_t need, int timeout_ms)
     if (timeout_ms == 0)
         return -EAGAIN;
     struct want want = { c, need };
-    struct mr__waiter w = {
-        .word = w32(c, own_wait(c)),
-        .light = light(c),
-        .ready = want_ready,
-        .check = want_check,
-        .ctx = &want,
-        .spin_ns = &c->spin_ns,
-        .waits = &c->stats.waits,
-        .sleeps = &c->stats.sleeps,
-    };
+    struct mr__waiter w = waiter(&want);
     return mr__wait(&w, mr__deadline(timeout_ms));
 }
 
@@ -360,42 +367,62 @@ int mr_chan_ack(struct mr_chan *c)
     return rc < 0 ? rc : 0;
 }
 
+
+/* What an open end says before it looks at the ring: an error, 1 (held:
+ * the caller can go on), or 0. */
+static int end_check(const struct mr_chan *c, size_t len)
+{
+    if (c->state & ST_BROKEN)
+        return -EPROTO;
+    if (c->state & ST_HELD)
+        return 1;
+    if (is_producer(c) && len > c->max_msg)
+        return -EMSGSIZE;
+    return 0;
+}
+
+/* Ends armed per barrier: the stack a call of mr__chan_arm_n takes. */
+#define ARM_CHUNK 64
+
+int mr__chan_arm_n(struct mr_chan *const *cs, const size_t *lens, int *status, int n)
+{
+    int k = 0;
+    for (int base = 0; base < n; base += ARM_CHUNK) {
+        struct want want[ARM_CHUNK];
+        struct mr__waiter w[ARM_CHUNK];
+        int at[ARM_CHUNK], out[ARM_CHUNK], m = 0;
+        for (int i = base; i < n && i < base + ARM_CHUNK; i++) {
+            struct mr_chan *c = cs[i];
+            int rc = mr_chan_event_fd(c);
+            if ((status[i] = rc < 0 ? rc : end_check(c, lens[i])) != 0) {
+                k++;
+                continue;
+            }
+            want[m] = (struct want){ c, is_producer(c) ? record_size(lens[i]) : 0 };
+            w[m] = waiter(&want[m]);
+            at[m++] = i;
+        }
+        if (m > 0)
+            k += mr__wait_arm(w, m, out);
+        for (int j = 0; j < m; j++)
+            status[at[j]] = out[j];
+    }
+    return k;
+}
+
 int mr__chan_ready(struct mr_chan *c, size_t len)
 {
     if (c->hdr == NULL)
         return -EBADF;
-    if (c->state & ST_BROKEN)
-        return -EPROTO;
-    if (c->state & ST_HELD)
-        return 1;
-    if (is_producer(c) && len > c->max_msg)
-        return -EMSGSIZE;
-    return ready(c, is_producer(c) ? record_size(len) : 0);
+    int rc = end_check(c, len);
+    return rc != 0 ? rc : ready(c, is_producer(c) ? record_size(len) : 0);
 }
 
 int mr_chan_arm(struct mr_chan *c, size_t len)
 {
-    int rc = mr_chan_event_fd(c);
-    if (rc < 0)
-        return rc;
-    if (c->state & ST_BROKEN)
-        return -EPROTO;
-    if (c->state & ST_HELD)
-        return 1;
-    if (is_producer(c) && len > c->max_msg)
-        return -EMSGSIZE;
-    struct want want = { c, is_producer(c) ? record_size(len) : 0 };
-    struct mr__waiter w = {
-        .word = w32(c, own_wait(c)),
-        .light = light(c),
-        .ready = want_ready,
-        .check = want_check,
-        .ctx = &want,
-        .spin_ns = &c->spin_ns,
-        .waits = &c->stats.waits,
-        .sleeps = &c->stats.sleeps,
-    };
-    return mr__wait_arm(&w);
+    int status;
+    mr__chan_arm_n(&c, &len, &status, 1);
+    return status;
 }
 
 void mr__chan_copy_big(void *dst, const void *src, size_t n)

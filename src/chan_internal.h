@@ -127,11 +127,13 @@ struct mr__waiter {
  * found nothing. Not thread-safe for one waiter. */
 int mr__wait(const struct mr__waiter *w, int64_t deadline);
 
-/* Announce w as waiting on its fd (MR__WAKE_FD), with the barrier the mode
- * needs, and look once more: 1 when w->ready says it may go on now (the
- * word is cleared: do not wait), 0 when armed (wait in poll(2) for the fd
- * the waker signals), or w->ready's error. Thread-safe as mr__wait. */
-int mr__wait_arm(const struct mr__waiter *w);
+/* Announce the n waiters w[] as waiting on their fds (MR__WAKE_FD), with
+ * one barrier for all, and look once more at each: out[i] is 1 when
+ * w[i].ready says it may go on now (its word is cleared: do not wait), 0
+ * when armed (wait in poll(2) for the fd the waker signals), or the error
+ * (w[i].ready's, or the barrier's for all). Returns how many are not 0.
+ * Thread-safe as mr__wait, for waiters of distinct ends. */
+int mr__wait_arm(const struct mr__waiter *w, int n, int *out);
 
 /* Register this process for MEMBARRIER_CMD_GLOBAL_EXPEDITED: 0, or why it
  * cannot (then it must use FENCED words, and cannot take part in
@@ -163,6 +165,11 @@ void mr__sys_sched_yield(void);
  * memory is checked as the data calls check it. Not thread-safe with
  * other use of c. */
 int mr__chan_ready(struct mr_chan *c, size_t len);
+
+/* mr_chan_arm on n ends at once (cs[i] waiting for lens[i]; distinct
+ * ends), with one barrier for all of them instead of one each: status[i]
+ * as mr_chan_arm returns for cs[i]. Returns how many are not 0. */
+int mr__chan_arm_n(struct mr_chan *const *cs, const size_t *lens, int *status, int n);
 
 /* A Unix stream socket: the only kind whose peer closing polls POLLHUP (so
  * it can be watched) and that carries an fd with a greeting in order. */

@@ -81,19 +81,26 @@ __attribute__((noinline)) uint32_t mr__wake(uint32_t *word, int n, uint64_t *wak
     return old;
 }
 
-int mr__wait_arm(const struct mr__waiter *w)
+int mr__wait_arm(const struct mr__waiter *w, int n, int *out)
 {
-    /* S1 and S2 of the protocol, as a sleep's first slice makes them; the
-     * "sleep" is the caller's poll(2). */
-    __atomic_store_n(w->word, MR__WAKE_FD, __ATOMIC_SEQ_CST);
-    int rc = w->light ? mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) : 0;
-    if (rc == 0)
-        rc = w->ready(w->ctx);
-    if (rc != 0) {
-        __atomic_store_n(w->word, 0, __ATOMIC_RELAXED);
-        return rc < 0 ? rc : 1;
+    /* S1 and S2 of the protocol, as a sleep's first slice makes them, for
+     * every waiter with one barrier; the "sleep" is the caller's poll(2). */
+    bool light = false;
+    for (int i = 0; i < n; i++) {
+        __atomic_store_n(w[i].word, MR__WAKE_FD, __ATOMIC_SEQ_CST);
+        light |= w[i].light;
     }
-    return 0;
+    int rc = light ? mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) : 0;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        int r = rc != 0 ? rc : w[i].ready(w[i].ctx);
+        if (r != 0) {
+            __atomic_store_n(w[i].word, 0, __ATOMIC_RELAXED);
+            k++;
+        }
+        out[i] = r < 0 ? r : r > 0;
+    }
+    return k;
 }
 
 /* ---- waiting ----------------------------------------------------------------------

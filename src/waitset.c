@@ -250,13 +250,27 @@ static int look(struct mr_waitset *ws)
     return k;
 }
 
+/* mr_chan_arm on every end, a barrier per ARM_BATCH ends rather than one
+ * each (the barrier is most of an arm's cost). */
+#define ARM_BATCH 64
+
 static int arm_all(struct mr_waitset *ws)
 {
     int k = 0;
-    for (int i = 0; i < ws->count; i++) {
-        struct member *m = &ws->m[i];
-        if (m->chan != NULL && (m->status = mr_chan_arm(m->chan, m->len)) != 0)
-            k++;
+    for (int i = 0; i < ws->count;) {
+        struct mr_chan *cs[ARM_BATCH];
+        size_t lens[ARM_BATCH];
+        int status[ARM_BATCH], at[ARM_BATCH], n = 0;
+        for (; i < ws->count && n < ARM_BATCH; i++) {
+            if (ws->m[i].chan == NULL)
+                continue;
+            cs[n] = ws->m[i].chan;
+            lens[n] = ws->m[i].len;
+            at[n++] = i;
+        }
+        k += mr__chan_arm_n(cs, lens, status, n);
+        for (int j = 0; j < n; j++)
+            ws->m[at[j]].status = status[j];
     }
     return k;
 }
