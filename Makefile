@@ -142,6 +142,7 @@ deb:
 tsan_probe = printf 'int main(void){return 0;}\n' | $(1) -x c -fsanitize=thread - -o /tmp/mr-tsan-probe-$$$$ >/dev/null 2>&1 && /tmp/mr-tsan-probe-$$$$ && rm -f /tmp/mr-tsan-probe-$$$$
 
 # What the tests need beyond a compiler: pkg-config (for the install test),
+# libucx-dev (UCX: libmemregion-net and its tests, test_net*),
 # socat (a relay that cannot pass fds, for the share test), musl-gcc from
 # musl-tools (for the musl build test), man-db (man, with groff, for the
 # man-page test) and
@@ -155,6 +156,7 @@ deps:
 	  command -v man >/dev/null 2>&1 || missing="$$missing man-db"; \
 	  pkg-config --exists libuv 2>/dev/null || missing="$$missing libuv1-dev"; \
 	  pkg-config --exists glib-2.0 2>/dev/null || missing="$$missing libglib2.0-dev"; \
+	  pkg-config --exists ucx 2>/dev/null || missing="$$missing libucx-dev"; \
 	  if command -v clang >/dev/null 2>&1 && ! $(call tsan_probe,clang); then \
 	    missing="$$missing libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev"; fi; \
 	  if [ -n "$$missing" ]; then \
