@@ -80,7 +80,8 @@ struct mr_net_export {
     struct mr_region r;
     unsigned flags;
     unsigned char id[MR__NET_ID_LEN];
-    int busy; /* replies in flight that read r */
+    int busy;      /* replies in flight that use r */
+    void *replies; /* and their list (net_region.c) */
     ucp_mem_h memh;
     void *rkey;
     size_t rkey_len;

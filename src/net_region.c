@@ -13,6 +13,9 @@
 #define TOKEN_MAGIC 0x4b524d4du /* "MMRK" */
 #define TOKEN_VERSION 1
 #define TOKEN_CHECKED 32
+/* How long revoking waits for peers to take the bytes of replies in
+ * flight before it drops them. */
+#define REVOKE_MS 1000
 /* A direct import's packed UCX key: no longer than this. */
 #define RKEY_MAX 4096
 
@@ -29,7 +32,8 @@ static uint64_t token_check(const unsigned char *p, size_t n)
 /* The reply an exporter sends: its header lives until UCX is done. */
 struct reply {
     unsigned char hdr[MR__NET_REPLY_HDR];
-    struct mr_net_export *e; /* counted busy while the reply reads it */
+    struct mr_net_export *e; /* counted busy (and listed) while the reply uses it */
+    struct reply *next;      /* in e's list */
     struct mr_net *n;
     ucp_ep_h ep;
     uint64_t off, len;
@@ -51,12 +55,36 @@ static struct mr_net_peer *peer_of(struct mr_net *n, ucp_ep_h ep)
     return NULL;
 }
 
+/* r uses its export's region until unbusy: revoke waits for it. */
+static void busy(struct reply *r, struct mr_net_export *e, ucp_ep_h ep)
+{
+    r->e = e;
+    r->ep = ep;
+    r->next = e->replies;
+    e->replies = r;
+    e->busy++;
+}
+
+static void unbusy(struct reply *r)
+{
+    struct mr_net_export *e = r->e;
+    if (!e)
+        return;
+    for (struct reply **pp = (struct reply **)&e->replies; *pp; pp = &(*pp)->next) {
+        if (*pp == r) {
+            *pp = r->next;
+            break;
+        }
+    }
+    e->busy--;
+    r->e = NULL;
+}
+
 static void reply_sent(void *request, ucs_status_t st, void *user)
 {
     (void)st;
     struct reply *r = user;
-    if (r->e)
-        r->e->busy--;
+    unbusy(r);
     if (request)
         ucp_request_free(request);
     free(r);
@@ -78,13 +106,11 @@ static void reply(ucp_ep_h ep, uint64_t req, int status,
         mr_store_u64le(r->hdr, 24, e->flags & MR_NET_DIRECT ? (uint64_t)(uintptr_t)e->r.ptr : 0);
     }
     if (!import && data)
-        r->e = e;
+        busy(r, e, ep);
     ucp_request_param_t prm = { 0 };
     prm.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
     prm.cb.send = reply_sent;
     prm.user_data = r;
-    if (r->e)
-        r->e->busy++;
     void *sr = ucp_am_send_nbx(ep, MR__NET_AM_REPLY, r->hdr, sizeof r->hdr, data, data ? len : 0,
                                &prm);
     if (!UCS_PTR_IS_PTR(sr))
@@ -108,10 +134,8 @@ static void put_done(void *request, ucs_status_t st, size_t length, void *user)
 {
     (void)length;
     struct reply *r = user;
-    struct mr_net_export *e = r->e;
     uint64_t req = mr_load_u64le(r->hdr, 0);
-    if (e)
-        e->busy--;
+    unbusy(r);
     if (request)
         ucp_request_free(request);
     if (peer_of(r->n, r->ep))
@@ -164,10 +188,8 @@ static ucs_status_t on_request(void *arg, const void *header, size_t hlen, void 
         return UCS_OK;
     }
     mr_store_u64le(r->hdr, 0, req);
-    r->e = e;
     r->n = n;
-    r->ep = ep;
-    e->busy++;
+    busy(r, e, ep);
     ucp_request_param_t prm = { 0 };
     prm.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
     prm.cb.recv_am = put_done;
@@ -358,9 +380,20 @@ int mr_net_revoke(struct mr_net_export *e)
     }
     /* Replies in flight still read the region, and rendezvous puts write
      * it: they end (done, or cancelled when a peer goes) before it is
-     * given back. */
-    while (e->busy > 0)
+     * given back. A peer that does not take its bytes in time is dropped,
+     * which cancels them. */
+    int64_t deadline = mr__deadline(REVOKE_MS);
+    while (e->busy > 0) {
         ucp_worker_progress(n->worker);
+        if (e->busy > 0 && mr__now_ns() >= deadline) {
+            for (struct reply *r = e->replies; r; r = r->next) {
+                struct mr_net_peer *p = peer_of(n, r->ep);
+                if (p)
+                    mr__net_peer_fail(p, -ETIMEDOUT);
+            }
+            deadline = MR__NEVER;
+        }
+    }
     if (e->memh) {
         ucp_rkey_buffer_release(e->rkey);
         ucp_mem_unmap(n->ctx, e->memh);
