@@ -318,10 +318,21 @@ int mr_net_progress(struct mr_net *n)
     int count = progress(n, true);
     if (count > 0)
         return count;
+    count = mr__net_chan_idle(n);
+    if (count > 0)
+        return count;
     ucs_status_t st = ucp_worker_arm(n->worker);
     if (st == UCS_ERR_BUSY)
         return 1;
     return st == UCS_OK ? 0 : mr__net_errno(st);
+}
+
+struct mr_net_peer *mr__net_peer_of(struct mr_net *n, ucp_ep_h ep)
+{
+    for (struct mr_net_peer *p = n->peers; ep && p; p = p->next)
+        if (p->ep == ep && p->status == 0)
+            return p;
+    return NULL;
 }
 
 struct mr__net_op *mr__net_op_new(struct mr_net_peer *p)
@@ -365,26 +376,22 @@ void mr__net_op_sent(void *request, ucs_status_t st, void *user)
 }
 
 /* Wait, making progress, until op is done, the peer is gone or deadline. */
-int mr__net_wait(struct mr_net *n, struct mr__net_op *op, int64_t deadline)
+int mr__net_block(struct mr_net *n, struct mr_net_peer *p, int64_t deadline,
+                  bool (*ready)(void *), void *arg)
 {
-    struct mr_net_peer *p = op->peer;
     unsigned spins = 0;
-    while (!op->done) {
+    for (;;) {
         progress(n, (++spins & 63) == 0);
-        if (op->done)
-            break;
-        if (p->status != 0) {
-            op->done = 1;
-            op->status = p->status;
-            break;
-        }
-        if (mr__now_ns() >= deadline) {
-            mr__net_peer_fail(p, -ETIMEDOUT);
-            op->done = 1;
-            op->status = -ETIMEDOUT;
-            break;
-        }
+        if (ready(arg))
+            return 0;
+        if (p && p->status != 0)
+            return p->status;
+        if (mr__now_ns() >= deadline)
+            return -ETIMEDOUT;
         if (spins < 256)
+            continue;
+        /* About to sleep: what producers have batched goes out now. */
+        if (mr__net_chan_idle(n) > 0)
             continue;
         if (ucp_worker_arm(n->worker) != UCS_OK)
             continue;
@@ -392,6 +399,23 @@ int mr__net_wait(struct mr_net *n, struct mr__net_op *op, int64_t deadline)
         int ms = mr__poll_ms(deadline);
         mr__sys_poll(&pfd, 1, ms < 0 || ms > 100 ? 100 : ms);
         progress(n, true);
+    }
+}
+
+static bool op_done(void *arg)
+{
+    return ((struct mr__net_op *)arg)->done;
+}
+
+int mr__net_wait(struct mr_net *n, struct mr__net_op *op, int64_t deadline)
+{
+    struct mr_net_peer *p = op->peer;
+    int rc = mr__net_block(n, p, deadline, op_done, op);
+    if (!op->done) {
+        if (rc == -ETIMEDOUT)
+            mr__net_peer_fail(p, -ETIMEDOUT);
+        op->done = 1;
+        op->status = rc;
     }
     /* Cancelled requests finish inside UCX's progress: wait for them, so
      * that none writes into the caller's buffer after this returns. */
@@ -678,6 +702,7 @@ int mr_net_peer_close(struct mr_net_peer *p)
         return 0;
     struct mr_net *n = p->n;
     mr__net_remotes_drop(p);
+    mr__net_chans_drop(p);
     if (p->status == 0) {
         char bye = NET_BYE;
         mr_sock_send(&p->sock, MR_REGION_OF(bye), MSG_DONTWAIT);
@@ -702,6 +727,10 @@ int mr_net_close(struct mr_net *n)
         return 0;
     while (n->peers)
         mr_net_peer_close(n->peers);
+    /* Sends to the peers just closed end, cancelled, in UCX's progress. */
+    int64_t drain = mr__deadline(NET_DRAIN_MS);
+    while (n->sends > 0 && mr__now_ns() < drain)
+        progress(n, false);
     while (n->exports)
         mr_net_revoke(n->exports);
     while (n->ops)

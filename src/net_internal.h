@@ -17,7 +17,9 @@ enum {
     MR__NET_AM_IMPORT = 1, /* header: req, id */
     MR__NET_AM_GET = 2,    /* header: req, id, off, len */
     MR__NET_AM_PUT = 3,    /* header: req, id, off, len; data: the bytes */
-    MR__NET_AM_REPLY = 4   /* header: req, status, flags, length, base; data */
+    MR__NET_AM_REPLY = 4,  /* header: req, status, flags, length, base; data */
+    MR__NET_AM_DATA = 5,   /* header: chan, flags, seq, bytes; data: records */
+    MR__NET_AM_CREDIT = 6  /* header: chan, flags, window, released */
 };
 
 #define MR__NET_ID_LEN 16
@@ -62,6 +64,8 @@ struct mr_net {
     struct mr_net_export *exports;
     struct mr__net_op *ops;
     uint64_t next_req;
+    struct mr_net_chan *chans;
+    int sends; /* replies, batches and credits UCX has not finished */
 };
 
 struct mr_net_peer {
@@ -72,6 +76,7 @@ struct mr_net_peer {
     ucp_ep_h ep;
     int status; /* 0, -EPIPE, -ECONNRESET, -ETIMEDOUT */
     struct mr_net_remote *remotes;
+    void *credits; /* credits for channels not open here yet (net_chan.c) */
 };
 
 struct mr_net_export {
@@ -102,10 +107,18 @@ struct mr_net_remote {
  * deadline passes: op's status, or -ETIMEDOUT / the peer's error, after
  * which the peer is dropped. */
 int mr__net_wait(struct mr_net *n, struct mr__net_op *op, int64_t deadline);
+/* Make progress until ready(arg), p's end (its status; p may be NULL) or
+ * the deadline (-ETIMEDOUT, p kept): 0 once ready. Producers' batches go
+ * out before it sleeps. */
+int mr__net_block(struct mr_net *n, struct mr_net_peer *p, int64_t deadline,
+                  bool (*ready)(void *), void *arg);
 /* Free op, or leave it to its last UCX completion. */
 void mr__net_op_release(struct mr_net *n, struct mr__net_op *op);
 /* A new op for peer, linked in n's list: NULL when out of memory. */
 struct mr__net_op *mr__net_op_new(struct mr_net_peer *p);
+/* The live peer whose endpoint is ep (a request's reply endpoint): only
+ * peers this context accepted or connected may ask anything. */
+struct mr_net_peer *mr__net_peer_of(struct mr_net *n, ucp_ep_h ep);
 /* The UCX status as -errno. */
 int mr__net_errno(ucs_status_t st);
 /* The send-completion callback of an op's UCX requests. */
@@ -126,6 +139,14 @@ int mr__sys_net_epoll_wait(int epfd, void **ready, int max);
 int mr__net_am_init(struct mr_net *n);
 /* Forget what n's exports and remotes hold of p (it is going away). */
 void mr__net_remotes_drop(struct mr_net_peer *p);
+/* net_chan.c */
+/* Register the channel handlers on n's worker. */
+int mr__net_chan_init(struct mr_net *n);
+/* Ship every producer's pending batch: how many went. */
+int mr__net_chan_idle(struct mr_net *n);
+/* Close p's channels without a word (p is going away). */
+void mr__net_chans_drop(struct mr_net_peer *p);
+
 /* Test hook: ask for len bytes at off of r without checking them here, as a
  * hostile peer would (checked mode): the exporter's answer. */
 int mr__net_get_unchecked(struct mr_net_remote *r, uint64_t off, uint64_t len,

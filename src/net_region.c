@@ -47,14 +47,6 @@ static struct mr_net_export *find_export(struct mr_net *n, const unsigned char *
     return NULL;
 }
 
-static struct mr_net_peer *peer_of(struct mr_net *n, ucp_ep_h ep)
-{
-    for (struct mr_net_peer *p = n->peers; p; p = p->next)
-        if (p->ep == ep && p->status == 0)
-            return p;
-    return NULL;
-}
-
 /* r uses its export's region until unbusy: revoke waits for it. */
 static void busy(struct reply *r, struct mr_net_export *e, ucp_ep_h ep)
 {
@@ -84,6 +76,7 @@ static void reply_sent(void *request, ucs_status_t st, void *user)
 {
     (void)st;
     struct reply *r = user;
+    r->n->sends--;
     unbusy(r);
     if (request)
         ucp_request_free(request);
@@ -92,12 +85,14 @@ static void reply_sent(void *request, ucs_status_t st, void *user)
 
 /* Send a reply (status, and for an import the export's details; for a get
  * data bytes of the export) on ep. */
-static void reply(ucp_ep_h ep, uint64_t req, int status,
+static void reply(struct mr_net *n, ucp_ep_h ep, uint64_t req, int status,
                   struct mr_net_export *e, const void *data, size_t len, bool import)
 {
     struct reply *r = calloc(1, sizeof *r);
     if (!r)
         return; /* the asker times out: nothing better to do without memory */
+    r->n = n;
+    n->sends++;
     mr_store_u64le(r->hdr, 0, req);
     mr_store_u32le(r->hdr, 8, (uint32_t)status);
     if (import && status == 0) {
@@ -138,8 +133,8 @@ static void put_done(void *request, ucs_status_t st, size_t length, void *user)
     unbusy(r);
     if (request)
         ucp_request_free(request);
-    if (peer_of(r->n, r->ep))
-        reply(r->ep, req, st == UCS_OK ? 0 : -EIO, NULL, NULL, 0, false);
+    if (mr__net_peer_of(r->n, r->ep))
+        reply(r->n, r->ep, req, st == UCS_OK ? 0 : -EIO, NULL, NULL, 0, false);
     free(r);
 }
 
@@ -150,7 +145,7 @@ static ucs_status_t on_request(void *arg, const void *header, size_t hlen, void 
     bool rndv = param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV;
     ucp_ep_h ep = param->recv_attr & UCP_AM_RECV_ATTR_FIELD_REPLY_EP ? param->reply_ep : NULL;
     /* Only the peers this context accepted or connected may ask. */
-    if (!ep || !peer_of(n, ep) || hlen != (id == MR__NET_AM_IMPORT ? 24u : MR__NET_REQ_HDR)) {
+    if (!ep || !mr__net_peer_of(n, ep) || hlen != (id == MR__NET_AM_IMPORT ? 24u : MR__NET_REQ_HDR)) {
         if (rndv)
             ucp_am_data_release(n->worker, data);
         return UCS_OK;
@@ -158,13 +153,13 @@ static ucs_status_t on_request(void *arg, const void *header, size_t hlen, void 
     uint64_t req = mr_load_u64le(header, 0);
     struct mr_net_export *e = find_export(n, (const unsigned char *)header + 8);
     if (id == MR__NET_AM_IMPORT) {
-        reply(ep, req, e ? 0 : -EPROTO, e, e ? e->rkey : NULL, e ? e->rkey_len : 0, true);
+        reply(n, ep, req, e ? 0 : -EPROTO, e, e ? e->rkey : NULL, e ? e->rkey_len : 0, true);
         return UCS_OK;
     }
     uint64_t off = mr_load_u64le(header, 24), len = mr_load_u64le(header, 32);
     if (id == MR__NET_AM_GET) {
         int rc = refuse(e, MR_NET_READ, off, len);
-        reply(ep, req, rc, e, rc == 0 ? (char *)e->r.ptr + off : NULL, rc == 0 ? len : 0, false);
+        reply(n, ep, req, rc, e, rc == 0 ? (char *)e->r.ptr + off : NULL, rc == 0 ? len : 0, false);
         return UCS_OK;
     }
     int rc = refuse(e, MR_NET_WRITE, off, len);
@@ -173,18 +168,18 @@ static ucs_status_t on_request(void *arg, const void *header, size_t hlen, void 
     if (rc < 0) {
         if (rndv)
             ucp_am_data_release(n->worker, data);
-        reply(ep, req, rc, NULL, NULL, 0, false);
+        reply(n, ep, req, rc, NULL, NULL, 0, false);
         return UCS_OK;
     }
     if (!rndv) {
         memcpy((char *)e->r.ptr + off, data, len);
-        reply(ep, req, 0, NULL, NULL, 0, false);
+        reply(n, ep, req, 0, NULL, NULL, 0, false);
         return UCS_OK;
     }
     struct reply *r = calloc(1, sizeof *r);
     if (!r) {
         ucp_am_data_release(n->worker, data);
-        reply(ep, req, -ENOMEM, NULL, NULL, 0, false);
+        reply(n, ep, req, -ENOMEM, NULL, NULL, 0, false);
         return UCS_OK;
     }
     mr_store_u64le(r->hdr, 0, req);
@@ -307,7 +302,7 @@ int mr__net_am_init(struct mr_net *n)
         if (st != UCS_OK)
             return mr__net_errno(st);
     }
-    return 0;
+    return mr__net_chan_init(n);
 }
 
 /* ---- exports ------------------------------------------------------------- */
@@ -387,7 +382,7 @@ int mr_net_revoke(struct mr_net_export *e)
         ucp_worker_progress(n->worker);
         if (e->busy > 0 && mr__now_ns() >= deadline) {
             for (struct reply *r = e->replies; r; r = r->next) {
-                struct mr_net_peer *p = peer_of(n, r->ep);
+                struct mr_net_peer *p = mr__net_peer_of(n, r->ep);
                 if (p)
                     mr__net_peer_fail(p, -ETIMEDOUT);
             }

@@ -27,6 +27,17 @@ static inline int mr_test_net_open(struct mr_net **out, enum mr_net_transport t)
     return rc;
 }
 
+/* A context with transport t, connected to the listener at text: the
+ * connecting side of a test's two processes. */
+static inline struct mr_net_peer *mr_test_net_dial(enum mr_net_transport t, const char *text,
+                                                   struct mr_net **n)
+{
+    ASSERT_EQ(mr_test_net_open(n, t), 0);
+    struct mr_net_peer *p = NULL;
+    ASSERT_EQ(mr_net_connect(*n, text, 5000, &p), 0);
+    return p;
+}
+
 /* The listener's "127.0.0.1:PORT" for bound. */
 static inline const char *mr_test_net_text(const struct mr_addr *bound, char *buf, size_t size)
 {

@@ -61,9 +61,7 @@ static void importer(void *arg)
 {
     struct setup *s = arg;
     struct mr_net *n;
-    ASSERT_EQ(mr_test_net_open(&n, s->t), 0);
-    struct mr_net_peer *p;
-    ASSERT_EQ(mr_net_connect(n, s->text, 5000, &p), 0);
+    struct mr_net_peer *p = mr_test_net_dial(s->t, s->text, &n);
 
     /* Tokens refused on import. */
     struct mr_net_remote *r;

@@ -90,6 +90,7 @@
 #include <memregion/region.h>
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -100,6 +101,7 @@ struct mr_net;
 struct mr_net_peer;
 struct mr_net_export;
 struct mr_net_remote;
+struct mr_net_chan;
 
 /* The bound, in milliseconds, from a peer's death to -ECONNRESET (see
  * DEATH above). */
@@ -227,6 +229,71 @@ MR_API int mr_net_get(struct mr_net_remote *r, size_t off, struct mr_region dst,
 MR_API int mr_net_put(struct mr_net_remote *r, size_t off, struct mr_region src, int timeout_ms);
 /* Forget an imported region. 0 (also for NULL). */
 MR_API int mr_net_remote_close(struct mr_net_remote *r);
+
+/* ---- remote channels ------------------------------------------------------
+ * A one-way channel of messages over a peer, with the calls of mr_chan
+ * (memregion/chan.h): the producer reserves room, writes and commits; the
+ * consumer peeks, reads and releases. Both sides open it with the same id
+ * (any number the two agree on; one channel per id, peer and direction)
+ * and opposite roles. Committed messages are batched into transfers of up
+ * to MR_NET_CHAN_BATCH bytes, shipped when a batch fills, on
+ * mr_net_chan_flush, when any call of the context is about to sleep
+ * (mr_net_progress, a blocking call) and on close. The consumer checks every
+ * record of a batch (-EPROTO and the channel broken if one is malformed)
+ * and keeps the batches in its own memory; released bytes go back to the
+ * producer as credits, so that at most the consumer's capacity is ever in
+ * flight or unread. After the producer's mr_net_chan_close, the consumer
+ * gets every message, then -EPIPE; when the peer dies, the messages that
+ * arrived, then -ECONNRESET (within MR_NET_DEATH_MS). The producer gets
+ * -EPIPE once the consumer closed, -ECONNRESET once it died. */
+
+/* Bytes of messages shipped as one transfer. */
+#define MR_NET_CHAN_BATCH 65536
+
+enum mr_net_chan_role { MR_NET_PRODUCER = 1, MR_NET_CONSUMER = 2 };
+
+/* Open channel id over p as role. capacity: for the consumer, the bytes of
+ * messages (8 bytes each plus the length rounded up to 8) it holds unread
+ * at most: 4 KiB .. 1 GiB; the producer's capacity is its largest message
+ * plus 8, rounded up (at least 4 KiB). 0 and *out (the caller's:
+ * mr_net_chan_close; closed with the peer too); or -EINVAL (role,
+ * capacity), -EBUSY (id open here in that role), -ENOMEM, the peer's
+ * -EPIPE / -ECONNRESET. The first message waits for the consumer's open. */
+MR_API int mr_net_chan_open(struct mr_net_peer *p, uint32_t id, enum mr_net_chan_role role,
+                            size_t capacity, struct mr_net_chan **out);
+/* Close: a producer ships what is committed and an end mark, and waits
+ * (making progress, up to MR_NET_DEATH_MS) until the consumer has them; a
+ * consumer tells the producer. Messages peeked or reserved die here. 0
+ * (also for NULL), or the peer's error when the end mark could not be
+ * delivered (the channel is freed anyway). */
+MR_API int mr_net_chan_close(struct mr_net_chan *c);
+/* The largest message the channel carries. */
+MR_API size_t mr_net_chan_max_msg(const struct mr_net_chan *c);
+/* Reserve room for a message of up to len bytes, waiting up to timeout_ms
+ * for credits: 0 and *out (writable, 8-byte aligned, valid until commit);
+ * or -EMSGSIZE, -EAGAIN (timeout 0), -ETIMEDOUT, -EPIPE, -ECONNRESET,
+ * -EBUSY (a reservation pending), -EBADF (not the producer), -EINVAL. */
+MR_API int mr_net_chan_reserve(struct mr_net_chan *c, size_t len, int timeout_ms,
+                               struct mr_region *out);
+/* Commit the first len bytes of the reservation as the next message. 0; or
+ * -EINVAL (nothing reserved), -ERANGE (len above the reservation), -EBADF.
+ * Never waits (a full batch is handed to UCX, not waited for). */
+MR_API int mr_net_chan_commit(struct mr_net_chan *c, size_t len);
+/* Reserve, copy, commit: msg.len, or the errors of mr_net_chan_reserve. */
+MR_API ssize_t mr_net_chan_send(struct mr_net_chan *c, struct mr_region msg, int timeout_ms);
+/* Ship the committed messages now. 0, or -EBADF, the peer's error. */
+MR_API int mr_net_chan_flush(struct mr_net_chan *c);
+/* The next message, waiting up to timeout_ms: 0 and *out (read-only,
+ * 8-byte aligned, valid until release); or -EAGAIN (timeout 0),
+ * -ETIMEDOUT, -EPIPE (all read, and the producer closed), -ECONNRESET (all
+ * read, and the peer died), -EPROTO (a malformed batch came), -EBADF (not
+ * the consumer), -EINVAL. Peeking again gives the same message. */
+MR_API int mr_net_chan_peek(struct mr_net_chan *c, int timeout_ms, struct mr_region *out);
+/* Free the peeked message (credits go back). 0, -EINVAL (none), -EBADF. */
+MR_API int mr_net_chan_release(struct mr_net_chan *c);
+/* Peek, copy into buf, release: the length; or -EMSGSIZE (buf shorter:
+ * the message stays peeked), -EACCES (buf read-only), the peek errors. */
+MR_API ssize_t mr_net_chan_recv(struct mr_net_chan *c, struct mr_region buf, int timeout_ms);
 
 #ifdef __cplusplus
 }
