@@ -435,6 +435,16 @@ void mr__net_op_release(struct mr_net *n, struct mr__net_op *op)
 
 static void drain_peer(struct mr_net *n, struct mr_net_peer *p);
 
+static void unlink_peer(struct mr_net *n, struct mr_net_peer *p)
+{
+    for (struct mr_net_peer **pp = &n->peers; *pp; pp = &(*pp)->next) {
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    }
+}
+
 static int send_hello(struct mr_net *n, const struct mr_sock *s, int64_t deadline)
 {
     ucp_address_t *addr;
@@ -563,8 +573,14 @@ static int make_peer(struct mr_net *n, struct mr_sock *s, const struct mr_addr *
         ep.err_handler.arg = p;
         ucs_status_t st = ucp_ep_create(n->worker, &ep, &p->ep);
         rc = mr__net_errno(st);
-        if (rc < 0)
+        if (rc < 0) {
             p->ep = NULL;
+        } else {
+            /* Known from now on: the other side may speak (a channel's
+             * credits) before this side's call returns. */
+            p->next = n->peers;
+            n->peers = p;
+        }
     }
     free(remote);
     if (rc == 0)
@@ -584,6 +600,8 @@ static int make_peer(struct mr_net *n, struct mr_sock *s, const struct mr_addr *
             if (p->status == 0)
                 mr__net_peer_fail(p, rc);
             drain_peer(n, p);
+            mr__net_chans_drop(p);
+            unlink_peer(n, p);
         }
         free(p);
         mr_sock_close(s);
@@ -591,8 +609,6 @@ static int make_peer(struct mr_net *n, struct mr_sock *s, const struct mr_addr *
     }
     mr_sock_set_opt(&p->sock, MR_SOCK_OPT_NODELAY, 1);
     mr_sock_set_keepalive(&p->sock, 1, 1, 3);
-    p->next = n->peers;
-    n->peers = p;
     *out = p;
     return 0;
 }
@@ -709,12 +725,7 @@ int mr_net_peer_close(struct mr_net_peer *p)
         mr__net_peer_fail(p, -EPIPE);
     }
     drain_peer(n, p);
-    for (struct mr_net_peer **pp = &n->peers; *pp; pp = &(*pp)->next) {
-        if (*pp == p) {
-            *pp = p->next;
-            break;
-        }
-    }
+    unlink_peer(n, p);
     mr_sock_close(&p->sock);
     free(p);
     progress(n, false);

@@ -29,7 +29,9 @@ static size_t rec_size(size_t len)
  * done with them. */
 struct out {
     unsigned char hdr[DATA_HDR];
-    struct mr_net *n; /* counts it in sends */
+    struct mr_net *n;       /* counts it in sends */
+    struct mr_net_chan *c;  /* counts it in sending, until the channel goes */
+    struct out *next;       /* in c's list of those */
     unsigned char data[];
 };
 
@@ -68,6 +70,8 @@ struct mr_net_chan {
     size_t max_msg;
     /* producer */
     struct out *ob;
+    struct out *outs; /* batches UCX has not sent yet */
+    int sending;      /* how many */
     size_t blen, bcap;
     size_t rlen;
     int reserved;
@@ -104,19 +108,42 @@ static void out_sent(void *request, ucs_status_t st, void *user)
         ucp_request_free(request);
 }
 
+static void unlist(struct out *ob)
+{
+    struct mr_net_chan *c = ob->c;
+    if (!c)
+        return;
+    for (struct out **pp = &c->outs; *pp; pp = &(*pp)->next) {
+        if (*pp == ob) {
+            *pp = ob->next;
+            break;
+        }
+    }
+    c->sending--;
+    ob->c = NULL;
+}
+
+static void batch_sent(void *request, ucs_status_t st, void *user)
+{
+    unlist(user);
+    out_sent(request, st, user);
+}
+
 static void send_am(struct mr_net_peer *p, unsigned id, void *hdr, size_t hlen, void *data,
-                    size_t len, void *owner)
+                    size_t len, void *owner, ucp_send_nbx_callback_t done)
 {
     p->n->sends++;
     ucp_request_param_t prm = { 0 };
     prm.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA |
                        UCP_OP_ATTR_FIELD_FLAGS;
-    prm.flags = UCP_AM_SEND_FLAG_REPLY;
-    prm.cb.send = out_sent;
+    /* Eager: a batch is at most MR_NET_CHAN_BATCH plus one message, and a
+     * rendezvous costs round trips (and the sender's progress) per batch. */
+    prm.flags = UCP_AM_SEND_FLAG_REPLY | UCP_AM_SEND_FLAG_EAGER;
+    prm.cb.send = done;
     prm.user_data = owner;
     void *sr = ucp_am_send_nbx(p->ep, id, hdr, hlen, data, len, &prm);
     if (!UCS_PTR_IS_PTR(sr))
-        out_sent(NULL, UCS_PTR_STATUS(sr), owner);
+        done(NULL, UCS_PTR_STATUS(sr), owner);
 }
 
 static void send_credit(struct mr_net_chan *c, unsigned flags)
@@ -133,7 +160,7 @@ static void send_credit(struct mr_net_chan *c, unsigned flags)
     mr_store_u64le(h, 8, c->window);
     mr_store_u64le(h, 16, c->released);
     c->told = c->released;
-    send_am(c->p, MR__NET_AM_CREDIT, h, CREDIT_HDR, NULL, 0, cr);
+    send_am(c->p, MR__NET_AM_CREDIT, h, CREDIT_HDR, NULL, 0, cr, out_sent);
 }
 
 /* Hand the producer's batch to UCX (with flags); a new one starts at the
@@ -157,7 +184,11 @@ static void ship(struct mr_net_chan *c, unsigned flags)
         free(ob);
         return;
     }
-    send_am(c->p, MR__NET_AM_DATA, ob->hdr, DATA_HDR, len ? ob->data : NULL, len, ob);
+    ob->c = c;
+    ob->next = c->outs;
+    c->outs = ob;
+    c->sending++;
+    send_am(c->p, MR__NET_AM_DATA, ob->hdr, DATA_HDR, len ? ob->data : NULL, len, ob, batch_sent);
 }
 
 int mr__net_chan_idle(struct mr_net *n)
@@ -494,16 +525,27 @@ ssize_t mr_net_chan_send(struct mr_net_chan *c, struct mr_region msg, int timeou
     return (ssize_t)msg.len;
 }
 
-int mr_net_chan_flush(struct mr_net_chan *c)
+static bool all_sent(void *arg)
+{
+    struct mr_net_chan *c = arg;
+    return c->sending == 0 || broken(c);
+}
+
+int mr_net_chan_flush(struct mr_net_chan *c, int timeout_ms)
 {
     if (c->role != MR_NET_PRODUCER)
         return -EBADF;
+    if (!mr__timeout_ok(timeout_ms))
+        return -EINVAL;
     int rc = broken(c);
     if (rc)
         return rc;
     if (!c->reserved)
         ship(c, 0);
-    return 0;
+    rc = mr__net_block(c->n, c->p, mr__deadline(timeout_ms), all_sent, c);
+    if (rc == 0)
+        rc = broken(c);
+    return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 }
 
 /* The consumer's queue: drop consumed batches, note the end mark. */
@@ -535,7 +577,8 @@ int mr_net_chan_peek(struct mr_net_chan *c, int timeout_ms, struct mr_region *ou
         return -EBADF;
     if (!mr__timeout_ok(timeout_ms))
         return -EINVAL;
-    int rc = mr__net_block(c->n, NULL, mr__deadline(timeout_ms), has_msg, c);
+    /* What is queued needs no progress: one message costs no UCX call. */
+    int rc = has_msg(c) ? 0 : mr__net_block(c->n, NULL, mr__deadline(timeout_ms), has_msg, c);
     if (c->status == -EPROTO)
         return -EPROTO;
     if (!(c->head && c->head->ready)) {
@@ -603,6 +646,8 @@ static void chan_free(struct mr_net_chan *c)
         }
     }
     free(c->ob);
+    while (c->outs)
+        unlist(c->outs);
     while (c->head) {
         struct in *b = c->head;
         c->head = b->next;

@@ -49,7 +49,7 @@ static void producer(void *arg)
             b[i] = msg_byte(seq, i);
         ASSERT_EQ(mr_net_chan_commit(ch, len), 0);
         if (c->die_after && seq + 1 == (uint64_t)c->die_after) {
-            ASSERT_EQ(mr_net_chan_flush(ch), 0);
+            ASSERT_EQ(mr_net_chan_flush(ch, 30000), 0);
             int64_t end = mr_test_now_ms() + 200;
             while (mr_test_now_ms() < end)
                 mr_net_progress(n);

@@ -281,8 +281,12 @@ MR_API int mr_net_chan_reserve(struct mr_net_chan *c, size_t len, int timeout_ms
 MR_API int mr_net_chan_commit(struct mr_net_chan *c, size_t len);
 /* Reserve, copy, commit: msg.len, or the errors of mr_net_chan_reserve. */
 MR_API ssize_t mr_net_chan_send(struct mr_net_chan *c, struct mr_region msg, int timeout_ms);
-/* Ship the committed messages now. 0, or -EBADF, the peer's error. */
-MR_API int mr_net_chan_flush(struct mr_net_chan *c);
+/* Ship the committed messages now, and wait up to timeout_ms (making
+ * progress) until UCX has sent every batch: a producer that then does
+ * something else than calls of this layer leaves nothing behind. 0; or
+ * -EAGAIN (timeout 0, some still going), -ETIMEDOUT, -EBADF, -EINVAL, the
+ * peer's -EPIPE / -ECONNRESET. */
+MR_API int mr_net_chan_flush(struct mr_net_chan *c, int timeout_ms);
 /* The next message, waiting up to timeout_ms: 0 and *out (read-only,
  * 8-byte aligned, valid until release); or -EAGAIN (timeout 0),
  * -ETIMEDOUT, -EPIPE (all read, and the producer closed), -ECONNRESET (all
