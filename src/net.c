@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -22,6 +23,10 @@
  * endpoint is up), and the orderly close. */
 #define NET_READY 'R'
 #define NET_BYE 'B'
+/* Rounds of progress a blocking call makes before it sleeps in poll: an
+ * answer within some microseconds costs no wake-up, and a peer on the same
+ * CPU is not starved for long. */
+#define NET_SPINS 32
 /* How long closing waits for UCX to finish cancelled requests. */
 #define NET_DRAIN_MS 1000
 
@@ -388,8 +393,12 @@ int mr__net_block(struct mr_net *n, struct mr_net_peer *p, int64_t deadline,
             return p->status;
         if (mr__now_ns() >= deadline)
             return -ETIMEDOUT;
-        if (spins < 256)
+        if (spins < NET_SPINS) {
+            /* A peer on this CPU gets it now, not at the end of our slice. */
+            if (spins > NET_SPINS / 4)
+                sched_yield();
             continue;
+        }
         /* About to sleep: what producers have batched goes out now. */
         if (mr__net_chan_idle(n) > 0)
             continue;
@@ -746,6 +755,7 @@ int mr_net_close(struct mr_net *n)
         mr_net_revoke(n->exports);
     while (n->ops)
         op_free(n, n->ops);
+    mr__net_chan_fini(n);
     mr_sock_close(&n->lsock);
     mr__sys_close(n->epfd);
     ucp_worker_destroy(n->worker);

@@ -30,6 +30,7 @@ static size_t rec_size(size_t len)
 struct out {
     unsigned char hdr[DATA_HDR];
     struct mr_net *n;       /* counts it in sends */
+    size_t size;            /* bytes allocated */
     struct mr_net_chan *c;  /* counts it in sending, until the channel goes */
     struct out *next;       /* in c's list of those */
     unsigned char data[];
@@ -44,6 +45,8 @@ struct credit {
 /* A batch that came in. */
 struct in {
     struct in *next;
+    struct mr_net *n;
+    size_t size;           /* bytes allocated */
     struct mr_net_chan *c; /* NULL once the channel is gone (orphan) */
     size_t len, pos;
     int ready;  /* every byte is here */
@@ -96,6 +99,45 @@ static struct mr_net_chan *find(struct mr_net *n, struct mr_net_peer *p, uint32_
     return NULL;
 }
 
+/* Batch buffers of up to BUF_ROOM bytes are kept for reuse while the
+ * context lives: a fresh malloc of 64-128 KiB per batch faults its pages
+ * in every time (glibc gives the top of its heap back to the kernel), which
+ * cost more than the copy. */
+#define BUF_ROOM (2 * (size_t)MR_NET_CHAN_BATCH + 128)
+#define CACHE_MAX 64
+
+static void *buf_get(struct mr_net *n, size_t size)
+{
+    if (size <= BUF_ROOM && n->cache) {
+        void *p = n->cache;
+        n->cache = *(void **)p;
+        n->cached--;
+        return p;
+    }
+    return malloc(size <= BUF_ROOM ? BUF_ROOM : size);
+}
+
+static void buf_put(struct mr_net *n, void *p, size_t size)
+{
+    if (size <= BUF_ROOM && n->cached < CACHE_MAX) {
+        *(void **)p = n->cache;
+        n->cache = p;
+        n->cached++;
+        return;
+    }
+    free(p);
+}
+
+void mr__net_chan_fini(struct mr_net *n)
+{
+    while (n->cache) {
+        void *p = n->cache;
+        n->cache = *(void **)p;
+        free(p);
+    }
+    n->cached = 0;
+}
+
 /* The first member of both struct out and struct credit is the header,
  * the second the context. */
 static void out_sent(void *request, ucs_status_t st, void *user)
@@ -125,8 +167,13 @@ static void unlist(struct out *ob)
 
 static void batch_sent(void *request, ucs_status_t st, void *user)
 {
-    unlist(user);
-    out_sent(request, st, user);
+    (void)st;
+    struct out *ob = user;
+    unlist(ob);
+    ob->n->sends--;
+    buf_put(ob->n, ob, ob->size);
+    if (request)
+        ucp_request_free(request);
 }
 
 static void send_am(struct mr_net_peer *p, unsigned id, void *hdr, size_t hlen, void *data,
@@ -170,8 +217,11 @@ static void ship(struct mr_net_chan *c, unsigned flags)
     if (!c->ob && !flags)
         return;
     struct out *ob = c->ob;
-    if (!ob && !(ob = malloc(sizeof *ob)))
-        return;
+    if (!ob) {
+        if (!(ob = buf_get(c->n, sizeof *ob)))
+            return;
+        ob->size = sizeof *ob;
+    }
     c->ob = NULL;
     ob->n = c->n;
     mr_store_u32le(ob->hdr, 0, c->id);
@@ -181,7 +231,7 @@ static void ship(struct mr_net_chan *c, unsigned flags)
     size_t len = c->blen;
     c->blen = 0;
     if (c->p->status != 0) {
-        free(ob);
+        buf_put(c->n, ob, ob->size);
         return;
     }
     ob->c = c;
@@ -250,7 +300,7 @@ static void in_recvd(void *request, ucs_status_t st, size_t length, void *user)
     if (request)
         ucp_request_free(request);
     if (!b->c) {
-        free(b);
+        buf_put(b->n, b, b->size);
         return;
     }
     if (st != UCS_OK) {
@@ -279,7 +329,7 @@ static ucs_status_t am_data(void *arg, const void *header, size_t hlen, void *da
             c->received - c->released + length > c->window)
             c->status = -EPROTO;
         else
-            b = malloc(sizeof *b + length);
+            b = buf_get(n, sizeof *b + length);
     }
     if (!b) {
         if (rndv)
@@ -287,6 +337,8 @@ static ucs_status_t am_data(void *arg, const void *header, size_t hlen, void *da
         return UCS_OK;
     }
     memset(b, 0, sizeof *b);
+    b->n = n;
+    b->size = sizeof *b + length;
     b->c = c;
     b->len = length;
     b->end = mr_load_u32le(header, 4) & END_MARK;
@@ -481,9 +533,12 @@ int mr_net_chan_reserve(struct mr_net_chan *c, size_t len, int timeout_ms, struc
     if (c->ob && c->blen + r.need > c->bcap)
         ship(c, 0);
     if (!c->ob) {
-        size_t cap = r.need > MR_NET_CHAN_BATCH ? r.need : MR_NET_CHAN_BATCH;
-        if (!(c->ob = malloc(sizeof *c->ob + cap)))
+        /* A batch ships once it holds MR_NET_CHAN_BATCH bytes: room for
+         * that less one byte plus one message of up to the same again. */
+        size_t cap = r.need > MR_NET_CHAN_BATCH ? r.need : BUF_ROOM - sizeof *c->ob;
+        if (!(c->ob = buf_get(c->n, sizeof *c->ob + cap)))
             return -ENOMEM;
+        c->ob->size = sizeof *c->ob + cap;
         c->bcap = cap;
         c->blen = 0;
     }
@@ -558,7 +613,7 @@ static void tidy(struct mr_net_chan *c)
             c->tail = NULL;
         if (b->end)
             c->ended = 1;
-        free(b);
+        buf_put(c->n, b, b->size);
     }
 }
 
@@ -645,14 +700,15 @@ static void chan_free(struct mr_net_chan *c)
             break;
         }
     }
-    free(c->ob);
+    if (c->ob)
+        buf_put(c->n, c->ob, c->ob->size);
     while (c->outs)
         unlist(c->outs);
     while (c->head) {
         struct in *b = c->head;
         c->head = b->next;
         if (b->ready)
-            free(b);
+            buf_put(c->n, b, b->size);
         else
             b->c = NULL; /* its rendezvous frees it when done */
     }

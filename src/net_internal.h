@@ -66,6 +66,8 @@ struct mr_net {
     uint64_t next_req;
     struct mr_net_chan *chans;
     int sends; /* replies, batches and credits UCX has not finished */
+    void *cache; /* batch buffers for reuse (net_chan.c) */
+    int cached;
 };
 
 struct mr_net_peer {
@@ -144,6 +146,8 @@ void mr__net_remotes_drop(struct mr_net_peer *p);
 int mr__net_chan_init(struct mr_net *n);
 /* Ship every producer's pending batch: how many went. */
 int mr__net_chan_idle(struct mr_net *n);
+/* Free the buffers kept for reuse. */
+void mr__net_chan_fini(struct mr_net *n);
 /* Close p's channels without a word (p is going away). */
 void mr__net_chans_drop(struct mr_net_peer *p);
 
