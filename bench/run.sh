@@ -59,6 +59,17 @@ for bench in bench_sock bench_chan bench_pipe bench_waitset bench_reqresp; do
     run "$bench"
 done
 
+# The net layer (libmemregion-net, over UCX) against TCP loopback: remote
+# channels with 64 KiB and 64-byte messages, 64 MiB get/put, UCX's tcp and
+# shared-memory transports, same CPU and two CPUs (about 50 s). Built only
+# when UCX was found.
+if [ -x "$build/bench/bench_net" ]; then
+    run bench_net
+else
+    echo "run.sh: bench_net not built (memregion built without UCX: make deps)"
+    echo
+fi
+
 # `memregion pipe` between two dd, against dd | dd, 1 GiB from the page
 # cache: unpinned, on two CPUs and on one (about 30 s; BENCH_QUICK=1: 256 MiB).
 sh "$here/pipe_dd.sh" "$build"
