@@ -124,7 +124,8 @@ uninstall:
 # The Debian packages (debian/), built from a copy of the tree in
 # $(DEB_OUT)/src, so that the build leaves nothing in this tree; the .deb
 # files, .changes and .buildinfo land in $(DEB_OUT), and lintian checks them.
-# The build tools: apt-get install dpkg-dev debhelper cmake lintian fakeroot.
+# The build tools: apt-get install dpkg-dev debhelper cmake lintian fakeroot;
+# and libucx-dev for libmemregion-net0 (make deps installs it).
 DEB_OUT ?= $(abspath $(CURDIR)/../memregion-deb)
 deb:
 	@command -v dpkg-buildpackage >/dev/null 2>&1 || { echo "make deb: needs dpkg-dev, debhelper and lintian (apt-get install dpkg-dev debhelper lintian)" >&2; exit 1; }

@@ -53,7 +53,7 @@ struct ctx {
     enum mr_net_transport t;
 };
 
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
     fprintf(stderr, "bench_net: %s\n", what);
     exit(1);
@@ -318,7 +318,7 @@ static struct mr_net *open_net(enum mr_net_transport t)
  * exports BIG bytes, the parent connects, imports and opens the channel. */
 static void setup(struct ctx *c, enum mr_net_transport t, int child_cpu)
 {
-    int sv[2], ta, tb;
+    int sv[2], ta = -1, tb = -1;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || tcp_pair(&ta, &tb) != 0)
         die("sockets");
     pin(0);
