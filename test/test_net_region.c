@@ -185,6 +185,7 @@ static void test_regions(enum mr_net_transport t, unsigned mode)
     fill(big, BIG, 1);
     uint8_t small[4096], small2[64];
     fill(small, sizeof small, 3);
+    fill(small2, sizeof small2, 4);
     struct mr_net_export *eb, *ero, *egone, *elater;
     ASSERT_EQ(mr_net_export(n, mr_region_make(big, BIG), MR_NET_READ | MR_NET_WRITE | mode, &eb), 0);
     ASSERT_EQ(mr_net_export(n, mr_region_make_ro(small, sizeof small), MR_NET_READ | mode, &ero), 0);
