@@ -100,7 +100,9 @@ static void reply(struct mr_net *n, ucp_ep_h ep, uint64_t req, int status,
         mr_store_u64le(r->hdr, 16, e->r.len);
         mr_store_u64le(r->hdr, 24, e->flags & MR_NET_DIRECT ? (uint64_t)(uintptr_t)e->r.ptr : 0);
     }
-    if (!import && data)
+    /* The region's bytes, or (an import) its packed key: revoke frees
+     * neither while UCX still reads them. */
+    if (data)
         busy(r, e, ep);
     ucp_request_param_t prm = { 0 };
     prm.op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK | UCP_OP_ATTR_FIELD_USER_DATA;
