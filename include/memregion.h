@@ -25,5 +25,6 @@
 #include <memregion/chan.h>
 #include <memregion/waitset.h>
 #include <memregion/svc.h>
+#include <memregion/topic.h>
 
 #endif

@@ -10,7 +10,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define SVC_FLAGS (MR_SVC_DUPLEX | MR_SVC_TO_CLIENT | MR_SVC_ANY_UID | MR_SVC_FENCED)
+#define SVC_FLAGS (MR_SVC_DUPLEX | MR_SVC_TO_CLIENT | MR_SVC_ANY_UID | MR_SVC_FENCED | MR_SVC_NO_CHANNELS)
+#define SVC_SHAPES (MR_SVC_DUPLEX | MR_SVC_TO_CLIENT | MR_SVC_FENCED)
 /* How long offer's and list's probe of a socket file waits for a server
  * (a live one answers at once: it only has to be listening). */
 #define PROBE_MS 200
@@ -64,6 +65,7 @@ int mr_svc_offer(struct mr_svc *out, const char *name, const struct mr_svc_opts 
     size_t cap = o->capacity ? o->capacity : MR_SVC_CAPACITY_DEFAULT;
     if ((o->flags & ~SVC_FLAGS) != 0 ||
         (o->flags & (MR_SVC_DUPLEX | MR_SVC_TO_CLIENT)) == (MR_SVC_DUPLEX | MR_SVC_TO_CLIENT) ||
+        ((o->flags & MR_SVC_NO_CHANNELS) && (o->flags & SVC_SHAPES)) ||
         cap < MR_CHAN_CAPACITY_MIN || cap > MR_CHAN_CAPACITY_MAX || !mr__is_pow2(cap))
         return -EINVAL;
     struct mr_addr addr;
@@ -140,7 +142,8 @@ static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline
         s->refused++;
         rc = 1;
     }
-    uint32_t shape = s->flags & MR_SVC_DUPLEX      ? MR__SVC_SHAPE_C2S | MR__SVC_SHAPE_S2C
+    uint32_t shape = s->flags & MR_SVC_NO_CHANNELS ? 0
+                     : s->flags & MR_SVC_DUPLEX    ? MR__SVC_SHAPE_C2S | MR__SVC_SHAPE_S2C
                      : s->flags & MR_SVC_TO_CLIENT ? MR__SVC_SHAPE_S2C
                                                    : MR__SVC_SHAPE_C2S;
     unsigned cflags = s->flags & MR_SVC_FENCED ? MR_CHAN_FENCED : 0;
@@ -150,7 +153,8 @@ static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline
         rc = mr_chan_create(&out->tx, s->capacity, MR_CHAN_PRODUCER, cflags);
     if (rc == 0) {
         unsigned char yes[MR__SVC_REPLY_LEN];
-        mr__svc_reply_make(yes, 0, shape, cflags ? MR__SVC_REPLY_FENCED : 0, s->capacity);
+        mr__svc_reply_make(yes, 0, shape, shape && cflags ? MR__SVC_REPLY_FENCED : 0,
+                           shape ? s->capacity : 0);
         ssize_t k = mr_sock_send_all(&out->sock, MR_REGION_OF_ARRAY(yes),
                                      mr__poll_ms(handshake_deadline(deadline)), NULL);
         if (k < 0)
@@ -257,6 +261,10 @@ static int greet_server(struct mr_svc_conn *out, const struct mr_svc_opts *o, in
     uint64_t cap = 0;
     rc = n == (ssize_t)sizeof reply ? mr__svc_reply_parse(reply, sizeof reply, &shape, &flags, &cap)
                                     : -EPROTO;
+    /* A client that wants channels must not get a bare socket, nor one that
+     * wants a bare socket channels: each is another protocol. */
+    if (rc == 0 && (shape == 0) != ((o->flags & MR_SVC_NO_CHANNELS) != 0))
+        rc = -EPROTO;
     if (rc == 0 && (shape & MR__SVC_SHAPE_C2S))
         rc = mr_chan_attach_sock(&out->tx, &out->sock, (size_t)cap, MR_CHAN_PRODUCER, 0,
                                  mr__poll_ms(hd));

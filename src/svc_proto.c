@@ -145,6 +145,13 @@ int mr__svc_reply_parse(const unsigned char *buf, size_t n, uint32_t *shape, uin
     uint64_t cap = mr_load_u64le(buf, 24);
     if (status == EACCES)
         return sh == 0 && fl == 0 && cap == 0 ? -EACCES : -EPROTO;
+    if (status == 0 && sh == 0 && fl == 0 && cap == 0) {
+        /* A connection without channels (MR_SVC_NO_CHANNELS). */
+        *shape = 0;
+        *flags = 0;
+        *capacity = 0;
+        return 0;
+    }
     if (status != 0 || sh == 0 || (sh & ~(MR__SVC_SHAPE_C2S | MR__SVC_SHAPE_S2C)) != 0 ||
         (fl & ~MR__SVC_REPLY_FENCED) != 0 || cap < MR_CHAN_CAPACITY_MIN ||
         cap > MR_CHAN_CAPACITY_MAX || (cap & (cap - 1)) != 0)

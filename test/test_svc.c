@@ -19,16 +19,6 @@
 
 #define WAIT_MS 10000
 
-static const char *uniq(const char *base)
-{
-    static char buf[8][96];
-    static int k;
-    char *b = buf[k++ % 8];
-    snprintf(b, sizeof buf[0], "%s%s-%ld", base[0] == '@' ? "@" : "",
-             base[0] == '@' ? base + 1 : base, (long)getpid());
-    return b;
-}
-
 static bool svc_file_exists(const char *name)
 {
     char p[600];
@@ -93,7 +83,7 @@ static int peer_end(struct peer *pr)
 
 static void test_meet_server_first(void)
 {
-    const char *name = uniq("first");
+    const char *name = mr_test_svc_name("first");
     struct peer s = peer_start("serve", name, "50");
     peer_expect(&s, "offered");
     struct peer c = peer_start("connect", name, "50");
@@ -104,7 +94,7 @@ static void test_meet_server_first(void)
 
 static void test_meet_client_first(void)
 {
-    const char *name = uniq("late");
+    const char *name = mr_test_svc_name("late");
     struct peer c = peer_start("connect", name, "50");
     peer_expect(&c, "connecting");
     struct peer s = peer_start("serve", name, "50");
@@ -115,7 +105,7 @@ static void test_meet_client_first(void)
 
 static void test_meet_abstract(void)
 {
-    const char *name = uniq("@abs");
+    const char *name = mr_test_svc_name("@abs");
     int before = mr_test_svc_dir_entries();
     struct peer s = peer_start("serve", name, "10");
     peer_expect(&s, "offered");
@@ -141,7 +131,7 @@ static void client_one(void *arg)
 
 static void test_shapes_and_creds(void)
 {
-    const char *name = uniq("shape");
+    const char *name = mr_test_svc_name("shape");
     struct mr_svc s = MR_SVC_INIT;
     struct mr_svc_opts o = { 1 << 16, 0, NULL, NULL };
     ASSERT_OK(mr_svc_offer(&s, name, &o));
@@ -170,7 +160,7 @@ static void test_shapes_and_creds(void)
 
 static void test_to_client(void)
 {
-    const char *name = uniq("@down");
+    const char *name = mr_test_svc_name("@down");
     struct mr_svc s = MR_SVC_INIT;
     struct mr_svc_opts o = { 0, MR_SVC_TO_CLIENT | MR_SVC_FENCED, NULL, NULL };
     ASSERT_OK(mr_svc_offer(&s, name, &o));
@@ -194,22 +184,80 @@ static void test_to_client(void)
     mr_svc_close(&s);
 }
 
+/* A client of a bare service (MR_SVC_NO_CHANNELS) says so, then sends a
+ * byte on the socket; a client that does not say so is refused. */
+static void client_bare(void *arg)
+{
+    const char *name = arg;
+    struct mr_svc_conn c = MR_SVC_CONN_INIT;
+    struct mr_svc_opts o = { 0, MR_SVC_NO_CHANNELS, NULL, NULL };
+    ASSERT_ERR(mr_svc_connect(&c, name, NULL, WAIT_MS), -EPROTO);
+    ASSERT_OK(mr_svc_connect(&c, name, &o, WAIT_MS));
+    ASSERT_TRUE(c.tx.fd < 0 && c.rx.fd < 0);
+    ASSERT_EQ(c.peer.pid, getppid());
+    ASSERT_EQ(mr_sock_send(&c.sock, mr_region_make((void *)"b", 1), 0), 1);
+    char b;
+    ASSERT_EQ(mr_sock_recv(&c.sock, mr_region_make(&b, 1), 0), 0); /* the server closed */
+    ASSERT_OK(mr_svc_conn_close(&c));
+}
+
+static void test_no_channels(void)
+{
+    const char *name = mr_test_svc_name("bare");
+    struct mr_svc s = MR_SVC_INIT;
+    struct mr_svc_opts bad = { 0, MR_SVC_NO_CHANNELS | MR_SVC_DUPLEX, NULL, NULL };
+    ASSERT_ERR(mr_svc_offer(&s, name, &bad), -EINVAL);
+    bad.flags = MR_SVC_NO_CHANNELS | MR_SVC_FENCED;
+    ASSERT_ERR(mr_svc_offer(&s, name, &bad), -EINVAL);
+    struct mr_svc_opts o = { 0, MR_SVC_NO_CHANNELS, NULL, NULL };
+    ASSERT_OK(mr_svc_offer(&s, name, &o));
+    pid_t pid = mr_test_start(client_bare, (void *)name);
+    struct mr_svc_conn c = MR_SVC_CONN_INIT;
+    /* The first connection (no flag) is refused by the client itself. */
+    ASSERT_OK(mr_svc_accept(&s, &c, WAIT_MS));
+    mr_svc_conn_close(&c);
+    ASSERT_OK(mr_svc_accept(&s, &c, WAIT_MS));
+    ASSERT_TRUE(c.tx.fd < 0 && c.rx.fd < 0 && c.sock.fd >= 0);
+    ASSERT_EQ(c.peer.pid, pid);
+    char b = 0;
+    ASSERT_EQ(mr_sock_recv(&c.sock, mr_region_make(&b, 1), 0), 1);
+    ASSERT_EQ(b, 'b');
+    ASSERT_OK(mr_svc_conn_close(&c));
+    ASSERT_EQ(mr_test_wait(pid), 0);
+    ASSERT_OK(mr_svc_close(&s));
+
+    /* A client that asks for no channels from a channel service: -EPROTO. */
+    name = mr_test_svc_name("notbare");
+    ASSERT_OK(mr_svc_offer(&s, name, NULL));
+    pid = mr_test_fork();
+    if (pid == 0) {
+        struct mr_svc_conn k = MR_SVC_CONN_INIT;
+        int rc = mr_svc_connect(&k, name, &o, WAIT_MS);
+        mr_svc_conn_close(&k);
+        _exit(rc == -EPROTO ? 0 : 1);
+    }
+    mr_svc_accept(&s, &c, WAIT_MS);
+    mr_svc_conn_close(&c);
+    ASSERT_EQ(mr_test_wait(pid), 0);
+    ASSERT_OK(mr_svc_close(&s));
+}
+
 /* ---- waiting ------------------------------------------------------------------ */
 
 static void test_no_server(void)
 {
     struct mr_svc_conn c = MR_SVC_CONN_INIT;
-    ASSERT_ERR(mr_svc_connect(&c, uniq("nobody"), NULL, 0), -ENOENT);
-    ASSERT_ERR(mr_svc_connect(&c, uniq("@nobody"), NULL, 0), -ENOENT);
+    ASSERT_ERR(mr_svc_connect(&c, mr_test_svc_name("nobody"), NULL, 0), -ENOENT);
+    ASSERT_ERR(mr_svc_connect(&c, mr_test_svc_name("@nobody"), NULL, 0), -ENOENT);
     int64_t t0 = mr_test_now_ms();
-    ASSERT_ERR(mr_svc_connect(&c, uniq("nobody"), NULL, 60), -ETIMEDOUT);
-    ASSERT_ERR(mr_svc_connect(&c, uniq("@nobody"), NULL, 60), -ETIMEDOUT);
+    ASSERT_ERR(mr_svc_connect(&c, mr_test_svc_name("nobody"), NULL, 60), -ETIMEDOUT);
+    ASSERT_ERR(mr_svc_connect(&c, mr_test_svc_name("@nobody"), NULL, 60), -ETIMEDOUT);
     ASSERT_GE(mr_test_now_ms() - t0, 120);
     ASSERT_TRUE(c.sock.fd < 0 && c.tx.fd < 0 && c.rx.fd < 0);
-    ASSERT_ERR(mr_svc_connect(&c, uniq("nobody"), NULL, -2), -EINVAL);
+    ASSERT_ERR(mr_svc_connect(&c, mr_test_svc_name("nobody"), NULL, -2), -EINVAL);
     /* No client: accept times out. */
     struct mr_svc s = MR_SVC_INIT;
-    ASSERT_OK(mr_svc_offer(&s, uniq("lonely"), NULL));
+    ASSERT_OK(mr_svc_offer(&s, mr_test_svc_name("lonely"), NULL));
     ASSERT_ERR(mr_svc_accept(&s, &c, 0), -ETIMEDOUT);
     ASSERT_ERR(mr_svc_accept(&s, &c, 30), -ETIMEDOUT);
     mr_svc_close(&s);
@@ -227,7 +275,7 @@ static void client_send_one(void *arg)
 
 static void test_killed_server(void)
 {
-    const char *name = uniq("killed");
+    const char *name = mr_test_svc_name("killed");
     struct peer h = peer_start("hold", name, NULL);
     peer_expect(&h, "offered");
     struct mr_svc_conn c = MR_SVC_CONN_INIT;
@@ -302,7 +350,7 @@ static void test_names(void)
 
 static void test_taken_twice(void)
 {
-    const char *names[] = { uniq("twice"), uniq("@twice") };
+    const char *names[] = { mr_test_svc_name("twice"), mr_test_svc_name("@twice") };
     for (size_t i = 0; i < 2; i++) {
         struct mr_svc a = MR_SVC_INIT, b = MR_SVC_INIT;
         ASSERT_OK(mr_svc_offer(&a, names[i], NULL));
@@ -395,7 +443,7 @@ static void test_other_user(void)
         mr_test_skip_case("another uid", "needs root to run a child as uid 65534");
         return;
     }
-    const char *name = uniq("@users");
+    const char *name = mr_test_svc_name("@users");
     struct mr_svc s = MR_SVC_INIT;
     ASSERT_OK(mr_svc_offer(&s, name, NULL));
     struct mr_svc_opts any = { 0, MR_SVC_ANY_UID, NULL, NULL };
@@ -534,7 +582,7 @@ static void expect_client_error(struct fake *f, int want)
 static void test_garbage_server(void)
 {
     struct fake f;
-    f.name = uniq("@fake");
+    f.name = mr_test_svc_name("@fake");
     f.fd_payload = false;
     const uint64_t cap = 1 << 16;
     struct {
@@ -603,7 +651,7 @@ static void garbage_client(void *arg)
 
 static void test_garbage_client(void)
 {
-    const char *name = uniq("garbage");
+    const char *name = mr_test_svc_name("garbage");
     struct mr_svc s = MR_SVC_INIT;
     ASSERT_OK(mr_svc_offer(&s, name, NULL));
     int p[2];
@@ -644,7 +692,7 @@ static void client_duplex(void *arg)
 static void test_many_clients(void)
 {
     enum { N = 8 };
-    const char *name = uniq("many");
+    const char *name = mr_test_svc_name("many");
     struct mr_svc s = MR_SVC_INIT;
     struct mr_svc_opts o = { MR_CHAN_CAPACITY_MIN, MR_SVC_DUPLEX, NULL, NULL };
     ASSERT_OK(mr_svc_offer(&s, name, &o));
@@ -678,7 +726,7 @@ static void test_list(void)
 {
     struct mr_svc_info info[8];
     ASSERT_EQ(mr_svc_list(info, MR_TEST_COUNT(info)), 0);
-    const char *live = uniq("live"), *dead = uniq("dead");
+    const char *live = mr_test_svc_name("live"), *dead = mr_test_svc_name("dead");
     struct mr_svc s = MR_SVC_INIT;
     ASSERT_OK(mr_svc_offer(&s, live, NULL));
     struct peer h = peer_start("hold", dead, NULL);
@@ -743,7 +791,7 @@ static void slow_hello_client(void *arg)
  * greeting was given the caller's 0 ms). */
 static void test_accept_now(void)
 {
-    const char *name = uniq("now");
+    const char *name = mr_test_svc_name("now");
     struct mr_svc s = MR_SVC_INIT;
     ASSERT_OK(mr_svc_offer(&s, name, NULL));
     pid_t pid = mr_test_start(slow_hello_client, (void *)name);
@@ -763,11 +811,7 @@ static void test_accept_now(void)
 }
 
 /* Each case leaves no fd (MR_TEST_RUN) and no socket file. */
-#define RUN(fn)                                                                 \
-    do {                                                                        \
-        MR_TEST_RUN(fn);                                                        \
-        ASSERT_EQ(mr_test_svc_dir_entries(), 0);                                \
-    } while (0)
+#define RUN(fn) MR_TEST_SVC_RUN(fn)
 
 int main(void)
 {
@@ -777,6 +821,7 @@ int main(void)
     RUN(test_no_server);
     RUN(test_shapes_and_creds);
     RUN(test_to_client);
+    RUN(test_no_channels);
     RUN(test_meet_server_first);
     RUN(test_meet_client_first);
     RUN(test_meet_abstract);

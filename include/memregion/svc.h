@@ -70,6 +70,13 @@ extern "C" {
 #define MR_SVC_TO_CLIENT 0x2u /* one channel, from the server to the client */
 #define MR_SVC_ANY_UID 0x4u   /* accept a peer of any uid (no allow callback needed) */
 #define MR_SVC_FENCED 0x8u    /* create the channels with MR_CHAN_FENCED */
+/* A connection with no channel: only the socket, checked credentials and
+ * the peer watched through it, for a protocol of the caller's on top (the
+ * topics of topic.h hand their own memfds over it). Both sides must say
+ * it: a server offering it takes no other shape flag (-EINVAL), and a
+ * client that says it to a server that does not, or the other way round,
+ * gets -EPROTO from mr_svc_connect. */
+#define MR_SVC_NO_CHANNELS 0x10u
 
 /* Whether a peer may be used: return true to accept it. Called with the
  * credentials the kernel gave for the peer's socket. */

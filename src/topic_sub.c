@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/* src/topic_sub.c: a topic's subscriber: attaching by name (the two
+ * objects checked and mapped: the data read-only, the control page
+ * read-write), reading records in place with every check, being lapped
+ * (latest) or dropped (reliable), waiting on the header's wake word, and
+ * releasing. Layouts are in src/topic_internal.h, the argument in
+ * docs/topic.md. */
+#include "topic_internal.h"
+
+#include <memregion/shm.h>
+
+#include <linux/membarrier.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define SPIN_NS 20000
+#define YIELDS 4
+#define SLICE_NS ((int64_t)MR_CHAN_DEATH_CHECK_MS * 1000000)
+
+static uint64_t hload(const struct mr_topic_sub *s, size_t off, int order)
+{
+    return __atomic_load_n(mr__topic_u64(s->hdr, off), order);
+}
+
+/* ==== attaching ================================================================ */
+
+/* Adopt fd as an object of exactly size bytes carrying our seals. */
+static int adopt(struct mr_shm *shm, int fd, uint64_t size)
+{
+    int rc = mr_shm_adopt_fd(shm, fd);
+    if (rc < 0) {
+        mr__sys_close(fd);
+        return rc;
+    }
+    struct mr_shm_stat st;
+    if ((rc = mr_shm_require_seals(shm, MR_SEAL_SHRINK | MR_SEAL_GROW, 0, NULL)) < 0 ||
+        (rc = mr_shm_stat(shm, &st)) < 0 || st.size != size) {
+        mr_shm_close(shm);
+        return rc < 0 ? rc : -EPROTO;
+    }
+    return 0;
+}
+
+static int sub_free(struct mr_topic_sub *s)
+{
+    size_t page = mr__page_size();
+    if (s->hdr) {
+        struct mr__ring r = mr__ring_at(s->hdr, page, s->cap);
+        mr__ring_unmap(&r);
+    }
+    if (s->ctl)
+        mr__sys_munmap(s->ctl, page);
+    if (s->pidfd >= 0)
+        mr__sys_close(s->pidfd);
+    int rc = mr_svc_conn_close(&s->conn);
+    free(s);
+    return rc;
+}
+
+static int map_data(struct mr_topic_sub *s, const struct mr__topic_greet *g, int fd)
+{
+    size_t page = mr__page_size();
+    if (g->version != MR__TOPIC_VERSION || g->policy > MR_TOPIC_LATEST || g->mode > 1 ||
+        g->capacity < MR_CHAN_CAPACITY_MIN || g->capacity > MR_CHAN_CAPACITY_MAX ||
+        !mr__is_pow2((size_t)g->capacity) || (g->start & 7) != 0) {
+        mr__sys_close(fd);
+        return -EPROTO;
+    }
+    struct mr_shm shm;
+    int rc = adopt(&shm, fd, page + g->capacity);
+    if (rc < 0)
+        return rc;
+    struct mr__ring r;
+    rc = mr__ring_map(&r, shm.fd, page, PROT_READ, (size_t)g->capacity, PROT_READ, false);
+    mr_shm_close(&shm);
+    if (rc < 0)
+        return rc;
+    s->hdr = r.hdr;
+    s->ring = r.ring;
+    s->cap = (size_t)g->capacity;
+    s->mask = s->cap - 1;
+    s->max_msg = s->cap - MR_TOPIC_MSG_OVERHEAD;
+    s->policy = g->policy;
+    s->light = g->mode == 0;
+    s->pos = g->start;
+    s->seq = g->start_seq;
+    if (hload(s, MR__TOPIC_H_MAGIC, __ATOMIC_ACQUIRE) != MR__TOPIC_MAGIC ||
+        __atomic_load_n(mr__topic_u32(s->hdr, MR__TOPIC_H_VERSION), __ATOMIC_RELAXED) != MR__TOPIC_VERSION ||
+        __atomic_load_n(mr__topic_u32(s->hdr, MR__TOPIC_H_POLICY), __ATOMIC_RELAXED) != g->policy ||
+        __atomic_load_n(mr__topic_u32(s->hdr, MR__TOPIC_H_MODE), __ATOMIC_RELAXED) != g->mode ||
+        hload(s, MR__TOPIC_H_CAPACITY, __ATOMIC_RELAXED) != g->capacity ||
+        hload(s, MR__TOPIC_H_HEAD, __ATOMIC_ACQUIRE) < g->start)
+        return -EPROTO;
+    if (s->light && mr__wake_join() < 0)
+        return -EOPNOTSUPP;
+    return 0;
+}
+
+static int map_ctl(struct mr_topic_sub *s, int fd)
+{
+    size_t page = mr__page_size();
+    struct mr_shm shm;
+    int rc = adopt(&shm, fd, page);
+    if (rc < 0)
+        return rc;
+    void *p = NULL;
+    rc = mr__sys_mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, shm.fd, 0, &p);
+    mr_shm_close(&shm);
+    if (rc < 0)
+        return rc;
+    s->ctl = p;
+    return 0;
+}
+
+int mr_topic_attach(struct mr_topic_sub **out, const char *name, const struct mr_topic_opts *opts,
+                    int timeout_ms)
+{
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    if ((opts && (opts->flags & ~(unsigned)MR_TOPIC_ANY_UID)) || !mr__timeout_ok(timeout_ms))
+        return -EINVAL;
+    struct mr_topic_sub *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    struct mr_svc_conn closed = MR_SVC_CONN_INIT;
+    s->conn = closed;
+    s->pidfd = -1;
+    s->spin_ns = SPIN_NS;
+    struct mr_svc_opts so = { 0, MR_SVC_NO_CHANNELS, NULL, NULL };
+    if (opts) {
+        so.flags |= opts->flags & MR_TOPIC_ANY_UID ? MR_SVC_ANY_UID : 0;
+        so.allow = opts->allow;
+        so.allow_arg = opts->allow_arg;
+    }
+    int64_t deadline = mr__deadline(timeout_ms);
+    int rc = mr_svc_connect(&s->conn, name, &so, timeout_ms);
+    /* The publisher hands the objects over when it accepts us: wait for
+     * that to the caller's deadline. */
+    struct mr__topic_greet g;
+    int fd = -1;
+    if (rc == 0)
+        rc = mr__handover_recv(&s->conn.sock, &g, sizeof g, MR__TOPIC_G_DATA_MAGIC, deadline, &fd);
+    if (rc == 0 && g.status != 0) {
+        mr__sys_close(fd);
+        rc = g.status == EUSERS ? -EUSERS : -EPROTO;
+    } else if (rc == 0) {
+        rc = map_data(s, &g, fd);
+    }
+    struct mr__topic_greet_ctl gc;
+    if (rc == 0)
+        rc = mr__handover_recv(&s->conn.sock, &gc, sizeof gc, MR__TOPIC_G_CTL_MAGIC, deadline, &fd);
+    if (rc == 0)
+        rc = gc.version == MR__TOPIC_VERSION && gc.index == g.index ? map_ctl(s, fd) : (mr__sys_close(fd), -EPROTO);
+    if (rc == 0) {
+        int pfd = mr__watch_pid(s->conn.peer.pid);
+        s->pidfd = pfd >= 0 ? pfd : -1;
+    }
+    if (rc == -ENOPROTOOPT)
+        rc = -EPROTO;
+    if (rc < 0) {
+        sub_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int mr_topic_detach(struct mr_topic_sub *s)
+{
+    if (!s)
+        return 0;
+    if (s->ctl) {
+        __atomic_store_n(mr__topic_u32(s->ctl, MR__TOPIC_C_LEFT), 1u, __ATOMIC_SEQ_CST);
+        mr__wake(mr__topic_u32(s->ctl, MR__TOPIC_C_PUB_WAIT), 1, NULL);
+    }
+    return sub_free(s);
+}
+
+/* ==== reading ================================================================== */
+
+/* Why there is nothing to read: 0 (wait), or the error to return. */
+static int why_empty(struct mr_topic_sub *s)
+{
+    if (__atomic_load_n(mr__topic_u32(s->ctl, MR__TOPIC_C_DROPPED), __ATOMIC_ACQUIRE) != 0)
+        return -ECONNABORTED;
+    if (__atomic_load_n(mr__topic_u32(s->hdr, MR__TOPIC_H_CLOSED), __ATOMIC_ACQUIRE) != 0)
+        return -EPIPE;
+    if (s->state & MR__TOPIC_SUB_GONE)
+        return -ECONNRESET;
+    return 0;
+}
+
+/* The sequence number of the record at the oldest position, widened from
+ * its 32 bits by the head's count (the two are less than a ring of records
+ * apart). */
+static uint64_t widen(const struct mr_topic_sub *s, uint32_t seq32)
+{
+    uint64_t hs = hload(s, MR__TOPIC_H_HEAD_SEQ, __ATOMIC_ACQUIRE);
+    return hs - (uint32_t)((uint32_t)hs - seq32);
+}
+
+/* The next record: 1 with its length in *len (at s->pos), adding to *lost
+ * the records skipped because they were overwritten; 0 when there is none
+ * yet; or the error. What the publisher wrote is checked before use. */
+static int next(struct mr_topic_sub *s, size_t *len, uint64_t *lost)
+{
+    if (s->state & MR__TOPIC_SUB_BROKEN)
+        return -EPROTO;
+    if (__atomic_load_n(mr__topic_u32(s->ctl, MR__TOPIC_C_DROPPED), __ATOMIC_RELAXED) != 0)
+        return -ECONNABORTED;
+    for (;;) {
+        uint64_t head = hload(s, MR__TOPIC_H_HEAD, s->light ? __ATOMIC_ACQUIRE : __ATOMIC_SEQ_CST);
+        uint64_t pos = s->pos;
+        if (head == pos)
+            return 0;
+        uint64_t oldest = hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_ACQUIRE);
+        if (head < pos || (head & 7) != 0 || oldest > head)
+            goto broken;
+        if (pos < oldest) {
+            if (s->policy == MR_TOPIC_RELIABLE)
+                goto dropped;
+            /* Lapped: go on from the oldest record still there. Its word
+             * is read between two looks at oldest that agree. */
+            uint64_t w = __atomic_load_n(mr__topic_u64(s->ring, oldest & s->mask), __ATOMIC_RELAXED);
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            if (hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_RELAXED) != oldest)
+                continue;
+            uint64_t seq = oldest == head ? hload(s, MR__TOPIC_H_HEAD_SEQ, __ATOMIC_ACQUIRE)
+                                          : widen(s, (uint32_t)(w >> 32));
+            if (seq < s->seq)
+                goto broken;
+            *lost += seq - s->seq;
+            s->stats.lost += seq - s->seq;
+            s->seq = seq;
+            s->pos = oldest;
+            continue;
+        }
+        uint64_t w = __atomic_load_n(mr__topic_u64(s->ring, pos & s->mask), __ATOMIC_RELAXED);
+        uint64_t l = (uint32_t)w;
+        if ((uint32_t)(w >> 32) != (uint32_t)s->seq || l > s->max_msg || pos + mr__topic_rec(l) > head) {
+            /* Overwritten since we looked at oldest, or a lie. */
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            if (hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_RELAXED) > pos)
+                continue;
+            goto broken;
+        }
+        *len = (size_t)l;
+        return 1;
+    }
+broken:
+    s->state |= MR__TOPIC_SUB_BROKEN;
+    return -EPROTO;
+dropped:
+    return why_empty(s) == -ECONNABORTED ? -ECONNABORTED : (s->state |= MR__TOPIC_SUB_BROKEN, -EPROTO);
+}
+
+/* Were the bytes at s->pos still whole when we finished reading them? */
+static bool still_whole(const struct mr_topic_sub *s)
+{
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_RELAXED) <= s->pos;
+}
+
+/* ==== waiting ================================================================== */
+
+static bool ready(struct mr_topic_sub *s)
+{
+    return hload(s, MR__TOPIC_H_HEAD, __ATOMIC_SEQ_CST) != s->pos || why_empty(s) != 0 ||
+           (s->state & MR__TOPIC_SUB_BROKEN);
+}
+
+static void look_at_peer(struct mr_topic_sub *s)
+{
+    if (mr__watch_gone(s->pidfd, s->conn.sock.fd))
+        s->state |= MR__TOPIC_SUB_GONE;
+}
+
+/* Spin, yield, then sleep on the header's wake word after saying so in
+ * the control page (docs/topic.md, "Wake-ups"): 0 when something may have
+ * changed, -ETIMEDOUT. */
+static int sub_wait(struct mr_topic_sub *s, int64_t deadline)
+{
+    s->stats.waits++;
+    int64_t end = mr__now_ns() + s->spin_ns;
+    for (unsigned i = 1;; i++) {
+        mr__cpu_relax();
+        if (ready(s))
+            return 0;
+        if ((i & 63) == 0 && mr__now_ns() >= end)
+            break;
+    }
+    for (unsigned i = 0; i < YIELDS; i++) {
+        mr__sys_sched_yield();
+        if (ready(s))
+            return 0;
+    }
+    uint32_t *sleep = mr__topic_u32(s->ctl, MR__TOPIC_C_SLEEP);
+    uint32_t *wake = mr__topic_u32(s->hdr, MR__TOPIC_H_WAKE);
+    int64_t check_at = mr__now_ns() + SLICE_NS;
+    for (;;) {
+        uint32_t w = __atomic_load_n(wake, __ATOMIC_ACQUIRE);
+        __atomic_store_n(sleep, MR__WAKE_FUTEX, __ATOMIC_SEQ_CST);
+        int64_t cap = SLICE_NS;
+        if (s->light && mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) < 0)
+            cap = 1000000;
+        if (ready(s)) {
+            __atomic_store_n(sleep, 0, __ATOMIC_RELAXED);
+            return 0;
+        }
+        int64_t now = mr__now_ns();
+        if (now >= deadline) {
+            __atomic_store_n(sleep, 0, __ATOMIC_RELAXED);
+            return -ETIMEDOUT;
+        }
+        struct timespec rel = mr__timespec_ns(deadline - now < cap ? deadline - now : cap);
+        s->stats.sleeps++;
+        int frc = mr__sys_futex_wait(wake, w, &rel);
+        __atomic_store_n(sleep, 0, __ATOMIC_RELAXED);
+        if (frc != 0 && frc != -ETIMEDOUT && frc != -EAGAIN && frc != -EINTR)
+            return frc;
+        if ((now = mr__now_ns()) >= check_at || frc == -ETIMEDOUT) {
+            check_at = now + SLICE_NS;
+            look_at_peer(s);
+        }
+        if (ready(s))
+            return 0;
+    }
+}
+
+/* ==== the calls ================================================================ */
+
+int mr_topic_peek(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out, uint64_t *lost)
+{
+    uint64_t l0 = 0;
+    if (!s || !out || !mr__timeout_ok(timeout_ms))
+        return -EINVAL;
+    if (!lost)
+        lost = &l0;
+    *lost = 0;
+    int64_t deadline = MR__NEVER;
+    bool timed = false;
+    size_t len = 0;
+    for (;;) {
+        int rc = next(s, &len, lost);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            break;
+        if ((rc = why_empty(s)) < 0)
+            return rc;
+        if (timeout_ms == 0)
+            return -EAGAIN;
+        if (!timed) {
+            deadline = mr__deadline(timeout_ms);
+            timed = true;
+        }
+        if ((rc = sub_wait(s, deadline)) < 0)
+            return rc;
+    }
+    s->state |= MR__TOPIC_SUB_PEEKED;
+    s->peek_len = len;
+    out->ptr = s->ring + (s->pos & s->mask) + 8;
+    out->len = len;
+    out->flags = MR_REGION_RDONLY;
+    return 0;
+}
+
+/* Step past the record at s->pos and tell the publisher, waking it if it
+ * sleeps on us. */
+static void advance(struct mr_topic_sub *s, size_t len)
+{
+    s->pos += mr__topic_rec(len);
+    s->seq++;
+    MR__WAKE_PUBLISH(mr__topic_u64(s->ctl, MR__TOPIC_C_POS), s->pos, s->light);
+    mr__wake_check(mr__topic_u32(s->ctl, MR__TOPIC_C_PUB_WAIT), s->light, &s->stats.wakes);
+}
+
+int mr_topic_release(struct mr_topic_sub *s)
+{
+    if (!s)
+        return -EINVAL;
+    if (!(s->state & MR__TOPIC_SUB_PEEKED))
+        return -EINVAL;
+    s->state &= ~MR__TOPIC_SUB_PEEKED;
+    bool whole = still_whole(s);
+    advance(s, s->peek_len);
+    if (!whole) {
+        if (s->policy == MR_TOPIC_RELIABLE)
+            return -ECONNABORTED;
+        s->stats.lost++;
+        return -ESTALE;
+    }
+    s->stats.messages++;
+    s->stats.bytes += s->peek_len;
+    return 0;
+}
+
+ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_ms, uint64_t *lost)
+{
+    uint64_t l0 = 0, more = 0;
+    if (!lost)
+        lost = &l0;
+    *lost = 0;
+    if (s && (buf.flags & MR_REGION_RDONLY))
+        return -EACCES;
+    for (;;) {
+        struct mr_region r;
+        int rc = mr_topic_peek(s, timeout_ms, &r, &more);
+        *lost += more;
+        if (rc < 0)
+            return rc;
+        if (r.len > buf.len)
+            return -EMSGSIZE;
+        if (r.len)
+            memcpy(buf.ptr, r.ptr, r.len);
+        rc = mr_topic_release(s);
+        if (rc == 0)
+            return (ssize_t)r.len;
+        if (rc != -ESTALE)
+            return rc;
+        /* Torn while we copied: lost, and the next one is taken. */
+        *lost += 1;
+    }
+}
+
+size_t mr_topic_sub_max_msg(const struct mr_topic_sub *s)
+{
+    return s ? s->max_msg : 0;
+}
+
+void mr_topic_sub_stats(const struct mr_topic_sub *s, struct mr_topic_stats *out)
+{
+    if (s)
+        *out = s->stats;
+    else
+        memset(out, 0, sizeof *out);
+}
