@@ -425,6 +425,53 @@ ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_
     }
 }
 
+/* ==== polling ================================================================== */
+
+int mr_topic_event_fd(const struct mr_topic_sub *s)
+{
+    return s ? s->conn.sock.fd : -EINVAL;
+}
+
+static int arm_ready(void *ctx)
+{
+    return ready(ctx) ? 1 : 0;
+}
+
+int mr_topic_arm(struct mr_topic_sub *s)
+{
+    if (!s)
+        return -EINVAL;
+    if (s->state & MR__TOPIC_SUB_PEEKED)
+        return 1;
+    uint64_t spin = 0;
+    struct mr__waiter w = { mr__topic_u32(s->ctl, MR__TOPIC_C_SLEEP), s->light, arm_ready, NULL,
+                            s, &s->spin_ns, &spin, &spin };
+    int rc;
+    mr__wait_arm(&w, 1, &rc);
+    if (rc != 1)
+        return rc;
+    /* What the next call would return: as next() and peek decide. */
+    if (s->state & MR__TOPIC_SUB_BROKEN)
+        return -EPROTO;
+    if ((rc = why_empty(s)) == -ECONNABORTED)
+        return rc;
+    if (hload(s, MR__TOPIC_H_HEAD, __ATOMIC_ACQUIRE) != s->pos)
+        return 1;
+    return rc < 0 ? rc : 1;
+}
+
+int mr_topic_ack(struct mr_topic_sub *s)
+{
+    if (!s)
+        return -EINVAL;
+    int rc = mr__watch_drain(s->conn.sock.fd);
+    if (rc == -EPIPE || rc == -ECONNRESET) {
+        s->state |= MR__TOPIC_SUB_GONE;
+        return 0;
+    }
+    return rc < 0 ? rc : 0;
+}
+
 size_t mr_topic_sub_max_msg(const struct mr_topic_sub *s)
 {
     return s ? s->max_msg : 0;

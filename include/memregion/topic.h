@@ -200,6 +200,37 @@ MR_API int mr_topic_release(struct mr_topic_sub *s);
 MR_API ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_ms,
                              uint64_t *lost);
 
+/* ---- polling a subscription --------------------------------------------------
+ * A subscription can be waited on in poll(2), epoll, io_uring, an event
+ * loop or a waitset (mr_waitset_add_fd, POLLIN), as a channel end can
+ * (chan.h, "polling"): the publisher writes a byte to the subscription's
+ * socket only when it finds it armed, and the socket hangs up when the
+ * publisher closes, dies or drops this subscriber. While the publisher is
+ * busy no system call is made per message. The loop:
+ *
+ *   for (;;) {
+ *       while ((n = mr_topic_recv(s, buf, 0, &lost)) >= 0) use(buf, n);
+ *       if (n != -EAGAIN) break;                  (-EPIPE, -ECONNRESET, ...)
+ *       if ((rc = mr_topic_arm(s)) < 0) break;
+ *       if (rc == 0) { poll mr_topic_event_fd(s) for POLLIN; mr_topic_ack(s); }
+ *   }
+ */
+
+/* The fd to poll for POLLIN, owned by s. */
+MR_API int mr_topic_event_fd(const struct mr_topic_sub *s);
+
+/* Make the fd readable at the publisher's next message (or when it goes).
+ * 1: a message is there now, or the next call returns an error (do not
+ * poll); 0: armed, poll the fd; or -EPIPE, -ECONNRESET, -ECONNABORTED,
+ * -EPROTO when nothing is left to read. One membarrier(2) unless the topic
+ * is MR_TOPIC_FENCED. */
+MR_API int mr_topic_arm(struct mr_topic_sub *s);
+
+/* After the fd polled readable: take the wake bytes from it (and note a
+ * publisher whose socket hung up: the next call reports it). 0, or the
+ * socket's error. */
+MR_API int mr_topic_ack(struct mr_topic_sub *s);
+
 /* The largest message of the topic (capacity - 8). */
 MR_API size_t mr_topic_sub_max_msg(const struct mr_topic_sub *s);
 
