@@ -44,9 +44,15 @@ static void doom(struct mr_topic *t, struct mr__topic_slot *sl)
     if (sl->state != MR__TOPIC_LIVE)
         return;
     sl->state = MR__TOPIC_DOOMED;
+    /* Out of the live list: the last one takes its place. */
+    unsigned last = t->live[--t->nlive];
+    t->live[sl->at] = last;
+    t->slots[last].at = sl->at;
     __atomic_store_n(c32(sl, MR__TOPIC_C_DROPPED), 1u, __ATOMIC_SEQ_CST);
+    /* Before any store that may overwrite what it reads: a reliable reader
+     * checks this word where a latest one checks oldest (still_whole). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     wake_all(t);
-    t->nlive--;
     t->limit = 0; /* recompute without it */
     t->stats.dropped++;
 }
@@ -90,10 +96,10 @@ static void compute_limit(struct mr_topic *t, uint64_t need)
 {
     uint64_t lim = UINT64_MAX;
     int64_t now = 0;
-    for (unsigned i = 0; i < t->max_subs; i++) {
+    /* Backwards: doom() moves the last live one into the place it frees. */
+    for (unsigned k = t->nlive; k-- > 0;) {
+        unsigned i = t->live[k];
         struct mr__topic_slot *sl = &t->slots[i];
-        if (sl->state != MR__TOPIC_LIVE)
-            continue;
         if (__atomic_load_n(c32(sl, MR__TOPIC_C_LEFT), __ATOMIC_RELAXED) != 0 || !load_pos(t, sl)) {
             doom(t, sl);
             continue;
@@ -130,24 +136,17 @@ static void compute_limit(struct mr_topic *t, uint64_t need)
 static void check_gone(struct mr_topic *t)
 {
     unsigned long n = 0;
-    for (unsigned i = 0; i < t->max_subs; i++) {
-        struct mr__topic_slot *sl = &t->slots[i];
-        if (sl->state != MR__TOPIC_LIVE)
-            continue;
+    for (unsigned k = 0; k < t->nlive; k++) {
+        struct mr__topic_slot *sl = &t->slots[t->live[k]];
         t->pfds[n++] = (struct pollfd){ .fd = sl->sock.fd, .events = 0, .revents = 0 };
         t->pfds[n++] = (struct pollfd){ .fd = sl->pidfd, .events = POLLIN, .revents = 0 };
     }
     if (n == 0 || mr__sys_poll(t->pfds, n, 0) <= 0)
         return;
-    n = 0;
-    for (unsigned i = 0; i < t->max_subs; i++) {
-        struct mr__topic_slot *sl = &t->slots[i];
-        if (sl->state != MR__TOPIC_LIVE)
-            continue;
-        short a = t->pfds[n].revents, b = t->pfds[n + 1].revents;
-        n += 2;
+    for (unsigned k = t->nlive; k-- > 0;) {
+        short a = t->pfds[2 * k].revents, b = t->pfds[2 * k + 1].revents;
         if ((a | b) & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
-            doom(t, sl);
+            doom(t, &t->slots[t->live[k]]);
     }
 }
 
@@ -156,10 +155,9 @@ int mr_topic_check(struct mr_topic *t)
     if (!t)
         return -EINVAL;
     check_gone(t);
-    for (unsigned i = 0; i < t->max_subs; i++) {
-        struct mr__topic_slot *sl = &t->slots[i];
-        if (sl->state == MR__TOPIC_LIVE &&
-            (__atomic_load_n(c32(sl, MR__TOPIC_C_LEFT), __ATOMIC_RELAXED) != 0 || !load_pos(t, sl)))
+    for (unsigned k = t->nlive; k-- > 0;) {
+        struct mr__topic_slot *sl = &t->slots[t->live[k]];
+        if (__atomic_load_n(c32(sl, MR__TOPIC_C_LEFT), __ATOMIC_RELAXED) != 0 || !load_pos(t, sl))
             doom(t, sl);
     }
     reap(t);
@@ -213,6 +211,7 @@ static int topic_free(struct mr_topic *t)
     int rc = mr_svc_close(&t->svc);
     free(t->slots);
     free(t->pfds);
+    free(t->live);
     free(t->keep_pos);
     free(t);
     return rc;
@@ -239,7 +238,7 @@ int mr_topic_create(struct mr_topic **out, const char *name, const struct mr_top
     t->fd = -1;
     t->cap = cap;
     t->mask = cap - 1;
-    t->max_msg = cap - MR_TOPIC_MSG_OVERHEAD;
+    t->max_msg = cap - 2 * MR_TOPIC_MSG_OVERHEAD;
     t->policy = o->policy;
     t->max_subs = max;
     t->keep = o->keep;
@@ -248,8 +247,9 @@ int mr_topic_create(struct mr_topic **out, const char *name, const struct mr_top
     t->spin_ns = MR__WAKE_SPIN_MAX_NS;
     t->slots = calloc(max, sizeof *t->slots);
     t->pfds = calloc(2 * (size_t)max, sizeof *t->pfds);
+    t->live = calloc(max, sizeof *t->live);
     t->keep_pos = t->keep ? calloc(t->keep, sizeof *t->keep_pos) : NULL;
-    if (!t->slots || !t->pfds || (t->keep && !t->keep_pos)) {
+    if (!t->slots || !t->pfds || !t->live || (t->keep && !t->keep_pos)) {
         topic_free(t);
         return -ENOMEM;
     }
@@ -383,7 +383,8 @@ int mr_topic_accept(struct mr_topic *t, int timeout_ms)
     sl->pos = start;
     sl->stall_since = 0;
     sl->state = MR__TOPIC_LIVE;
-    t->nlive++;
+    sl->at = t->nlive;
+    t->live[t->nlive++] = i;
     t->stats.accepted++;
     if (t->limit > start + t->cap)
         t->limit = start + t->cap;
@@ -460,13 +461,18 @@ static void make_room(struct mr_topic *t, uint64_t end)
     while (t->oldest + t->cap < end && t->oldest < t->head) {
         /* Our own records: only this process writes the ring. */
         uint64_t w = __atomic_load_n(mr__topic_u64(t->ring, t->oldest & t->mask), __ATOMIC_RELAXED);
-        t->oldest += mr__topic_rec((size_t)(uint32_t)w);
+        t->oldest += mr__topic_rec(mr__topic_len(w));
         t->oldest_seq++;
     }
     if (t->oldest + t->cap < end) {
         t->oldest = end - t->cap;
         t->oldest_seq = t->seq;
     }
+    /* Reliable readers never look at oldest (the publisher overwrites
+     * only what every live one released; a dropped one learns it from its
+     * control page, stored before this): keep its cache line quiet. */
+    if (t->policy == MR_TOPIC_RELIABLE)
+        return;
     __atomic_store_n(h64(t, MR__TOPIC_H_OLDEST_SEQ), t->oldest_seq, __ATOMIC_RELAXED);
     __atomic_store_n(h64(t, MR__TOPIC_H_OLDEST), t->oldest, __ATOMIC_RELAXED);
     /* Orders the stores above before the caller's stores into the space
@@ -482,7 +488,8 @@ int mr_topic_reserve(struct mr_topic *t, size_t len, int timeout_ms, struct mr_r
         return -EBUSY;
     if (len > t->max_msg)
         return -EMSGSIZE;
-    uint64_t end = t->head + mr__topic_rec(len);
+    /* And 8 bytes more: the next record's word, zeroed at the commit. */
+    uint64_t end = t->head + mr__topic_rec(len) + MR_TOPIC_MSG_OVERHEAD;
     if (t->policy == MR_TOPIC_RELIABLE && end > t->limit) {
         int rc = wait_room(t, end, timeout_ms);
         if (rc < 0)
@@ -503,10 +510,8 @@ int mr_topic_reserve(struct mr_topic *t, size_t len, int timeout_ms, struct mr_r
 static void wake_sleepers(struct mr_topic *t)
 {
     bool futex = false;
-    for (unsigned i = 0; i < t->max_subs; i++) {
-        struct mr__topic_slot *sl = &t->slots[i];
-        if (sl->state != MR__TOPIC_LIVE)
-            continue;
+    for (unsigned k = 0; k < t->nlive; k++) {
+        struct mr__topic_slot *sl = &t->slots[t->live[k]];
         uint32_t *w = c32(sl, MR__TOPIC_C_SLEEP);
         uint32_t v = t->light ? __atomic_load_n(w, __ATOMIC_RELAXED) : __atomic_load_n(w, __ATOMIC_SEQ_CST);
         if (MR_LIKELY(v == 0))
@@ -529,17 +534,31 @@ int mr_topic_commit(struct mr_topic *t, size_t len)
         return -EINVAL;
     if (len > t->pending_len)
         return -ERANGE;
-    uint64_t pos = t->head;
-    __atomic_store_n(mr__topic_u64(t->ring, pos & t->mask), mr__topic_word(t->seq, len), __ATOMIC_RELAXED);
+    uint64_t pos = t->head, next = pos + mr__topic_rec(len);
+    uint64_t *word = mr__topic_u64(t->ring, pos & t->mask);
+    /* The next word is 0 before this one is seen: a reliable reader that
+     * took this record finds 0 there until the next is published (the
+     * channel's commit words, docs/chan.md). */
+    __atomic_store_n(mr__topic_u64(t->ring, next & t->mask), 0, __ATOMIC_RELAXED);
     if (t->keep)
         t->keep_pos[t->seq % t->keep] = pos;
-    t->head = pos + mr__topic_rec(len);
+    t->head = next;
     t->seq++;
     t->reserved = false;
     t->stats.messages++;
     t->stats.bytes += len;
-    __atomic_store_n(h64(t, MR__TOPIC_H_HEAD_SEQ), t->seq, __ATOMIC_RELAXED);
-    MR__WAKE_PUBLISH(h64(t, MR__TOPIC_H_HEAD), t->head, t->light);
+    /* The store a reader of this policy polls is the protocol's P1 (a
+     * reliable one polls the word, a latest one the head); the other is a
+     * release. */
+    if (t->policy == MR_TOPIC_RELIABLE) {
+        MR__WAKE_PUBLISH(word, mr__topic_word(t->seq - 1, len), t->light);
+        __atomic_store_n(h64(t, MR__TOPIC_H_HEAD_SEQ), t->seq, __ATOMIC_RELAXED);
+        __atomic_store_n(h64(t, MR__TOPIC_H_HEAD), next, __ATOMIC_RELEASE);
+    } else {
+        __atomic_store_n(word, mr__topic_word(t->seq - 1, len), __ATOMIC_RELEASE);
+        __atomic_store_n(h64(t, MR__TOPIC_H_HEAD_SEQ), t->seq, __ATOMIC_RELAXED);
+        MR__WAKE_PUBLISH(h64(t, MR__TOPIC_H_HEAD), next, t->light);
+    }
     wake_sleepers(t);
     return 0;
 }
@@ -550,8 +569,7 @@ ssize_t mr_topic_publish(struct mr_topic *t, struct mr_region msg, int timeout_m
     int rc = mr_topic_reserve(t, msg.len, timeout_ms, &r);
     if (rc < 0)
         return rc;
-    if (msg.len)
-        memcpy(r.ptr, msg.ptr, msg.len);
+    mr__chan_copy(r.ptr, msg.ptr, msg.len);
     mr_topic_commit(t, msg.len);
     return (ssize_t)msg.len;
 }

@@ -36,11 +36,20 @@
 #define MR__TOPIC_C_DROPPED 192   /* u32: the publisher dropped this subscriber */
 #define MR__TOPIC_C_LEFT 196      /* u32: the subscriber detached */
 
-/* A record's header word: the length, and the low 32 bits of its sequence
- * number. */
+/* A record's header word: the length with MR__TOPIC_COMMITTED set (so a
+ * word is never 0: the publisher zeroes the next record's word before it
+ * publishes one, and a reliable reader polls that word), and the low 32
+ * bits of its sequence number. */
+#define MR__TOPIC_COMMITTED 0x80000000u
 static inline uint64_t mr__topic_word(uint64_t seq, size_t len)
 {
-    return (uint64_t)(uint32_t)seq << 32 | (uint32_t)len;
+    return (uint64_t)(uint32_t)seq << 32 | (uint32_t)len | MR__TOPIC_COMMITTED;
+}
+
+/* The length in a word (without the committed bit). */
+static inline size_t mr__topic_len(uint64_t w)
+{
+    return (size_t)(w & 0x7fffffffu);
 }
 
 static inline uint64_t mr__topic_rec(size_t len)
@@ -96,6 +105,7 @@ struct mr__topic_slot {
     int pidfd;          /* -1: not watched */
     pid_t pid;
     unsigned state;     /* MR__TOPIC_* */
+    unsigned at;        /* where it is in the live list, while live */
     uint64_t pos;       /* its position as last checked */
     uint64_t stall_pos; /* its position when it began holding the publisher */
     int64_t stall_since; /* 0: not holding it */
@@ -123,6 +133,7 @@ struct mr_topic {
     uint64_t limit;     /* reliable: where room ends, as last computed */
     uint64_t *keep_pos; /* where the last keep records start (by sequence) */
     unsigned nlive;
+    unsigned *live;     /* the indices of the live slots, nlive of them, in no order */
     unsigned slowest;   /* the slot that bounded limit */
     uint32_t spin_ns;
     struct mr__topic_slot *slots;

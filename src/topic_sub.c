@@ -80,7 +80,7 @@ static int map_data(struct mr_topic_sub *s, const struct mr__topic_greet *g, int
     s->ring = r.ring;
     s->cap = (size_t)g->capacity;
     s->mask = s->cap - 1;
-    s->max_msg = s->cap - MR_TOPIC_MSG_OVERHEAD;
+    s->max_msg = s->cap - 2 * MR_TOPIC_MSG_OVERHEAD;
     s->policy = g->policy;
     s->light = g->mode == 0;
     s->pos = g->start;
@@ -210,6 +210,21 @@ static int next(struct mr_topic_sub *s, size_t *len, uint64_t *lost)
         return -EPROTO;
     if (__atomic_load_n(mr__topic_u32(s->ctl, MR__TOPIC_C_DROPPED), __ATOMIC_RELAXED) != 0)
         return -ECONNABORTED;
+    if (s->policy == MR_TOPIC_RELIABLE) {
+        /* The publisher overwrites nothing we have not released while we
+         * are live: no oldest to look at, and no head: the record's word
+         * is 0 until it is published (the publisher zeroed it with the
+         * record before), then says its length and sequence number. */
+        uint64_t w = __atomic_load_n(mr__topic_u64(s->ring, s->pos & s->mask),
+                                     s->light ? __ATOMIC_ACQUIRE : __ATOMIC_SEQ_CST);
+        if (w == 0)
+            return 0;
+        size_t l = mr__topic_len(w);
+        if ((uint32_t)(w >> 32) != (uint32_t)s->seq || !(w & MR__TOPIC_COMMITTED) || l > s->max_msg)
+            goto dropped;
+        *len = l;
+        return 1;
+    }
     for (;;) {
         uint64_t head = hload(s, MR__TOPIC_H_HEAD, s->light ? __ATOMIC_ACQUIRE : __ATOMIC_SEQ_CST);
         uint64_t pos = s->pos;
@@ -219,8 +234,6 @@ static int next(struct mr_topic_sub *s, size_t *len, uint64_t *lost)
         if (head < pos || (head & 7) != 0 || oldest > head)
             goto broken;
         if (pos < oldest) {
-            if (s->policy == MR_TOPIC_RELIABLE)
-                goto dropped;
             /* Lapped: go on from the oldest record still there. Its word
              * is read between two looks at oldest that agree. */
             uint64_t w = __atomic_load_n(mr__topic_u64(s->ring, oldest & s->mask), __ATOMIC_RELAXED);
@@ -238,37 +251,52 @@ static int next(struct mr_topic_sub *s, size_t *len, uint64_t *lost)
             continue;
         }
         uint64_t w = __atomic_load_n(mr__topic_u64(s->ring, pos & s->mask), __ATOMIC_RELAXED);
-        uint64_t l = (uint32_t)w;
-        if ((uint32_t)(w >> 32) != (uint32_t)s->seq || l > s->max_msg || pos + mr__topic_rec(l) > head) {
+        size_t l = mr__topic_len(w);
+        if ((uint32_t)(w >> 32) != (uint32_t)s->seq || !(w & MR__TOPIC_COMMITTED) || l > s->max_msg ||
+            pos + mr__topic_rec(l) > head) {
             /* Overwritten since we looked at oldest, or a lie. */
             __atomic_thread_fence(__ATOMIC_ACQUIRE);
             if (hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_RELAXED) > pos)
                 continue;
             goto broken;
         }
-        *len = (size_t)l;
+        *len = l;
         return 1;
     }
 broken:
     s->state |= MR__TOPIC_SUB_BROKEN;
     return -EPROTO;
 dropped:
+    /* A reliable reader's record is overwritten only after it was dropped. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
     return why_empty(s) == -ECONNABORTED ? -ECONNABORTED : (s->state |= MR__TOPIC_SUB_BROKEN, -EPROTO);
 }
 
-/* Were the bytes at s->pos still whole when we finished reading them? */
+/* Were the bytes at s->pos still whole when we finished reading them?
+ * The seqlock's reader side: the publisher moves oldest (latest), or
+ * drops us (reliable), before it overwrites them. */
 static bool still_whole(const struct mr_topic_sub *s)
 {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (s->policy == MR_TOPIC_RELIABLE)
+        return __atomic_load_n(mr__topic_u32(s->ctl, MR__TOPIC_C_DROPPED), __ATOMIC_RELAXED) == 0;
     return hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_RELAXED) <= s->pos;
 }
 
 /* ==== waiting ================================================================== */
 
+/* Is there something at our position? What the publisher's P1 stored:
+ * the record's word (reliable) or the head (latest). */
+static bool has_next(const struct mr_topic_sub *s)
+{
+    if (s->policy == MR_TOPIC_RELIABLE)
+        return __atomic_load_n(mr__topic_u64(s->ring, s->pos & s->mask), __ATOMIC_SEQ_CST) != 0;
+    return hload(s, MR__TOPIC_H_HEAD, __ATOMIC_SEQ_CST) != s->pos;
+}
+
 static bool ready(struct mr_topic_sub *s)
 {
-    return hload(s, MR__TOPIC_H_HEAD, __ATOMIC_SEQ_CST) != s->pos || why_empty(s) != 0 ||
-           (s->state & MR__TOPIC_SUB_BROKEN);
+    return has_next(s) || why_empty(s) != 0 || (s->state & MR__TOPIC_SUB_BROKEN);
 }
 
 static void look_at_peer(struct mr_topic_sub *s)
@@ -413,8 +441,7 @@ ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_
             return rc;
         if (r.len > buf.len)
             return -EMSGSIZE;
-        if (r.len)
-            memcpy(buf.ptr, r.ptr, r.len);
+        mr__chan_copy(buf.ptr, r.ptr, r.len);
         rc = mr_topic_release(s);
         if (rc == 0)
             return (ssize_t)r.len;
@@ -455,7 +482,7 @@ int mr_topic_arm(struct mr_topic_sub *s)
         return -EPROTO;
     if ((rc = why_empty(s)) == -ECONNABORTED)
         return rc;
-    if (hload(s, MR__TOPIC_H_HEAD, __ATOMIC_ACQUIRE) != s->pos)
+    if (has_next(s))
         return 1;
     return rc < 0 ? rc : 1;
 }

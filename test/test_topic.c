@@ -150,9 +150,11 @@ static void test_args(void)
     ASSERT_OK(mr_topic_create(&t, name, &o));
     struct mr_topic *t2;
     ASSERT_ERR(mr_topic_create(&t2, name, &o), -EADDRINUSE);
-    ASSERT_EQ(mr_topic_max_msg(t), (size_t)4096 - 8);
+    ASSERT_EQ(mr_topic_max_msg(t), (size_t)4096 - 16);
     struct mr_region r;
-    ASSERT_ERR(mr_topic_reserve(t, 4089, 0, &r), -EMSGSIZE);
+    ASSERT_ERR(mr_topic_reserve(t, 4081, 0, &r), -EMSGSIZE);
+    ASSERT_OK(mr_topic_reserve(t, 4080, 0, &r));
+    ASSERT_OK(mr_topic_commit(t, 4080));
     ASSERT_ERR(mr_topic_commit(t, 0), -EINVAL);
     ASSERT_OK(mr_topic_reserve(t, 16, 0, &r));
     ASSERT_ERR(mr_topic_reserve(t, 16, 0, &r), -EBUSY);

@@ -64,7 +64,8 @@ extern "C" {
 #define MR_TOPIC_SUBS_MAX 1024u
 #define MR_TOPIC_STALL_DEFAULT_MS 1000
 /* Each message takes an 8-byte header and its bytes rounded up to 8; the
- * largest is capacity - MR_TOPIC_MSG_OVERHEAD. */
+ * ring keeps room for the next header, so the largest is capacity -
+ * 2 * MR_TOPIC_MSG_OVERHEAD. */
 #define MR_TOPIC_MSG_OVERHEAD ((size_t)8)
 
 /* Options for mr_topic_create (NULL: all defaults) and mr_topic_attach (a
@@ -153,7 +154,7 @@ MR_API int mr_topic_subscribers(const struct mr_topic *t);
  * socket's credentials; -ENOENT when that index is not live. */
 MR_API pid_t mr_topic_sub_pid(const struct mr_topic *t, int i);
 
-/* The largest message (capacity - 8). */
+/* The largest message (capacity - 16). */
 MR_API size_t mr_topic_max_msg(const struct mr_topic *t);
 
 /* The publisher's figures. */
@@ -231,7 +232,7 @@ MR_API int mr_topic_arm(struct mr_topic_sub *s);
  * socket's error. */
 MR_API int mr_topic_ack(struct mr_topic_sub *s);
 
-/* The largest message of the topic (capacity - 8). */
+/* The largest message of the topic (capacity - 16). */
 MR_API size_t mr_topic_sub_max_msg(const struct mr_topic_sub *s);
 
 /* The subscriber's figures. */
