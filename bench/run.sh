@@ -52,10 +52,11 @@ done
 # calls, _inline forms, batches and fenced channels; about 2 minutes, ending
 # with issue 14's speed lines), `memregion pipe` against a kernel pipe
 # (needs tools/memregion built), and a consumer waiting in a waitset or an
-# epoll loop against one blocking in mr_chan_peek (about 20 s), and a server
+# epoll loop against one blocking in mr_chan_peek (about 20 s), a server
 # answering 64 (then 1) blocking clients over services and a waitset against
-# Unix sockets and an epoll server (about 40 s).
-for bench in bench_sock bench_chan bench_pipe bench_waitset bench_reqresp; do
+# Unix sockets and an epoll server (about 40 s), and a topic against one
+# channel per subscriber (about 10 s).
+for bench in bench_sock bench_chan bench_pipe bench_waitset bench_reqresp bench_topic; do
     run "$bench"
 done
 

@@ -454,7 +454,7 @@ static int wait_room(struct mr_topic *t, uint64_t need, int timeout_ms)
 /* Move the oldest record past the space the next record ends at (end -
  * capacity), then a release fence: a reader that copied bytes from that
  * space and then sees the new oldest knows they may be torn. */
-static void make_room(struct mr_topic *t, uint64_t end)
+static inline void make_room(struct mr_topic *t, uint64_t end)
 {
     if (end <= t->oldest + t->cap)
         return;
@@ -528,12 +528,9 @@ static void wake_sleepers(struct mr_topic *t)
     }
 }
 
-int mr_topic_commit(struct mr_topic *t, size_t len)
+/* Publish the record of len bytes at the head (its bytes are written). */
+static inline void publish(struct mr_topic *t, size_t len)
 {
-    if (!t || !t->reserved)
-        return -EINVAL;
-    if (len > t->pending_len)
-        return -ERANGE;
     uint64_t pos = t->head, next = pos + mr__topic_rec(len);
     uint64_t *word = mr__topic_u64(t->ring, pos & t->mask);
     /* The next word is 0 before this one is seen: a reliable reader that
@@ -544,7 +541,6 @@ int mr_topic_commit(struct mr_topic *t, size_t len)
         t->keep_pos[t->seq % t->keep] = pos;
     t->head = next;
     t->seq++;
-    t->reserved = false;
     t->stats.messages++;
     t->stats.bytes += len;
     /* The store a reader of this policy polls is the protocol's P1 (a
@@ -560,11 +556,31 @@ int mr_topic_commit(struct mr_topic *t, size_t len)
         MR__WAKE_PUBLISH(h64(t, MR__TOPIC_H_HEAD), next, t->light);
     }
     wake_sleepers(t);
+}
+
+int mr_topic_commit(struct mr_topic *t, size_t len)
+{
+    if (!t || !t->reserved)
+        return -EINVAL;
+    if (len > t->pending_len)
+        return -ERANGE;
+    t->reserved = false;
+    publish(t, len);
     return 0;
 }
 
 ssize_t mr_topic_publish(struct mr_topic *t, struct mr_region msg, int timeout_ms)
 {
+    /* The common case without the calls: room now. */
+    if (MR_LIKELY(t && !t->reserved && msg.len <= t->max_msg && timeout_ms >= -1)) {
+        uint64_t end = t->head + mr__topic_rec(msg.len) + MR_TOPIC_MSG_OVERHEAD;
+        if (t->policy == MR_TOPIC_LATEST || end <= t->limit) {
+            make_room(t, end);
+            mr__chan_copy(t->ring + (t->head & t->mask) + 8, msg.ptr, msg.len);
+            publish(t, msg.len);
+            return (ssize_t)msg.len;
+        }
+    }
     struct mr_region r;
     int rc = mr_topic_reserve(t, msg.len, timeout_ms, &r);
     if (rc < 0)

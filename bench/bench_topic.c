@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/* bench/bench_topic: publish/subscribe against what users write today
+ * (issue 16). Subscribers are processes that block when there is nothing
+ * to read; each reads every cache line of every message it gets.
+ *
+ *   fan-out, 64 KiB messages, N = 1, 2, 4, 8 subscribers:
+ *     topic   one mr_topic (reliable): the publisher writes each message
+ *             once into reserved ring space; every subscriber reads it in
+ *             place (peek, read, release)
+ *     chans   one SPSC channel per subscriber: the publisher fills one
+ *             private buffer, then mr_chan_send copies it into each channel
+ *   reported: the publisher's bytes per second (messages x 64 KiB / time),
+ *   the total delivered (x N), the bytes the publisher wrote or copied per
+ *   message, and topic / chans per round; topic's publisher rate at N over
+ *   its rate at N = 1 in the same round; the publisher's own CPU time per
+ *   message (getrusage), which is what a subscriber more costs it: with 2
+ *   CPUs the subscribers reading every byte bound the wall-clock rate.
+ *
+ *   one subscriber, 64-byte messages: mr_topic_publish / mr_topic_recv
+ *   against mr_chan_send_inline / mr_chan_recv_inline on an SPSC channel.
+ *
+ * Timed from the first message to the last subscriber's exit. Processes
+ * pinned all to one CPU, then the publisher to one and the subscribers to
+ * another. Variants interleaved, ROUNDS rounds (3 with BENCH_QUICK=1);
+ * figures are medians over rounds, ratios medians of per-round ratios.
+ *
+ *   bench_topic         everything (about a minute; BENCH_QUICK=1: 20 s)
+ */
+#define _GNU_SOURCE 1
+#include <memregion/chan.h>
+#include <memregion/topic.h>
+
+#include "bench.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#define BIG ((size_t)64 * 1024)
+#define SMALL ((size_t)64)
+#define CAP ((size_t)4 << 20)
+#define ROUNDS 5
+#define MAXN 8
+
+static void die(const char *what, long rc)
+{
+    fprintf(stderr, "bench_topic: %s: %s\n", what, mr_strerror((int)rc));
+    exit(1);
+}
+
+/* The first two CPUs this process may run on (-1: none), found once. */
+static int cpus[2] = { -1, -1 };
+
+static int find_cpus(void)
+{
+    cpu_set_t set;
+    int n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) < 0)
+        die("sched_getaffinity", -errno);
+    for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+        if (CPU_ISSET(c, &set))
+            cpus[n++] = c;
+    return n;
+}
+
+/* Run this process on cpus[k] only. */
+static void pin(int k)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpus[k], &set);
+    if (sched_setaffinity(0, sizeof set, &set) < 0)
+        die("pinning", -errno);
+}
+
+/* Read every cache line of the message. */
+static inline uint64_t touch(const void *p, size_t len)
+{
+    const unsigned char *b = p;
+    uint64_t s = 0, v;
+    for (size_t k = 0; k + 8 <= len; k += 64) {
+        memcpy(&v, b + k, 8);
+        s += v;
+    }
+    return s;
+}
+
+/* The CPU time this process (the publisher) used so far, in ns. */
+static double cpu_ns(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return ((double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec) * 1e9 +
+           ((double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_usec) * 1e3;
+}
+
+/* The publisher's CPU ns per message in the last run. */
+static double pub_cpu;
+
+static void wait_all(const pid_t *pid, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int st;
+        if (waitpid(pid[i], &st, 0) != pid[i] || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            die("subscriber", -EPROTO);
+    }
+}
+
+/* ---- topic ---------------------------------------------------------------------- */
+
+static void topic_sub(const char *name, uint64_t n, bool copy, size_t len)
+{
+    struct mr_topic_sub *s;
+    int rc = mr_topic_attach(&s, name, NULL, 10000);
+    if (rc < 0)
+        die("attach", rc);
+    uint64_t sum = 0, got = 0;
+    static unsigned char buf[BIG];
+    for (;;) {
+        if (copy) {
+            ssize_t k = mr_topic_recv(s, mr_region_make(buf, len), MR_FOREVER, NULL);
+            if (k < 0) {
+                rc = (int)k;
+                break;
+            }
+            sum += buf[0];
+        } else {
+            struct mr_region r;
+            if ((rc = mr_topic_peek(s, MR_FOREVER, &r, NULL)) < 0)
+                break;
+            sum += touch(r.ptr, r.len);
+            mr_topic_release(s);
+        }
+        got++;
+    }
+    bench_escape(&sum);
+    if (rc != -EPIPE || got != n)
+        die("subscriber end", rc != -EPIPE ? rc : -EPROTO);
+    mr_topic_detach(s);
+}
+
+/* Publish n messages of len to nsub subscribers: seconds. */
+static double run_topic(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s)
+{
+    static unsigned seq;
+    char name[64];
+    snprintf(name, sizeof name, "bench-topic-%ld-%u", (long)getpid(), seq++);
+    pid_t parent = getpid(), pid[MAXN];
+    for (int i = 0; i < nsub; i++) {
+        if ((pid[i] = fork()) < 0)
+            die("fork", -errno);
+        if (pid[i] == 0) {
+            bench_die_with_parent(parent);
+            pin(cpu_s);
+            topic_sub(name, n, len == SMALL, len);
+            _exit(0);
+        }
+    }
+    pin(cpu_p);
+    struct mr_topic *t;
+    struct mr_topic_opts o = { CAP, MR_TOPIC_RELIABLE, 0, 0, 0, MR_FOREVER, NULL, NULL };
+    int rc = mr_topic_create(&t, name, &o);
+    if (rc < 0)
+        die("create", rc);
+    for (int i = 0; i < nsub; i++)
+        if ((rc = mr_topic_accept(t, 10000)) < 0)
+            die("accept", rc);
+    static unsigned char msg[SMALL];
+    double t0 = bench_now_ns(), c0 = cpu_ns();
+    for (uint64_t i = 0; i < n; i++) {
+        if (len == SMALL) {
+            msg[0] = (unsigned char)i;
+            ssize_t k = mr_topic_publish(t, mr_region_make(msg, SMALL), MR_FOREVER);
+            if (k < 0)
+                die("publish", k);
+        } else {
+            struct mr_region r;
+            if ((rc = mr_topic_reserve(t, len, MR_FOREVER, &r)) < 0)
+                die("reserve", rc);
+            memset(r.ptr, (int)i, len);
+            mr_topic_commit(t, len);
+        }
+    }
+    mr_topic_destroy(t);
+    pub_cpu = (cpu_ns() - c0) / (double)n;
+    wait_all(pid, nsub);
+    return (bench_now_ns() - t0) / 1e9;
+}
+
+/* ---- one channel per subscriber ---------------------------------------------------- */
+
+static void chan_sub(struct mr_sock *s, uint64_t n, bool copy, size_t len)
+{
+    struct mr_chan c = MR_CHAN_INIT;
+    int rc = mr_chan_attach_sock(&c, s, CAP, MR_CHAN_CONSUMER, 0, 10000);
+    if (rc < 0)
+        die("chan attach", rc);
+    mr_sock_close(s);
+    uint64_t sum = 0, got = 0;
+    static unsigned char buf[BIG];
+    for (;;) {
+        if (copy) {
+            ssize_t k = mr_chan_recv_inline(&c, mr_region_make(buf, len), MR_FOREVER);
+            if (k < 0) {
+                rc = (int)k;
+                break;
+            }
+            sum += buf[0];
+        } else {
+            struct mr_region r;
+            if ((rc = mr_chan_peek_inline(&c, MR_FOREVER, &r)) < 0)
+                break;
+            sum += touch(r.ptr, r.len);
+            mr_chan_release_inline(&c);
+        }
+        got++;
+    }
+    bench_escape(&sum);
+    if (rc != -EPIPE || got != n)
+        die("chan subscriber end", rc != -EPIPE ? rc : -EPROTO);
+    mr_chan_close(&c);
+}
+
+static double run_chans(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s)
+{
+    pid_t parent = getpid(), pid[MAXN];
+    struct mr_chan c[MAXN];
+    for (int i = 0; i < nsub; i++) {
+        struct mr_sock a = MR_SOCK_INIT, b = MR_SOCK_INIT;
+        int rc = mr_sock_open_pair(&a, &b, SOCK_STREAM, 0);
+        if (rc < 0)
+            die("socket pair", rc);
+        if ((pid[i] = fork()) < 0)
+            die("fork", -errno);
+        if (pid[i] == 0) {
+            bench_die_with_parent(parent);
+            mr_sock_close(&a);
+            /* The ends of the channels made before are the parent's: a
+             * close here would close them for both. */
+            pin(cpu_s);
+            chan_sub(&b, n, len == SMALL, len);
+            _exit(0);
+        }
+        mr_sock_close(&b);
+        c[i] = (struct mr_chan)MR_CHAN_INIT;
+        if ((rc = mr_chan_create(&c[i], CAP, MR_CHAN_PRODUCER, 0)) < 0 ||
+            (rc = mr_chan_share(&c[i], &a)) < 0)
+            die("chan create", rc);
+        mr_sock_close(&a);
+    }
+    pin(cpu_p);
+    static unsigned char msg[BIG];
+    double t0 = bench_now_ns(), c0 = cpu_ns();
+    for (uint64_t i = 0; i < n; i++) {
+        memset(msg, (int)i, len == SMALL ? 1 : len);
+        for (int k = 0; k < nsub; k++) {
+            ssize_t r = mr_chan_send_inline(&c[k], mr_region_make(msg, len), MR_FOREVER);
+            if (r < 0)
+                die("chan send", r);
+        }
+    }
+    for (int k = 0; k < nsub; k++)
+        mr_chan_close(&c[k]);
+    pub_cpu = (cpu_ns() - c0) / (double)n;
+    wait_all(pid, nsub);
+    return (bench_now_ns() - t0) / 1e9;
+}
+
+/* ---- the tables ---------------------------------------------------------------------- */
+
+static const int fan[] = { 1, 2, 4, 8 };
+#define NFAN 4
+
+static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
+{
+    double rate[2][NFAN][ROUNDS], cpu[2][NFAN][ROUNDS], vs[NFAN][ROUNDS], flat[NFAN][ROUNDS];
+    for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < 2 * NFAN; k++) {
+            int j = (k + r) % (2 * NFAN), f = j % NFAN, v = j / NFAN;
+            double s = v == 0 ? run_topic(fan[f], BIG, n, cpu_p, cpu_s)
+                              : run_chans(fan[f], BIG, n, cpu_p, cpu_s);
+            rate[v][f][r] = (double)n * BIG / s;
+            cpu[v][f][r] = pub_cpu;
+        }
+        for (int f = 0; f < NFAN; f++) {
+            vs[f][r] = rate[0][f][r] / rate[1][f][r];
+            flat[f][r] = rate[0][f][r] / rate[0][0][r];
+        }
+    }
+    printf("  %3s  %-34s %-34s %9s %9s  %s\n", "N", "topic: publisher GB/s, delivered",
+           "chans: publisher GB/s, delivered", "topic/chan", "vs N=1",
+           "publisher CPU us/msg: topic, chans");
+    for (int f = 0; f < NFAN; f++) {
+        double t = bench_median(rate[0][f], (size_t)rounds), c = bench_median(rate[1][f], (size_t)rounds);
+        char a[64], b[64];
+        snprintf(a, sizeof a, "%6.2f, %6.2f (writes 64 KiB)", t / 1e9, t * fan[f] / 1e9);
+        snprintf(b, sizeof b, "%6.2f, %6.2f (copies %3d KiB)", c / 1e9, c * fan[f] / 1e9, 64 * fan[f]);
+        printf("  %3d  %-34s %-34s %8.2fx %8.2fx  %6.1f, %6.1f\n", fan[f], a, b,
+               bench_median(vs[f], (size_t)rounds), bench_median(flat[f], (size_t)rounds),
+               bench_median(cpu[0][f], (size_t)rounds) / 1e3, bench_median(cpu[1][f], (size_t)rounds) / 1e3);
+    }
+}
+
+static void small(int rounds, int cpu_p, int cpu_s, uint64_t n)
+{
+    double rate[2][ROUNDS], ratio[ROUNDS];
+    for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < 2; k++) {
+            int v = (k + r) % 2;
+            double s = v == 0 ? run_topic(1, SMALL, n, cpu_p, cpu_s) : run_chans(1, SMALL, n, cpu_p, cpu_s);
+            rate[v][r] = (double)n / s;
+        }
+        ratio[r] = rate[0][r] / rate[1][r];
+    }
+    double q = bench_median(ratio, (size_t)rounds);
+    printf("  64 B to 1 subscriber: topic %.2f M msg/s, SPSC chan %.2f M msg/s: %.2fx%s\n",
+           bench_median(rate[0], (size_t)rounds) / 1e6, bench_median(rate[1], (size_t)rounds) / 1e6, q,
+           q >= 0.8 ? "  (target 0.8x: met)" : "  (target 0.8x: NOT met)");
+}
+
+int main(void)
+{
+    int rounds = getenv("BENCH_QUICK") && strcmp(getenv("BENCH_QUICK"), "1") == 0 ? 3 : ROUNDS;
+    int ncpu = find_cpus();
+    uint64_t nbig = 2000, nsmall = 1000000;
+    printf("bench_topic: %llu messages of 64 KiB to N blocking subscribers, %llu of 64 B to one; "
+           "%d rounds\n", (unsigned long long)nbig, (unsigned long long)nsmall, rounds);
+    for (int place = 0; place < 2; place++) {
+        if (place == 1 && ncpu < 2) {
+            printf("two CPUs: skipped (one CPU available)\n");
+            break;
+        }
+        int cp = 0, cs = place;
+        printf("%s:\n", place ? "two CPUs (publisher on one, subscribers on the other)" : "same CPU");
+        fanout(rounds, cp, cs, nbig);
+        small(rounds, cp, cs, nsmall);
+    }
+    return 0;
+}
