@@ -336,15 +336,13 @@ static void greet_data(const struct mr_topic *t, struct mr__topic_greet *g, uint
     g->index = index;
 }
 
-int mr_topic_accept(struct mr_topic *t, int timeout_ms)
+/* Hand the subscriber on c its objects: its index; or -EUSERS (full; it
+ * is told so), -ECONNABORTED (it went away meanwhile), an error of ours.
+ * c is the slot's on success, closed otherwise. */
+static int accept_one(struct mr_topic *t, struct mr_svc_conn *cc)
 {
-    if (!t || !mr__timeout_ok(timeout_ms))
-        return -EINVAL;
-    mr_topic_check(t);
-    struct mr_svc_conn c = MR_SVC_CONN_INIT;
-    int rc = mr_svc_accept(&t->svc, &c, timeout_ms);
-    if (rc < 0)
-        return rc;
+    struct mr_svc_conn c = *cc;
+    int rc;
     unsigned i;
     for (i = 0; i < t->max_subs && t->slots[i].state != MR__TOPIC_FREE; i++)
         ;
@@ -375,6 +373,7 @@ int mr_topic_accept(struct mr_topic *t, int timeout_ms)
         return rc == -EPIPE || rc == -ECONNRESET ? -ECONNABORTED : rc;
     }
     mr_shm_close(&shm);
+    *cc = c;
     sl->ctl = ctl;
     sl->sock = c.sock;
     sl->pid = c.peer.pid;
@@ -389,6 +388,25 @@ int mr_topic_accept(struct mr_topic *t, int timeout_ms)
     if (t->limit > start + t->cap)
         t->limit = start + t->cap;
     return (int)i;
+}
+
+int mr_topic_accept(struct mr_topic *t, int timeout_ms)
+{
+    if (!t || !mr__timeout_ok(timeout_ms))
+        return -EINVAL;
+    mr_topic_check(t);
+    int64_t deadline = mr__deadline(timeout_ms);
+    for (;;) {
+        struct mr_svc_conn c = MR_SVC_CONN_INIT;
+        int rc = mr_svc_accept(&t->svc, &c, mr__poll_ms(deadline));
+        if (rc < 0)
+            return rc;
+        rc = accept_one(t, &c);
+        /* One that left during the handover is no error of ours: as
+         * mr_svc_accept does, wait for the next while time is left. */
+        if (rc != -ECONNABORTED || timeout_ms == 0 || mr__poll_ms(deadline) == 0)
+            return rc == -ECONNABORTED ? -ETIMEDOUT : rc;
+    }
 }
 
 int mr_topic_listen_fd(const struct mr_topic *t)

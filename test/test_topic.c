@@ -175,6 +175,29 @@ static void test_args(void)
     ASSERT_OK(mr_topic_detach(NULL));
 }
 
+/* max_subs live: the next subscriber is told -EUSERS. */
+static void test_full(void)
+{
+    const char *name = mr_test_svc_name("full");
+    struct mr_topic *t;
+    struct mr_topic_opts o = { 4096, MR_TOPIC_RELIABLE, 0, 1, 0, 0, NULL, NULL };
+    ASSERT_OK(mr_topic_create(&t, name, &o));
+    struct subs ss = { { 0 }, 0 };
+    struct sub_arg a = { name, 0, 10, -1, false };
+    start_subs(t, &ss, 1, &a);
+    ASSERT_EQ(mr_topic_subscribers(t), 1);
+    pid_t second = mr_test_fork();
+    if (second == 0) {
+        struct mr_topic_sub *s;
+        _exit(mr_topic_attach(&s, name, NULL, WAIT_MS) == -EUSERS && s == NULL ? 0 : 1);
+    }
+    ASSERT_ERR(mr_topic_accept(t, WAIT_MS), -EUSERS);
+    ASSERT_EQ(mr_test_wait(second), 0);
+    publish_n(t, 0, 10);
+    ASSERT_OK(mr_topic_destroy(t));
+    ASSERT_EQ(mr_test_wait(ss.pid[0]), 0);
+}
+
 /* A topic's first subscriber, the messages before it attached not seen;
  * then the publisher closes: -EPIPE after the last message. */
 static void test_basic(void)
@@ -429,6 +452,7 @@ int main(void)
     mr_test_svc_setup();
     RUN(test_args);
     RUN(test_basic);
+    RUN(test_full);
     RUN(test_eight);
     RUN(test_killed);
     RUN(test_stuck);
