@@ -491,8 +491,14 @@ static inline void make_room(struct mr_topic *t, uint64_t end)
      * control page, stored before this): keep its cache line quiet. */
     if (t->policy == MR_TOPIC_RELIABLE)
         return;
+    /* A reader takes oldest and its sequence number as one pair (what it
+     * lost): between two equal even looks at the generation. */
+    __atomic_store_n(h64(t, MR__TOPIC_H_OLDEST_GEN), t->oldest_gen + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     __atomic_store_n(h64(t, MR__TOPIC_H_OLDEST_SEQ), t->oldest_seq, __ATOMIC_RELAXED);
     __atomic_store_n(h64(t, MR__TOPIC_H_OLDEST), t->oldest, __ATOMIC_RELAXED);
+    t->oldest_gen += 2;
+    __atomic_store_n(h64(t, MR__TOPIC_H_OLDEST_GEN), t->oldest_gen, __ATOMIC_RELEASE);
     /* Orders the stores above before the caller's stores into the space
      * (a store-store barrier; free on x86): the seqlock's writer side. */
     __atomic_thread_fence(__ATOMIC_RELEASE);

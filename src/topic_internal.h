@@ -24,7 +24,8 @@
 #define MR__TOPIC_H_HEAD 64       /* u64: the end of the last published record */
 #define MR__TOPIC_H_HEAD_SEQ 72   /* u64: records published */
 #define MR__TOPIC_H_OLDEST 128    /* u64: the first record not overwritten */
-#define MR__TOPIC_H_OLDEST_SEQ 136
+#define MR__TOPIC_H_OLDEST_SEQ 136 /* u64: its sequence number */
+#define MR__TOPIC_H_OLDEST_GEN 144 /* u64: odd while the two above change (a seqlock) */
 #define MR__TOPIC_H_WAKE 192      /* u32: bumped before waking sleepers (their futex) */
 #define MR__TOPIC_H_CLOSED 256    /* u32: the publisher closed */
 
@@ -130,6 +131,7 @@ struct mr_topic {
     uint64_t seq;
     uint64_t oldest;
     uint64_t oldest_seq;
+    uint64_t oldest_gen;
     uint64_t limit;     /* reliable: where room ends, as last computed */
     uint64_t *keep_pos; /* where the last keep records start (by sequence) */
     unsigned nlive;

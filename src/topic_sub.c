@@ -192,15 +192,6 @@ static int why_empty(struct mr_topic_sub *s)
     return 0;
 }
 
-/* The sequence number of the record at the oldest position, widened from
- * its 32 bits by the head's count (the two are less than a ring of records
- * apart). */
-static uint64_t widen(const struct mr_topic_sub *s, uint32_t seq32)
-{
-    uint64_t hs = hload(s, MR__TOPIC_H_HEAD_SEQ, __ATOMIC_ACQUIRE);
-    return hs - (uint32_t)((uint32_t)hs - seq32);
-}
-
 /* The next record: 1 with its length in *len (at s->pos), adding to *lost
  * the records skipped because they were overwritten; 0 when there is none
  * yet; or the error. What the publisher wrote is checked before use. */
@@ -225,28 +216,33 @@ static int next(struct mr_topic_sub *s, size_t *len, uint64_t *lost)
         *len = l;
         return 1;
     }
-    for (;;) {
+    for (unsigned looks = 0;;) {
         uint64_t head = hload(s, MR__TOPIC_H_HEAD, s->light ? __ATOMIC_ACQUIRE : __ATOMIC_SEQ_CST);
         uint64_t pos = s->pos;
         if (head == pos)
             return 0;
-        uint64_t oldest = hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_ACQUIRE);
-        if (head < pos || (head & 7) != 0 || oldest > head)
+        if (head < pos || (head & 7) != 0)
             goto broken;
+        uint64_t g = hload(s, MR__TOPIC_H_OLDEST_GEN, __ATOMIC_ACQUIRE);
+        uint64_t oldest = hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_RELAXED);
+        uint64_t oseq = hload(s, MR__TOPIC_H_OLDEST_SEQ, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if ((g & 1) || hload(s, MR__TOPIC_H_OLDEST_GEN, __ATOMIC_RELAXED) != g || oldest > head) {
+            /* The publisher is moving oldest, or moved it past the head
+             * we loaded: look again, a while; then nothing for now (ready
+             * waits for the generation to settle). */
+            if (++looks > 1000)
+                return 0;
+            mr__cpu_relax();
+            continue;
+        }
         if (pos < oldest) {
-            /* Lapped: go on from the oldest record still there. Its word
-             * is read between two looks at oldest that agree. */
-            uint64_t w = __atomic_load_n(mr__topic_u64(s->ring, oldest & s->mask), __ATOMIC_RELAXED);
-            __atomic_thread_fence(__ATOMIC_ACQUIRE);
-            if (hload(s, MR__TOPIC_H_OLDEST, __ATOMIC_RELAXED) != oldest)
-                continue;
-            uint64_t seq = oldest == head ? hload(s, MR__TOPIC_H_HEAD_SEQ, __ATOMIC_ACQUIRE)
-                                          : widen(s, (uint32_t)(w >> 32));
-            if (seq < s->seq)
+            /* Lapped: go on from the oldest record still there. */
+            if (oseq < s->seq)
                 goto broken;
-            *lost += seq - s->seq;
-            s->stats.lost += seq - s->seq;
-            s->seq = seq;
+            *lost += oseq - s->seq;
+            s->stats.lost += oseq - s->seq;
+            s->seq = oseq;
             s->pos = oldest;
             continue;
         }
@@ -291,7 +287,8 @@ static bool has_next(const struct mr_topic_sub *s)
 {
     if (s->policy == MR_TOPIC_RELIABLE)
         return __atomic_load_n(mr__topic_u64(s->ring, s->pos & s->mask), __ATOMIC_SEQ_CST) != 0;
-    return hload(s, MR__TOPIC_H_HEAD, __ATOMIC_SEQ_CST) != s->pos;
+    return hload(s, MR__TOPIC_H_HEAD, __ATOMIC_SEQ_CST) != s->pos &&
+           (hload(s, MR__TOPIC_H_OLDEST_GEN, __ATOMIC_ACQUIRE) & 1) == 0;
 }
 
 static bool ready(struct mr_topic_sub *s)
