@@ -293,6 +293,20 @@ bool cli_name_ok(const char *name, bool abstract)
     return true;
 }
 
+int cli_name_operand(int argc, char **argv, int first, const char *missing, const char **out)
+{
+    const char *n = NULL;
+    int rc = cli_one_operand(argc, argv, first, missing, &n);
+    if (rc >= 0)
+        return rc;
+    if (!cli_name_ok(n, true))
+        return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
+                               "not starting with '.' (and '@' in front for an abstract name)",
+                               n);
+    *out = n;
+    return -1;
+}
+
 static void (*volatile stop_undo)(void);
 
 static void on_stop_signal(int sig)

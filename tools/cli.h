@@ -46,6 +46,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_services(int argc, char **argv);
+int cmd_pub(int argc, char **argv);
+int cmd_sub(int argc, char **argv);
 
 /* ---- naming the command for messages --------------------------------------- */
 
@@ -124,6 +126,11 @@ int cli_timeout_ms(uint64_t seconds);
 /* Is name a channel or service NAME: 1 to 64 of [A-Za-z0-9._-], not
  * starting with '.' ('@' first allowed when abstract is true)? */
 bool cli_name_ok(const char *name, bool abstract);
+
+/* The one operand of a command, a service NAME ('@' allowed), as
+ * cli_one_operand: -1 and *out set, or CLI_USAGE after saying what is
+ * wrong with it. */
+int cli_name_operand(int argc, char **argv, int first, const char *missing, const char **out);
 
 /* Until cli_stop_signals(NULL): SIGINT, SIGTERM and SIGHUP call undo (which
  * must be async-signal-safe: it removes a socket file, restores fd flags)

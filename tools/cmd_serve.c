@@ -116,15 +116,7 @@ static int serve_args(int argc, char **argv, const char *help, struct serve_opts
     int first, rc;
     if ((rc = cli_getopt(argc, argv, "c:t:a", longs, help, serve_opt, o, &first)) >= 0)
         return rc;
-    const char *n = NULL;
-    if ((rc = cli_one_operand(argc, argv, first, "NAME (the service's name)", &n)) >= 0)
-        return rc;
-    if (!cli_name_ok(n, true))
-        return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
-                               "not starting with '.' (and '@' in front for an abstract name)",
-                               n);
-    *name = n;
-    return -1;
+    return cli_name_operand(argc, argv, first, "NAME (the service's name)", name);
 }
 
 /* ---- what a signal must undo ------------------------------------------------------

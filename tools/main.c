@@ -17,6 +17,8 @@ static const struct cli_cmd commands[] = {
     { "serve", "offer a service NAME and carry stdin and stdout over it, as socat does", cmd_serve },
     { "connect", "connect to the service NAME and carry stdin and stdout over it", cmd_connect },
     { "services", "list the services this user can see, with each server's pid and uid", cmd_services },
+    { "pub", "publish stdin on a topic NAME, line by line, to any number of 'sub NAME'", cmd_pub },
+    { "sub", "subscribe to the topic NAME and write every message to stdout", cmd_sub },
     { "bench", "run every layer's benchmarks: ratios to this machine's own baselines", cmd_bench },
 };
 

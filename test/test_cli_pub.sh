@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test_cli_pub: `memregion pub NAME` and `memregion sub NAME`: two
+# subscribers each get a file of 100000 lines byte for byte (cmp), and
+# fixed-size records; --json parses on both sides; a publisher killed makes
+# its subscriber exit 1 with a message; a missing publisher or missing
+# subscribers time out; wrong arguments exit 2; nothing is left in the
+# directory or /dev/shm. The directory is this test's own
+# ($XDG_RUNTIME_DIR). Arguments: the source tree and the build tree.
+. "$1/test/lib/cli.sh"
+bg=
+test_tmpdir cli-pub
+# shellcheck disable=SC2016 # expanded at exit
+at_exit='for p in $bg; do kill -9 "$p" 2>/dev/null; done'
+mkdir -m 0700 "$tmp/xdg"
+export XDG_RUNTIME_DIR=$tmp/xdg
+sockdir=$tmp/xdg/memregion-$(id -u)
+n=mrp$$
+ls /dev/shm >"$tmp/shm.before" 2>/dev/null
+
+# help and wrong arguments
+run "$M" pub --help;          expect 0 "usage: memregion pub NAME" "" "pub --help"
+run "$M" sub --help;          expect 0 "usage: memregion sub NAME" "" "sub --help"
+run "$M" pub </dev/null;      expect 2 "" "pub: missing NAME" "pub without NAME"
+run "$M" sub </dev/null;      expect 2 "" "sub: missing NAME" "sub without NAME"
+run "$M" pub a/b </dev/null;  expect 2 "" "invalid NAME 'a/b'" "pub a/b"
+run "$M" sub x --latest </dev/null; expect 2 "" "are options of 'pub'" "sub --latest"
+run "$M" pub x --size 1G </dev/null; expect 2 "" "invalid size" "pub --size 1G"
+run "$M" pub x --capacity 3000 </dev/null; expect 2 "" "invalid capacity '3000'" "pub --capacity 3000"
+run "$M" sub x --frob </dev/null; expect 2 "" "unknown option '--frob'" "sub --frob"
+
+# two subscribers, every line, byte for byte; --json on both sides
+seq 1 100000 >"$tmp/in"
+"$M" sub "$n" --json >"$tmp/o1" 2>"$tmp/j1" & s1=$!
+"$M" sub "$n" >"$tmp/o2" 2>"$tmp/e2" & s2=$!
+bg="$s1 $s2"
+run "$M" pub "$n" --wait 2 --json <"$tmp/in"
+expect 0 '"messages": 100000' "" "pub to two"
+json "pub --json"
+wait_for "$s1" 10; [ "$rc" = 0 ] || fail "sub 1: exit $rc"
+wait_for "$s2" 10; [ "$rc" = 0 ] || fail "sub 2: exit $rc ($(cat "$tmp/e2"))"
+cmp -s "$tmp/in" "$tmp/o1" || fail "sub 1 got other bytes"
+cmp -s "$tmp/in" "$tmp/o2" || fail "sub 2 got other bytes"
+grep -q '"lost": 0' "$tmp/j1" || fail "sub --json: $(cat "$tmp/j1")"
+cp "$tmp/j1" "$tmp/out"; json "sub --json"
+
+# fixed-size records, the last one short
+head -c 100050 /dev/urandom >"$tmp/rin"
+"$M" sub "$n" >"$tmp/ro" & s1=$!
+bg=$s1
+run "$M" pub "$n" --size 100 --capacity 8K <"$tmp/rin"
+expect 0 "" "" "pub --size"
+wait_for "$s1" 10; [ "$rc" = 0 ] || fail "sub of records: exit $rc"
+cmp -s "$tmp/rin" "$tmp/ro" || fail "records: other bytes"
+
+# a publisher that dies: its subscriber says so and exits 1
+mkfifo "$tmp/fifo"
+"$M" sub "$n" >/dev/null 2>"$tmp/e1" & s1=$!
+"$M" pub "$n" <"$tmp/fifo" & p=$!
+exec 7>"$tmp/fifo"
+bg="$s1 $p"
+echo hello >&7
+sleep 0.3
+kill -9 "$p"
+wait_for "$s1" 5; [ "$rc" = 1 ] || fail "sub of a killed publisher: exit $rc"
+grep -q "went away without closing" "$tmp/e1" || fail "sub of a killed publisher: $(cat "$tmp/e1")"
+exec 7>&-
+wait "$p" 2>/dev/null
+rm -f "$sockdir/$n.svc"   # the killed publisher's, replaced by the next anyway
+
+# nobody comes
+t0=$(now)
+run "$M" sub "$n" --timeout 1; expect 1 "" "no 'memregion pub $n' accepted within 1 s" "sub, no pub"
+run "$M" pub "$n" --timeout 1 </dev/null; expect 1 "" "0 of 1 subscribers came within 1 s" "pub, no sub"
+[ $(($(now) - t0)) -le 6 ] || fail "the timeouts took $(($(now) - t0)) s"
+
+# nothing left behind
+[ -z "$(ls -A "$sockdir" 2>/dev/null)" ] || fail "left in $sockdir: $(ls -A "$sockdir")"
+ls /dev/shm >"$tmp/shm.after" 2>/dev/null
+left=$(comm -13 "$tmp/shm.before" "$tmp/shm.after" | grep -i -e topic -e "$n")
+[ -z "$left" ] || fail "left in /dev/shm: $left"
+
+[ "$failures" = 0 ] || exit 1
+echo "memregion pub, sub: as specified"
