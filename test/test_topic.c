@@ -82,6 +82,8 @@ static void subscriber(void *p)
 {
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
+    /* A parent that fails must not leave this child holding ctest's pipes. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     unsigned char buf[256];
@@ -260,6 +262,8 @@ static void sleepy(void *p)
 {
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
+    /* A parent that fails must not leave this child holding ctest's pipes. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     unsigned char buf[256];
@@ -308,6 +312,8 @@ static void stuck(void *p)
 {
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
+    /* A parent that fails must not leave this child holding ctest's pipes. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     char c;
@@ -407,6 +413,8 @@ static void scribbler(void *p)
 {
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
+    /* A parent that fails must not leave this child holding ctest's pipes. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     uint64_t rng = (uint64_t)getpid();

@@ -9,6 +9,8 @@
 #include "svc_test.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define WAIT_MS 10000
@@ -52,8 +54,17 @@ struct slow {
     const char *name;
     int ready;
     int result; /* write end: the counts, as three u64: received, lost, stale */
+    int first;  /* write end: a byte once the first message is read */
+    int go;     /* read end: a byte once the publisher has lapped us */
     bool zero_copy;
 };
+
+/* A child of this test dies with it: a parent that fails must not leave
+ * one holding ctest's pipes (it would time out instead of failing). */
+static void die_with_parent(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
 
 /* Read slowly to the end (-EPIPE): every message whole, numbers rising,
  * each gap exactly what lost says. */
@@ -61,6 +72,7 @@ static void slow_sub(void *p)
 {
     struct slow *a = p;
     struct mr_topic_sub *s;
+    die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     static unsigned char buf[1 << 12];
@@ -95,12 +107,15 @@ static void slow_sub(void *p)
         ASSERT_EQ(i, next + lost);
         next = i + 1;
         got++;
-        /* Slow: a long pause after the first message makes sure the
-         * publisher laps us at least once, even on a loaded machine. */
-        if (got == 1)
-            usleep(20000);
-        else if (got % 64 == 0)
+        /* After the first message, wait until the publisher has lapped us
+         * (it says so), however loaded the machine; then read slowly. */
+        if (got == 1) {
+            char c;
+            ASSERT_EQ(write(a->first, "f", 1), 1);
+            ASSERT_EQ(read(a->go, &c, 1), 1);
+        } else if (got % 64 == 0) {
             usleep(200);
+        }
     }
     struct mr_topic_stats st;
     mr_topic_sub_stats(s, &st);
@@ -116,6 +131,7 @@ static void idle_sub(void *p)
 {
     struct slow *a = p;
     struct mr_topic_sub *s;
+    die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     for (;;)
@@ -129,10 +145,12 @@ static void test_stress(void)
     struct mr_topic *t;
     struct mr_topic_opts o = { 1 << 15, MR_TOPIC_LATEST, 0, 0, 0, 0, NULL, NULL };
     ASSERT_OK(mr_topic_create(&t, name, &o));
-    int rd[2], res[2];
+    int rd[2], res[2], first[2], go[2];
     ASSERT_EQ(pipe2(rd, O_CLOEXEC), 0);
     ASSERT_EQ(pipe2(res, O_CLOEXEC), 0);
-    struct slow a = { name, rd[1], res[1], false };
+    ASSERT_EQ(pipe2(first, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(go, O_CLOEXEC), 0);
+    struct slow a = { name, rd[1], res[1], first[1], go[0], false };
     pid_t pid[3];
     pid[0] = mr_test_start(slow_sub, &a);
     ASSERT_GE(mr_topic_accept(t, WAIT_MS), 0);
@@ -145,6 +163,7 @@ static void test_stress(void)
      * closes them, and the reads below see the end instead of hanging. */
     close(rd[1]);
     close(res[1]);
+    close(first[1]);
     char c;
     for (int i = 0; i < 3; i++)
         ASSERT_EQ(read(rd[0], &c, 1), 1);
@@ -154,6 +173,14 @@ static void test_stress(void)
         msg_fill(m, i, len);
         /* Never waits: timeout 0 always succeeds. */
         ASSERT_EQ(mr_topic_publish(t, mr_region_make(m, len), 0), (ssize_t)len);
+        if (i == 0) {
+            /* Both slow ones have read message 0 and wait: lap them (the
+             * ring holds about 60 of these), then let them go on. */
+            ASSERT_EQ(read(first[0], &c, 1), 1);
+            ASSERT_EQ(read(first[0], &c, 1), 1);
+        } else if (i == 1000 || (n <= 1000 && i == n - 1)) {
+            ASSERT_EQ(write(go[1], "gg", 2), 2);
+        }
     }
     ASSERT_EQ(mr_topic_subscribers(t), 3);
     ASSERT_OK(mr_topic_destroy(t));
@@ -173,6 +200,9 @@ static void test_stress(void)
     ASSERT_EQ(mr_test_wait(pid[2]), 1000 + SIGKILL);
     close(rd[0]);
     close(res[0]);
+    close(first[0]);
+    close(go[0]);
+    close(go[1]);
 }
 
 /* ---- late joiners ---------------------------------------------------------------- */
@@ -188,6 +218,7 @@ static void joiner(void *p)
 {
     struct joiner *a = p;
     struct mr_topic_sub *s;
+    die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     unsigned char buf[1 << 12];
     for (uint64_t k = 0; k < a->n; k++) {
@@ -228,13 +259,13 @@ static void join_case(unsigned policy, size_t cap, unsigned keep, uint64_t publi
     ASSERT_EQ(pipe2(rd, O_CLOEXEC), 0);
     struct joiner a = { name, first, published - first, rd[1] };
     pid_t pid = mr_test_start(joiner, &a);
+    close(rd[1]); /* a joiner that fails ends the read below */
     ASSERT_GE(mr_topic_accept(t, WAIT_MS), 0);
     char c;
     ASSERT_EQ(read(rd[0], &c, 1), 1);
     ASSERT_OK(mr_topic_destroy(t));
     ASSERT_EQ(mr_test_wait(pid), 0);
     close(rd[0]);
-    close(rd[1]);
 }
 
 static void test_late_joiners(void)
@@ -262,6 +293,8 @@ static void test_lapped_exact(void)
     pid_t pid = mr_test_fork();
     if (pid == 0) {
         struct mr_topic_sub *s;
+        die_with_parent();
+        close(go[1]); /* a parent that fails ends the read below */
         int rc = mr_topic_attach(&s, name, NULL, WAIT_MS);
         /* The publisher publishes 100 messages of 56 bytes (64 each) and
          * says so: 4096 bytes hold 63 and the next record's word, so the

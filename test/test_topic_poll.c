@@ -11,6 +11,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define WAIT_MS 10000
@@ -151,6 +153,7 @@ static void test_publisher_dies(void)
     pid_t pub = mr_test_fork();
     if (pub == 0) {
         struct mr_topic *t;
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* killed below, or with a failing parent */
         if (mr_topic_create(&t, name, NULL) != 0 || mr_topic_accept(t, WAIT_MS) < 0)
             _exit(1);
         uint64_t v = 7;
