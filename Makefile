@@ -7,6 +7,8 @@
 #                AddressSanitizer + UndefinedBehaviorSanitizer, then the
 #                threaded tests under ThreadSanitizer
 #   make bench   build and run the benchmarks (figures as ratios to baselines)
+#   make bench-deps  install the peers bench_topic_peers compares with (ZeroMQ,
+#                iceoryx); not needed by check
 #   make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60) with clang
 #   make soak    build, then run the soak test for SOAK_SECONDS (default 120):
 #                producers and consumers over channels and `memregion pipe`,
@@ -165,6 +167,27 @@ deps:
 	      echo "installing:$$missing"; apt-get update -qq && \
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	    else echo "note: missing$$missing (the tests that need them are skipped, or TSan uses gcc)"; fi; \
+	  fi
+
+# The peers bench_topic_peers compares the topic with (issue 16), which
+# make check does not need: ZeroMQ (libzmq3-dev) and iceoryx (its C binding
+# and the iox-roudi daemon, which the benchmark starts and stops itself).
+# Installed with apt-get when missing and we are root; then `make bench`
+# reconfigures $(BUILD), and bench_topic_peers links them. Without them it
+# measures the topic alone and says which peer is missing.
+.PHONY: bench-deps
+bench-deps:
+	@missing=""; \
+	  pkg-config --exists libzmq 2>/dev/null || missing="$$missing libzmq3-dev"; \
+	  set -- /usr/include/iceoryx/*/iceoryx_binding_c/publisher.h; \
+	  [ -e "$$1" ] || missing="$$missing libiceoryx-binding-c-dev"; \
+	  command -v iox-roudi >/dev/null 2>&1 || missing="$$missing iceoryx"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "installing:$$missing"; apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	      if [ -f $(BUILD)/CMakeCache.txt ]; then cmake $(BUILD) >/dev/null; fi; \
+	    else echo "note: missing$$missing (bench_topic_peers measures the topic without them)"; fi; \
 	  fi
 
 # Every fuzz/fuzz_<name>.c, built with clang's libFuzzer (plus ASan and

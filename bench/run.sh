@@ -71,6 +71,11 @@ else
     echo
 fi
 
+# The topic against ZeroMQ PUB/SUB and iceoryx (started with its iox-roudi
+# daemon), 1 and 4 subscribers, 64 B and 64 KiB, both placements (about
+# 1-2 minutes); a peer not installed (make bench-deps) is named and skipped.
+run bench_topic_peers
+
 # `memregion pipe` between two dd, against dd | dd, 1 GiB from the page
 # cache: unpinned, on two CPUs and on one (about 30 s; BENCH_QUICK=1: 256 MiB).
 sh "$here/pipe_dd.sh" "$build"
