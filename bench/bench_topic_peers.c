@@ -39,8 +39,10 @@
 
 #include "bench.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -65,6 +67,10 @@
 #define ROUNDS 5
 #define MAXN 4
 #define WATCHDOG_S 120 /* a child stuck this long is killed (SIGALRM) */
+/* iceoryx apps are named IOX_PREFIX<our pid>-...; each leaves a socket
+ * and a lock file of that name in IOX_DIR when it is killed. */
+#define IOX_PREFIX "mr-bench-"
+#define IOX_DIR "/tmp"
 
 enum { TOPIC, ZEROMQ, ICEORYX, NPEER };
 static const char *const peer_name[NPEER] = { "memregion topic", "ZeroMQ PUB/SUB ipc://", "iceoryx 2.0" };
@@ -92,7 +98,8 @@ static void roudi_stop(void);
 
 static void die(const char *what, long rc)
 {
-    fprintf(stderr, "bench_topic_peers: %s: %s\n", what, mr_strerror((int)rc));
+    if (what)
+        fprintf(stderr, "bench_topic_peers: %s: %s\n", what, mr_strerror((int)rc));
     if (getpid() != main_pid)
         _exit(1);
     roudi_stop();
@@ -149,6 +156,7 @@ static void finish(int go)
         ;
 }
 
+#if defined(BENCH_HAVE_ZMQ) || defined(BENCH_HAVE_ICEORYX)
 /* Wait for n subscribers to say they are ready (one byte each). */
 static void wait_ready(int ready, int n)
 {
@@ -166,6 +174,7 @@ static void say_ready(int ready)
     if (write(ready, "r", 1) != 1)
         die("ready pipe", -errno);
 }
+#endif
 
 /* ---- memregion topic --------------------------------------------------------- */
 
@@ -252,11 +261,8 @@ static void zmq_pub(const struct run *r, int ready, int go)
             zmq_die("zmq probe");
         struct pollfd p = { ready, POLLIN, 0 };
         if (poll(&p, 1, 1) > 0) {
-            char c[MAXN];
-            ssize_t k = read(ready, c, sizeof c);
-            if (k <= 0)
-                die("a zmq subscriber went before it was ready", k < 0 ? -errno : -EPIPE);
-            seen += (int)k;
+            wait_ready(ready, 1);
+            seen++;
         }
     }
     static unsigned char buf[BIG];
@@ -324,7 +330,7 @@ static void zmq_sub(const struct run *r, int i, int ready)
 static void iox_start(const char *side, const struct run *r, char ev[16])
 {
     char rt[64];
-    snprintf(rt, sizeof rt, "mr-bench-%s-%ld", side, (long)getpid());
+    snprintf(rt, sizeof rt, "%s%ld-%s-%ld", IOX_PREFIX, (long)main_pid, side, (long)getpid());
     snprintf(ev, 16, "run%u", r->id);
     iox_set_loglevel(Iceoryx_LogLevel_Warn);
     iox_runtime_init(rt);
@@ -408,24 +414,8 @@ static const char roudi_config[] =
 static pid_t roudi_pid = -1;
 static char roudi_dir[64], roudi_cfg[96], roudi_log[96];
 
-/* Stop the daemon (it removes its shared memory and sockets on SIGTERM)
- * and our files. Only from the main process; also from a signal handler,
- * so async-signal-safe calls only. */
-static void roudi_stop(void)
+static void roudi_rm_files(void)
 {
-    if (getpid() != main_pid)
-        return;
-    if (roudi_pid > 0) {
-        kill(roudi_pid, SIGTERM);
-        int st, k;
-        for (k = 0; k < 1000 && waitpid(roudi_pid, &st, WNOHANG) == 0; k++)
-            usleep(10000);
-        if (k == 1000) {
-            kill(roudi_pid, SIGKILL);
-            waitpid(roudi_pid, &st, 0);
-        }
-        roudi_pid = -1;
-    }
     if (roudi_dir[0]) {
         unlink(roudi_cfg);
         unlink(roudi_log);
@@ -434,33 +424,97 @@ static void roudi_stop(void)
     }
 }
 
+/* Set when iceoryx apps were killed: RouDi 2.0 aborts when it is stopped
+ * while it still lists an app that is gone (POSH__ROUDI_PROCESS_SHUTDOWN_FAILED),
+ * so it is given time to notice them first (keep-alive timeout, 1.5 s). */
+static volatile sig_atomic_t roudi_apps_killed;
+/* Its shared memory: the management segment and one named after our group. */
+static char roudi_group[64];
+
+/* Stop the daemon (it removes its shared memory and sockets on SIGTERM;
+ * if it does not, we do), remove the sockets of the apps killed on an error
+ * path, and our files. Only from the main process; also from a signal
+ * handler (opendir is not async-signal-safe, but the handler only ever
+ * interrupts the main process waiting in waitpid, read or usleep). */
+static void roudi_stop(void)
+{
+    if (getpid() != main_pid)
+        return;
+    if (roudi_pid > 0) {
+        if (roudi_apps_killed)
+            usleep(2500 * 1000);
+        kill(roudi_pid, SIGTERM);
+        int st = 0, k;
+        for (k = 0; k < 1000 && waitpid(roudi_pid, &st, WNOHANG) == 0; k++)
+            usleep(10000);
+        if (k == 1000) {
+            kill(roudi_pid, SIGKILL);
+            waitpid(roudi_pid, &st, 0);
+        }
+        roudi_pid = -1;
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            static const char msg[] = "bench_topic_peers: iox-roudi did not stop cleanly; "
+                                      "removing its shared memory and sockets\n";
+            if (write(2, msg, sizeof msg - 1) < 0) {
+            }
+            shm_unlink("iceoryx_mgmt");
+            if (roudi_group[0])
+                shm_unlink(roudi_group);
+            unlink(IOX_DIR "/roudi");
+            unlink(IOX_DIR "/roudi.lock");
+            unlink(IOX_DIR "/iox-unique-roudi.lock");
+        }
+    }
+    char prefix[64];
+    int np = snprintf(prefix, sizeof prefix, "%s%ld-", IOX_PREFIX, (long)main_pid);
+    DIR *d = opendir(IOX_DIR);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strncmp(e->d_name, prefix, (size_t)np) == 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    roudi_rm_files();
+}
+
 static void on_signal(int sig)
 {
+    roudi_apps_killed = 1;
     roudi_stop();
     _exit(128 + sig);
 }
 
 #ifdef BENCH_HAVE_ICEORYX
-/* The log's last non-empty line, into why. */
-static void roudi_last_line(char *why, size_t n)
+/* Why RouDi stopped, from its log: the text of its first fatal line,
+ * else its last line. */
+static void roudi_reason(char *why, size_t n)
 {
-    char buf[4096];
+    char buf[8192];
     int fd = open(roudi_log, O_RDONLY | O_CLOEXEC);
     ssize_t k = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
     if (fd >= 0)
         close(fd);
     buf[k > 0 ? k : 0] = 0;
-    char *end = buf + strlen(buf);
-    while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
-        *--end = 0;
-    char *line = strrchr(buf, '\n');
-    snprintf(why, n, "%s", line ? line + 1 : buf);
+    char *line = strstr(buf, "Fatal"), *end;
+    if (line && (line = strstr(line, ": ")))
+        line += 2;
+    else {
+        end = buf + strlen(buf);
+        while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+            *--end = 0;
+        line = strrchr(buf, '\n');
+        line = line ? line + 1 : buf;
+    }
+    if ((end = strchr(line, '\n')))
+        *end = 0;
+    snprintf(why, n, "%s", line);
 }
 
 /* Start iox-roudi with our config and wait (10 s) until it takes clients:
  * 0, or -1 and why. */
 static int roudi_start(char *why, size_t n)
 {
+    struct group *g = getgrgid(getegid());
+    snprintf(roudi_group, sizeof roudi_group, "%s", g ? g->gr_name : "");
     snprintf(roudi_dir, sizeof roudi_dir, "/tmp/mr-bench-roudi.XXXXXX");
     if (!mkdtemp(roudi_dir)) {
         snprintf(why, n, "mkdtemp: %s", strerror(errno));
@@ -489,9 +543,10 @@ static int roudi_start(char *why, size_t n)
         /* Should this program be killed, the daemon still cleans up. */
         if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
             _exit(1);
+        setpgid(0, 0); /* a ^C reaches us, and we stop it in order */
         dup2(log, 1);
         dup2(log, 2);
-        execlp("iox-roudi", "iox-roudi", "-c", roudi_cfg, (char *)NULL);
+        execlp("iox-roudi", "iox-roudi", "-c", roudi_cfg, "-k", "1", (char *)NULL);
         _exit(127);
     }
     close(log);
@@ -507,9 +562,10 @@ static int roudi_start(char *why, size_t n)
                 snprintf(why, n, "iox-roudi not found (apt-get install iceoryx)");
             else {
                 char last[200];
-                roudi_last_line(last, sizeof last);
-                snprintf(why, n, "iox-roudi exited (status %d): %s", st, last);
+                roudi_reason(last, sizeof last);
+                snprintf(why, n, "iox-roudi exited (status %#x): %s", (unsigned)st, last);
             }
+            roudi_rm_files();
             return -1;
         }
         char buf[4096];
@@ -518,8 +574,12 @@ static int roudi_start(char *why, size_t n)
         if (lf >= 0)
             close(lf);
         buf[got > 0 ? got : 0] = 0;
-        if (strstr(buf, "RouDi is ready for clients"))
+        if (strstr(buf, "RouDi is ready for clients")) {
+            /* It has read its config and keeps its log open: were we
+             * SIGKILLed now, nothing of ours would be left in /tmp. */
+            roudi_rm_files();
             return 0;
+        }
         usleep(10000);
     }
     snprintf(why, n, "iox-roudi not ready after 10 s");
@@ -606,14 +666,18 @@ static double run_one(const struct run *r)
         if (w < 0)
             die("waitpid", -errno);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || (w == pid[MAXN] && done < r->nsub)) {
+            int why = st;
             for (int i = 0; i < r->nsub; i++)
                 kill(pid[i], SIGKILL);
             kill(pid[MAXN], SIGKILL);
-            while (waitpid(-1, &st, 0) > 0)
-                ;
-            fprintf(stderr, "bench_topic_peers: %s, %zu B, %d subscribers: a process failed\n",
-                    peer_name[r->peer], r->len, r->nsub);
-            die("run", -EPROTO);
+            for (int i = 0; i < r->nsub; i++)
+                waitpid(pid[i], &st, 0); /* not -1: iox-roudi is a child too */
+            waitpid(pid[MAXN], &st, 0);
+            if (r->peer == ICEORYX)
+                roudi_apps_killed = 1;
+            fprintf(stderr, "bench_topic_peers: %s, %zu B, %d subscribers: a process failed (status %#x)\n",
+                    peer_name[r->peer], r->len, r->nsub, (unsigned)why);
+            die(NULL, 0);
         }
         if (w != pid[MAXN] && ++done == r->nsub) {
             end = bench_now_ns();
