@@ -752,10 +752,10 @@ static void placement(int rounds, int cpu_p, int cpu_s)
     }
     printf("  %-7s %2s", "message", "N");
     for (int p = 0; p < NPEER; p++)
-        printf("  %-30s", peer_name[p]);
+        printf(p + 1 < NPEER ? "  %-30s" : "  %s", peer_name[p]);
     printf("\n  %-7s %2s", "", "");
     for (int p = 0; p < NPEER; p++)
-        printf("  %-30s", p == TOPIC ? "M msg/s   GB/s" : "M msg/s   GB/s   vs topic");
+        printf(p + 1 < NPEER ? "  %-30s" : "  %s", p == TOPIC ? "M msg/s   GB/s" : "M msg/s   GB/s   vs topic");
     printf("\n");
     for (int c = 0; c < NCONF; c++) {
         size_t len = lens[c / 2];
@@ -770,7 +770,7 @@ static void placement(int rounds, int cpu_p, int cpu_s)
                     snprintf(cell + k, sizeof cell - (size_t)k, "   %5.2fx",
                              bench_median(ratio[p][c], (size_t)rounds));
             }
-            printf("  %-30s", cell);
+            printf(p + 1 < NPEER ? "  %-30s" : "  %s", cell);
         }
         printf("\n");
     }
