@@ -119,6 +119,33 @@ static void test_connect_close(enum mr_net_transport t, int how)
     ASSERT_EQ(mr_net_close(n), 0);
 }
 
+/* An event loop polls for connections with mr_net_accept(n, 0): a waiting
+ * connection is taken, its greeting waited for (it needs round trips that
+ * a timeout of 0 leaves no time for). */
+static void test_accept_polled(void)
+{
+    struct mr_net *n;
+    if (mr_test_net_open(&n, MR_NET_TCP) < 0)
+        return;
+    struct mr_addr bound;
+    ASSERT_EQ(mr_net_listen(n, "127.0.0.1:0", &bound), 0);
+    struct child c = { .t = MR_NET_TCP, .how = 0 };
+    mr_test_net_text(&bound, c.text, sizeof c.text);
+    pid_t pid = mr_test_start(child_connect, &c);
+    struct mr_net_peer *p = NULL;
+    int rc = -ETIMEDOUT;
+    for (int64_t end = mr_test_now_ms() + 5000; rc == -ETIMEDOUT && mr_test_now_ms() < end;) {
+        rc = mr_net_accept(n, 0, &p);
+        if (rc == -ETIMEDOUT)
+            poll(NULL, 0, 10);
+    }
+    ASSERT_EQ(rc, 0);
+    ASSERT_EQ(wait_status(n, p, 10000), -EPIPE);
+    ASSERT_EQ(mr_test_wait(pid), 0);
+    ASSERT_EQ(mr_net_peer_close(p), 0);
+    ASSERT_EQ(mr_net_close(n), 0);
+}
+
 static void test_refused_and_silent(void)
 {
     struct mr_net *n;
@@ -221,6 +248,7 @@ int main(void)
     test_connect_close(MR_NET_SM, 0);
     test_connect_close(MR_NET_SM, 1);
     test_connect_close(MR_NET_AUTO, 0);
+    test_accept_polled();
     MR_TEST_RUN(test_refused_and_silent);
     test_allow_list();
     printf("ok\n");

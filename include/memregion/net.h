@@ -158,7 +158,8 @@ MR_API int mr_net_progress(struct mr_net *n);
 MR_API int mr_net_listen(struct mr_net *n, const char *addr, struct mr_addr *bound);
 /* Take one connection, waiting up to timeout_ms (0: only look; MR_FOREVER).
  * A connection from an address off the allow-list is closed unanswered,
- * and the wait goes on. 0 and *out (owned by the caller: mr_net_peer_close);
+ * and the wait goes on. Once a connection is taken, its greeting is waited
+ * for up to MR_NET_DEATH_MS even when timeout_ms is shorter (or 0). 0 and *out (owned by the caller: mr_net_peer_close);
  * or -EINVAL (not listening), -ETIMEDOUT, -EPROTO (the other side spoke
  * something else), -ENOMEM, ... */
 MR_API int mr_net_accept(struct mr_net *n, int timeout_ms, struct mr_net_peer **out);
