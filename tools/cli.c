@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char command_path[64] = "";
@@ -369,6 +370,61 @@ const char *cli_human_bytes(uint64_t n, char *buf, size_t size)
     else
         snprintf(buf, size, "%.1f %s", v, units[u]);
     return buf;
+}
+
+/* ---- progress ---------------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void cli_progress_init(struct cli_progress *p, bool quiet, uint64_t total)
+{
+    p->on = !quiet && isatty(STDERR_FILENO);
+    p->total = total;
+    p->start = p->last = now_ms();
+}
+
+void cli_progress_show(struct cli_progress *p, uint64_t done, bool final)
+{
+    if (!p->on)
+        return;
+    int64_t now = now_ms();
+    if (!final && now - p->last < 200)
+        return;
+    p->last = now;
+    double secs = (double)(now - p->start) / 1000;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    char a[32], b[32], line[160];
+    int n = snprintf(line, sizeof line, "\r%10s  %10s/s", cli_human_bytes(done, a, sizeof a),
+                     cli_human_bytes((uint64_t)rate, b, sizeof b));
+    if (p->total != CLI_SIZE_UNKNOWN && p->total > 0 && n > 0 && (size_t)n < sizeof line) {
+        double f = (double)done / (double)p->total;
+        if (f > 1)
+            f = 1;
+        char bar[21];
+        int fill = (int)(f * 20);
+        for (int i = 0; i < 20; i++)
+            bar[i] = i < fill ? '=' : ' ';
+        bar[20] = '\0';
+        if (final || rate <= 0)
+            snprintf(line + n, sizeof line - (size_t)n, "  [%s] %3d%%  %5.1f s      ", bar,
+                     (int)(f * 100), secs);
+        else {
+            double left = (double)(p->total > done ? p->total - done : 0) / rate;
+            snprintf(line + n, sizeof line - (size_t)n, "  [%s] %3d%%  %5.1f s left ", bar,
+                     (int)(f * 100), left);
+        }
+    } else if (n > 0 && (size_t)n < sizeof line) {
+        snprintf(line + n, sizeof line - (size_t)n, "  %5.1f s ", secs);
+    }
+    fputs(line, stderr);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
 }
 
 /* ---- targets ---------------------------------------------------------------- */

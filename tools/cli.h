@@ -48,6 +48,7 @@ int cmd_connect(int argc, char **argv);
 int cmd_services(int argc, char **argv);
 int cmd_pub(int argc, char **argv);
 int cmd_sub(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 
 /* ---- naming the command for messages --------------------------------------- */
 
@@ -146,6 +147,19 @@ void cli_stop_signals(void (*undo)(void));
  * with *out closed and nothing said: the caller words the message. */
 int cli_svc_accept_one(const char *name, const struct mr_svc_opts *opts, uint64_t timeout_s,
                        struct mr_svc_conn *out);
+
+/* A progress line on stderr, drawn when stderr is a terminal and quiet is
+ * false: bytes done, rate, and with a known total (not CLI_SIZE_UNKNOWN) a
+ * bar and the time left. cli_progress_show redraws at most five times a
+ * second, and always when final (which ends the line). */
+#define CLI_SIZE_UNKNOWN UINT64_MAX
+struct cli_progress {
+    bool on;
+    uint64_t total;
+    int64_t start, last;
+};
+void cli_progress_init(struct cli_progress *p, bool quiet, uint64_t total);
+void cli_progress_show(struct cli_progress *p, uint64_t done, bool final);
 
 /* Human-readable byte count ("1.5 MiB"), into buf. */
 const char *cli_human_bytes(uint64_t n, char *buf, size_t size);

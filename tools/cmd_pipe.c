@@ -22,7 +22,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The service's name is PIPE_PREFIX NAME: NAME may be as long as the rest
@@ -155,13 +154,6 @@ static int pipe_args(int argc, char **argv, const char *help, const char *missin
     return -1;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Grow fd's kernel pipe towards KERNEL_PIPE_SIZE, when fd is a pipe. A
  * size refused (a lower pipe-max-size, this user's pipe quota used up)
  * leaves the pipe as it is: it works, only slower. */
@@ -174,60 +166,6 @@ static void pipe_grow(int fd)
     for (int size = KERNEL_PIPE_SIZE; have > 0 && size > have; size /= 2)
         if (fcntl(fd, F_SETPIPE_SZ, size) >= 0)
             return;
-}
-
-/* ---- the progress bar --------------------------------------------------------- */
-
-struct progress {
-    bool on;
-    uint64_t total; /* PIPE_SIZE_UNKNOWN: unknown */
-    int64_t start, last;
-};
-
-static void progress_init(struct progress *p, bool quiet, uint64_t total)
-{
-    p->on = !quiet && isatty(STDERR_FILENO);
-    p->total = total;
-    p->start = p->last = now_ms();
-}
-
-static void progress_show(struct progress *p, uint64_t done, bool final)
-{
-    if (!p->on)
-        return;
-    int64_t now = now_ms();
-    if (!final && now - p->last < 200)
-        return;
-    p->last = now;
-    double secs = (double)(now - p->start) / 1000;
-    double rate = secs > 0 ? (double)done / secs : 0;
-    char a[32], b[32], line[160];
-    int n = snprintf(line, sizeof line, "\r%10s  %10s/s", cli_human_bytes(done, a, sizeof a),
-                     cli_human_bytes((uint64_t)rate, b, sizeof b));
-    if (p->total != PIPE_SIZE_UNKNOWN && p->total > 0 && n > 0 && (size_t)n < sizeof line) {
-        double f = (double)done / (double)p->total;
-        if (f > 1)
-            f = 1;
-        char bar[21];
-        int fill = (int)(f * 20);
-        for (int i = 0; i < 20; i++)
-            bar[i] = i < fill ? '=' : ' ';
-        bar[20] = '\0';
-        if (final || rate <= 0)
-            snprintf(line + n, sizeof line - (size_t)n, "  [%s] %3d%%  %5.1f s      ", bar,
-                     (int)(f * 100), secs);
-        else {
-            double left = (double)(p->total > done ? p->total - done : 0) / rate;
-            snprintf(line + n, sizeof line - (size_t)n, "  [%s] %3d%%  %5.1f s left ", bar,
-                     (int)(f * 100), left);
-        }
-    } else if (n > 0 && (size_t)n < sizeof line) {
-        snprintf(line + n, sizeof line - (size_t)n, "  %5.1f s ", secs);
-    }
-    fputs(line, stderr);
-    if (final)
-        fputc('\n', stderr);
-    fflush(stderr);
 }
 
 /* The failure to meet the peer that both sides word alike. */
@@ -275,8 +213,8 @@ static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
     size_t chunk = mr_chan_capacity(c) / 4;
     if (chunk > CHUNK_MAX)
         chunk = CHUNK_MAX;
-    struct progress pr;
-    progress_init(&pr, quiet, size);
+    struct cli_progress pr;
+    cli_progress_init(&pr, quiet, size);
     uint64_t done = 0;
     int rc, status = CLI_OK;
     for (;;) {
@@ -309,9 +247,9 @@ static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
             break;
         }
         done += (uint64_t)n;
-        progress_show(&pr, done, false);
+        cli_progress_show(&pr, done, false);
     }
-    progress_show(&pr, done, true);
+    cli_progress_show(&pr, done, true);
     return status;
 }
 
@@ -380,8 +318,8 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
     signal(SIGPIPE, SIG_IGN);
     pipe_grow(STDOUT_FILENO);
 
-    struct progress pr;
-    progress_init(&pr, quiet, size);
+    struct cli_progress pr;
+    cli_progress_init(&pr, quiet, size);
     uint64_t done = 0;
     int rc, status = CLI_OK;
     for (;;) {
@@ -415,9 +353,9 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
             break;
         }
         done += r.len;
-        progress_show(&pr, done, false);
+        cli_progress_show(&pr, done, false);
     }
-    progress_show(&pr, done, true);
+    cli_progress_show(&pr, done, true);
     return status;
 }
 
