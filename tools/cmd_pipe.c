@@ -16,6 +16,7 @@
  * end says that it stopped early (recv: its reader quit), and a side that
  * dies is told apart from one that closed (-ECONNRESET, not -EPIPE). */
 #include "cli.h"
+#include "pipe_net.h"
 #include "pipe_proto.h"
 
 #include <fcntl.h>
@@ -105,10 +106,8 @@ static const char recv_help[] =
     "example:\n"
     "  memregion pipe recv backup | tar x\n";
 
-struct pipe_opts {
-    uint64_t capacity, timeout_s, size;
-    bool capacity_set, size_set, quiet;
-};
+/* --to has no short form. */
+#define PIPE_OPT_TO 256
 
 static int pipe_opt(int c, const char *arg, void *ctx)
 {
@@ -125,6 +124,16 @@ static int pipe_opt(int c, const char *arg, void *ctx)
     case 'q':
         o->quiet = true;
         return 0;
+    case PIPE_OPT_TO:
+        o->to = arg;
+        return 0;
+    case 'l':
+        o->listen = arg;
+        return 0;
+    case 'a':
+        return cli_net_opt_allow(&o->net, arg);
+    case 'T':
+        return cli_net_opt_transport(&o->net, arg);
     }
     return CLI_USAGE;
 }
@@ -139,9 +148,13 @@ static int pipe_args(int argc, char **argv, const char *help, const char *missin
                                            { "timeout", required_argument, NULL, 't' },
                                            { "size", required_argument, NULL, 's' },
                                            { "quiet", no_argument, NULL, 'q' },
+                                           { "to", required_argument, NULL, PIPE_OPT_TO },
+                                           { "listen", required_argument, NULL, 'l' },
+                                           { "allow", required_argument, NULL, 'a' },
+                                           { "transport", required_argument, NULL, 'T' },
                                            { 0 } };
     int first, rc;
-    if ((rc = cli_getopt(argc, argv, "c:t:s:q", longs, help, pipe_opt, o, &first)) >= 0)
+    if ((rc = cli_getopt(argc, argv, "c:t:s:ql:a:T:", longs, help, pipe_opt, o, &first)) >= 0)
         return rc;
     const char *n = NULL;
     if ((rc = cli_one_operand(argc, argv, first, missing, &n)) >= 0)
@@ -157,7 +170,7 @@ static int pipe_args(int argc, char **argv, const char *help, const char *missin
 /* Grow fd's kernel pipe towards KERNEL_PIPE_SIZE, when fd is a pipe. A
  * size refused (a lower pipe-max-size, this user's pipe quota used up)
  * leaves the pipe as it is: it works, only slower. */
-static void pipe_grow(int fd)
+void pipe_grow(int fd)
 {
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
@@ -180,7 +193,7 @@ static int meet_failed(const char *name, int rc)
 /* The peer stopped before the end of the input: closed (its own message
  * says why: for the receiver, its reader quit), went without closing, or
  * broke something. peer is "sender" or "receiver". */
-static int peer_gone(const char *name, int rc, const char *peer)
+int pipe_peer_gone(const char *name, int rc, const char *peer)
 {
     bool sender = strcmp(peer, "sender") == 0;
     if (rc == -EPIPE && sender)
@@ -205,7 +218,7 @@ static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
     pipe_info_make(info, size);
     ssize_t sent = mr_chan_send(c, MR_REGION_OF_ARRAY(info), MR_FOREVER);
     if (sent < 0)
-        return peer_gone(name, (int)sent, "receiver");
+        return pipe_peer_gone(name, (int)sent, "receiver");
 
     /* Read straight into the ring. A chunk of a quarter of the ring lets
      * the receiver drain three while one fills; reserve waits for that much
@@ -220,7 +233,7 @@ static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
     for (;;) {
         struct mr_region r;
         if ((rc = mr_chan_reserve(c, chunk, MR_FOREVER, &r)) < 0) {
-            status = peer_gone(name, rc, "receiver");
+            status = pipe_peer_gone(name, rc, "receiver");
             break;
         }
         ssize_t n;
@@ -243,7 +256,7 @@ static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
              * out everything before it. So this exit status says whether
              * the input arrived. */
             if ((rc = mr_chan_reserve(c, mr_chan_max_msg(c), MR_FOREVER, &r)) < 0)
-                status = peer_gone(name, rc, "receiver");
+                status = pipe_peer_gone(name, rc, "receiver");
             break;
         }
         done += (uint64_t)n;
@@ -255,13 +268,18 @@ static int send_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
 
 static int pipe_send(int argc, char **argv)
 {
-    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
+    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30, .net.transport = CLI_NET_TCP };
     const char *name = NULL;
     char svc[MR_SVC_NAME_MAX + 1];
     int rc = pipe_args(argc, argv, send_help, "NAME (the name 'memregion pipe recv' will use)",
                        &o, &name, svc);
     if (rc >= 0)
         return rc;
+    if (o.listen || o.net.allow_count)
+        return cli_usage_error("--listen and --allow are options of 'pipe recv' (send connects "
+                               "to it with --to HOST:PORT)");
+    if (!o.to && o.net.transport != CLI_NET_TCP)
+        return cli_usage_error("--transport goes with --to");
 
     uint64_t size = o.size_set ? o.size : PIPE_SIZE_UNKNOWN;
     struct stat st;
@@ -273,6 +291,8 @@ static int pipe_send(int argc, char **argv)
     }
     /* Now, so that the producer can fill it while the receiver comes. */
     pipe_grow(STDIN_FILENO);
+    if (o.to)
+        return pipe_net_send(name, &o, size);
 
     struct mr_svc_opts so = { (size_t)o.capacity, MR_SVC_TO_CLIENT, NULL, NULL };
     struct mr_svc_conn c;
@@ -295,7 +315,7 @@ static int pipe_send(int argc, char **argv)
 
 /* ---- recv --------------------------------------------------------------------- */
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+int pipe_write_all(int fd, const unsigned char *p, size_t n)
 {
     while (n > 0) {
         ssize_t k = write(fd, p, n);
@@ -325,7 +345,7 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
     for (;;) {
         struct mr_region r;
         if ((rc = mr_chan_peek(c, MR_FOREVER, &r)) < 0) {
-            status = peer_gone(name, rc, "sender");
+            status = pipe_peer_gone(name, rc, "sender");
             break;
         }
         if (r.len == 0) {
@@ -341,7 +361,7 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
                                                  "input");
             break;
         }
-        if ((rc = write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
+        if ((rc = pipe_write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
             /* A reader that quit ends recv well; closing the channel tells
              * the sender, whose input was not all delivered. */
             if (rc != -EPIPE && rc != -ECONNRESET)
@@ -361,7 +381,7 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
 
 static int pipe_recv(int argc, char **argv)
 {
-    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30 };
+    struct pipe_opts o = { .capacity = DEFAULT_CAPACITY, .timeout_s = 30, .net.transport = CLI_NET_TCP };
     const char *name = NULL;
     char svc[MR_SVC_NAME_MAX + 1];
     int rc = pipe_args(argc, argv, recv_help, "NAME (the name 'memregion pipe send' uses)", &o,
@@ -371,6 +391,12 @@ static int pipe_recv(int argc, char **argv)
     if (o.capacity_set)
         return cli_usage_error("--capacity is an option of 'pipe send' (the sender makes the "
                                "channel)");
+    if (o.to)
+        return cli_usage_error("--to is an option of 'pipe send' (recv listens: --listen ADDR)");
+    if (!o.listen && (o.net.allow_count || o.net.transport != CLI_NET_TCP))
+        return cli_usage_error("--allow and --transport go with --listen");
+    if (o.listen)
+        return pipe_net_recv(name, &o);
 
     struct mr_svc_conn c;
     rc = mr_svc_connect(&c, svc, NULL, cli_timeout_ms(o.timeout_s));
@@ -394,7 +420,7 @@ static int pipe_recv(int argc, char **argv)
     if (rc == -EPROTO || rc == -ETIMEDOUT)
         status = cli_fail(name, rc, "%s is not 'memregion pipe send' of this version", svc);
     else if (rc < 0)
-        status = peer_gone(name, rc, "sender");
+        status = pipe_peer_gone(name, rc, "sender");
     if (status == CLI_OK)
         status = recv_stream(&c.rx, name, o.size_set ? o.size : size, o.quiet);
     mr_svc_conn_close(&c);

@@ -21,7 +21,9 @@
 /* Say CLI_NET_MISSING_TEXT and return CLI_NET_MISSING_STATUS. */
 int cli_net_missing(void);
 
-/* The options every network command shares. */
+/* The options every network command shares. transport's default: tcp (the
+ * value of MR_NET_TCP, for code built without memregion/net.h). */
+#define CLI_NET_TCP 1
 #define CLI_NET_ALLOW_MAX 16
 struct cli_net_opts {
     int transport;                          /* an enum mr_net_transport; tcp by default */
