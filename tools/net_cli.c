@@ -70,8 +70,8 @@ int cli_net_connect(struct mr_net *n, const char *addr, const struct cli_net_opt
         nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
     }
     if (rc == -ECONNREFUSED)
-        return cli_fail(addr, rc, "connection refused (nobody listens there, or its --allow "
-                                  "list does not name this host)");
+        return cli_fail(addr, rc, "connection refused%s (nobody listens there, or its --allow "
+                                  "list does not name this host)", wait ? " until the timeout" : "");
     if (rc == -ETIMEDOUT)
         return cli_fail(addr, rc, "no answer (the address is unreachable, or a firewall drops "
                                   "the connection)");

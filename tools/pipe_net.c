@@ -89,7 +89,9 @@ int pipe_net_send(const char *name, const struct pipe_opts *o, uint64_t size)
     int rc, status = CLI_FAIL;
     if (cli_net_open(&o->net, &c.n) != 0)
         return CLI_FAIL;
-    if (cli_net_connect(c.n, o->to, &o->net, true, &c.p) != 0)
+    struct cli_net_opts no = o->net;
+    no.timeout_s = o->timeout_s;
+    if (cli_net_connect(c.n, o->to, &no, true, &c.p) != 0)
         goto out;
     if ((rc = mr_net_chan_open(c.p, PIPE_NET_DATA, MR_NET_PRODUCER, PIPE_NET_CHUNK + 8,
                                &c.data)) < 0 ||
