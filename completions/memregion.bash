@@ -94,7 +94,7 @@ _memregion()
         ((cword == 2)) && mapfile -t COMPREPLY < <(compgen -W "$(_memregion_commands)" -- "$cur")
         return
         ;;
-    shm | pipe)
+    shm | pipe | net)
         if ((cword == 2)); then
             mapfile -t COMPREPLY < <(compgen -W "$(_memregion_subcommands "$cmd")" -- "$cur")
             return
@@ -122,7 +122,11 @@ _memregion()
         return
     fi
 
-    case $cmd in
+    # net export takes a TARGET as dump does; net get and put take files.
+    local what=$cmd
+    [[ $cmd == net && $sub == export ]] && what=dump
+    [[ $cmd == net && $sub != export ]] && what=attach
+    case $what in
     shm)
         [[ $sub != ls ]] && mapfile -t COMPREPLY < <(compgen -W "$(_memregion_shm_names)" -- "$cur")
         ;;

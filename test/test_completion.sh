@@ -51,6 +51,9 @@ expect "share shm " memregion sh
 expect "demo dump " memregion d
 expect "cat chmod chown create ls resize rm seal stat write " memregion shm ""
 expect "recv send " memregion pipe ""
+expect "export get put " memregion net ""
+expect "--token-file --transport " memregion net export x --t
+expect "--timeout --to --transport " memregion pipe send x --t
 expect "share shm " memregion help sh
 expect "--help --version " memregion --
 expect "--count " memregion dump /bin/ls --co
@@ -67,6 +70,7 @@ memregion shm create "$name" --size 64 >/dev/null || die_removing "memregion shm
 contains "$name" memregion shm stat ""
 expect "$name " memregion shm rm "${name%??}"
 contains "/$name" memregion dump "shm:/"
+contains "/$name" memregion net export "shm:/"
 memregion shm rm "$name" || die_removing "memregion shm rm $name"
 got=$(complete_words memregion shm stat "$name")
 test -z "$got" || die_removing "a removed object is still offered: $got"

@@ -60,6 +60,11 @@ static const char pipe_help[] =
     "When the input ends, recv writes what is left and exits 0. If either side\n"
     "dies, the other exits 1 with a message. If recv's reader quits, recv\n"
     "exits 0 and send exits 1 (its input was not all delivered).\n"
+    "\n"    "Across hosts, over memregion's network layer (UCX), recv listens and\n"
+    "send connects; either may still start first, and NAME must match:\n"
+    "  hostB$ memregion pipe recv x --listen 0.0.0.0:7118 --allow 10.0.0.0/8\n"
+    "  hostA$ producer | memregion pipe send x --to hostB:7118\n"
+    "The network carries the bytes unencrypted: see 'memregion net --help'.\n"
     "\n"
     "Run 'memregion pipe send --help' or 'memregion pipe recv --help' for the\n"
     "options.\n";
@@ -67,6 +72,8 @@ static const char pipe_help[] =
 static const char send_help[] =
     "usage: memregion pipe send NAME [--capacity BYTES] [--timeout SECONDS]\n"
     "                                [--size BYTES] [--quiet]\n"
+    "       memregion pipe send NAME --to HOST:PORT [--transport T]\n"
+    "                                [--timeout SECONDS] [--size BYTES] [--quiet]\n"
     "\n"
     "Send standard input to 'memregion pipe recv NAME' through a shared-memory\n"
     "channel. NAME is 1 to 59 letters, digits, '.', '_' or '-', not starting\n"
@@ -82,13 +89,19 @@ static const char send_help[] =
     "  -s, --size BYTES       the input's size, for the progress bar's time left\n"
     "                         (found by itself when stdin is a regular file)\n"
     "  -q, --quiet            no progress bar\n"
+    "      --to HOST:PORT     send to 'memregion pipe recv NAME --listen' on\n"
+    "                         another host, trying again until it listens\n"
+    "                         (within --timeout)\n"
+    "  -T, --transport T      with --to: tcp (default), auto, sm or rdma\n"
     "  -h, --help             show this help\n"
     "\n"
-    "example:\n"
-    "  tar c dir | memregion pipe send backup\n";
+    "examples:\n"
+    "  tar c dir | memregion pipe send backup\n"
+    "  tar c dir | memregion pipe send backup --to hostB:7118\n";
 
 static const char recv_help[] =
-    "usage: memregion pipe recv NAME [--timeout SECONDS] [--size BYTES] [--quiet]\n"
+    "usage: memregion pipe recv NAME [--timeout SECONDS] [--size BYTES] [--quiet]\n"    "       memregion pipe recv NAME --listen ADDR [--allow ADDR[/BITS]]...\n"
+    "                                [--transport T] [--timeout SECONDS] [--quiet]\n"
     "\n"
     "Receive what 'memregion pipe send NAME' reads, and write it to standard\n"
     "output. Exits 0 at the end of the sender's input (also when standard\n"
@@ -101,10 +114,17 @@ static const char recv_help[] =
     "  -s, --size BYTES       the size to expect, for the progress bar (by\n"
     "                         default the sender's, when it knows it)\n"
     "  -q, --quiet            no progress bar\n"
+    "  -l, --listen ADDR      receive from 'memregion pipe send NAME --to' on\n"
+    "                         another host: listen on ADDR (0.0.0.0:7118; port\n"
+    "                         0 picks one), said on stderr, for one sender\n"
+    "  -a, --allow ADDR[/BITS] with --listen: accept a sender from this address\n"
+    "                         or network (repeat up to 16; default loopback)\n"
+    "  -T, --transport T      with --listen: tcp (default), auto, sm or rdma\n"
     "  -h, --help             show this help\n"
     "\n"
-    "example:\n"
-    "  memregion pipe recv backup | tar x\n";
+    "examples:\n"
+    "  memregion pipe recv backup | tar x\n"
+    "  memregion pipe recv backup --listen 0.0.0.0:7118 --allow 10.1.2.3 | tar x\n";
 
 /* --to has no short form. */
 #define PIPE_OPT_TO 256
