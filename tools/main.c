@@ -16,10 +16,10 @@ static const struct cli_cmd commands[] = {
     { "pipe", "a shared-memory channel in place of a shell pipe: send NAME, recv NAME", cmd_pipe },
     { "serve", "offer a service NAME and carry stdin and stdout over it, as socat does", cmd_serve },
     { "connect", "connect to the service NAME and carry stdin and stdout over it", cmd_connect },
-    { "net", "serve a file or shm object to other hosts, and get or put its bytes", cmd_net },
     { "services", "list the services this user can see, with each server's pid and uid", cmd_services },
     { "pub", "publish stdin on a topic NAME, line by line, to any number of 'sub NAME'", cmd_pub },
     { "sub", "subscribe to the topic NAME and write every message to stdout", cmd_sub },
+    { "net", "serve a file or shm object to other hosts, and get or put its bytes", cmd_net },
     { "bench", "run every layer's benchmarks: ratios to this machine's own baselines", cmd_bench },
 };
 
