@@ -329,10 +329,12 @@ static int serve(struct mr_net *n, const struct net_args *o, const char *spec, i
     while (!stop_sig) {
         struct pollfd pfd = { .fd = mr_net_fd(n), .events = POLLIN };
         (void)poll(&pfd, 1, 100);
-        int rc;
-        while ((rc = mr_net_progress(n)) > 0)
+        /* Before serving what came (no reply from vanished pages when it
+         * can be seen), and after (a fault while serving). */
+        bool shrunk = size_fd >= 0 && current_size(size_fd) < (int64_t)len;
+        while (!shrunk && mr_net_progress(n) > 0)
             ;
-        if (bus_hit || (size_fd >= 0 && current_size(size_fd) < (int64_t)len)) {
+        if (shrunk || bus_hit || (size_fd >= 0 && current_size(size_fd) < (int64_t)len)) {
             status = cli_fail(spec, -EFAULT, "the object shrank while served (another process "
                                              "truncated it): stopped serving");
             break;
