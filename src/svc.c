@@ -125,7 +125,8 @@ static int watch_peer(struct mr_chan *c, pid_t pid)
  * *out complete; 1 when the client was dropped (refused, silent, garbage,
  * just looking, gone); or an error of the server's own (out of memory or
  * fds) to return. *out->sock is closed on every return but 0. */
-static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline)
+static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline, bool info,
+                     int *kind_out)
 {
     unsigned char hello[MR__SVC_HELLO_LEN];
     ssize_t n = mr_sock_recv_exact(&out->sock, MR_REGION_OF_ARRAY(hello),
@@ -134,6 +135,16 @@ static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline
     int rc = kind < 0 || kind == MR__SVC_KIND_LOOK ? 1 : 0;
     if (kind < 0)
         s->dropped++;
+    if (kind == MR__SVC_KIND_INFO && !info) {
+        /* Said, not dropped in silence: the asker must tell "not a topic"
+         * from a peer that broke the greeting. */
+        unsigned char no[MR__SVC_REPLY_LEN];
+        mr__svc_reply_make(no, ENOPROTOOPT, 0, 0, 0);
+        mr_sock_send(&out->sock, MR_REGION_OF_ARRAY(no), MSG_DONTWAIT);
+        rc = 1;
+    }
+    if (kind_out)
+        *kind_out = kind;
     if (rc == 0 && (mr_sock_peer_cred(&out->sock, &out->peer) < 0 ||
                     !peer_allowed(s->allow, s->allow_arg, s->flags, &out->peer))) {
         unsigned char no[MR__SVC_REPLY_LEN];
@@ -176,6 +187,12 @@ static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline
 
 int mr_svc_accept(struct mr_svc *s, struct mr_svc_conn *out, int timeout_ms)
 {
+    return mr__svc_accept_kind(s, out, timeout_ms, false, NULL);
+}
+
+int mr__svc_accept_kind(struct mr_svc *s, struct mr_svc_conn *out, int timeout_ms, bool info,
+                        int *kind)
+{
     struct mr_svc_conn closed = MR_SVC_CONN_INIT;
     *out = closed;
     if (s->listener.fd < 0)
@@ -190,7 +207,7 @@ int mr_svc_accept(struct mr_svc *s, struct mr_svc_conn *out, int timeout_ms)
         /* The caller's timeout is for a client to come: one that came gets
          * the handshake's time, so that an event loop accepting with 0
          * after its poll does not drop a client whose hello is on its way. */
-        rc = serve_one(s, out, MR__NEVER);
+        rc = serve_one(s, out, MR__NEVER, info, kind);
         if (rc <= 0)
             return rc;
         /* Dropped: wait for the next client while time is left. */
@@ -241,7 +258,8 @@ static int where_wait(const char *name, struct mr_addr *addr, int64_t deadline)
 
 /* The client's side once connected: 0 with *out complete, or an error with
  * everything but out->sock closed. */
-static int greet_server(struct mr_svc_conn *out, const struct mr_svc_opts *o, int64_t deadline)
+static int greet_server(struct mr_svc_conn *out, const struct mr_svc_opts *o, int64_t deadline,
+                        uint32_t kind)
 {
     int rc = mr_sock_peer_cred(&out->sock, &out->peer);
     if (rc < 0)
@@ -250,7 +268,7 @@ static int greet_server(struct mr_svc_conn *out, const struct mr_svc_opts *o, in
         return -EACCES;
     int64_t hd = handshake_deadline(deadline);
     unsigned char hello[MR__SVC_HELLO_LEN], reply[MR__SVC_REPLY_LEN];
-    mr__svc_hello_make(hello, MR__SVC_KIND_CONNECT);
+    mr__svc_hello_make(hello, kind);
     ssize_t n = mr_sock_send_all(&out->sock, MR_REGION_OF_ARRAY(hello), mr__poll_ms(hd), NULL);
     if (n < 0)
         return n == -ETIMEDOUT ? -ETIMEDOUT : -EPROTO;
@@ -261,6 +279,8 @@ static int greet_server(struct mr_svc_conn *out, const struct mr_svc_opts *o, in
     uint64_t cap = 0;
     rc = n == (ssize_t)sizeof reply ? mr__svc_reply_parse(reply, sizeof reply, &shape, &flags, &cap)
                                     : -EPROTO;
+    if (rc == -ENOPROTOOPT && kind != MR__SVC_KIND_INFO)
+        rc = -EPROTO;
     /* A client that wants channels must not get a bare socket, nor one that
      * wants a bare socket channels: each is another protocol. */
     if (rc == 0 && (shape == 0) != ((o->flags & MR_SVC_NO_CHANNELS) != 0))
@@ -281,6 +301,12 @@ static int greet_server(struct mr_svc_conn *out, const struct mr_svc_opts *o, in
 int mr_svc_connect(struct mr_svc_conn *out, const char *name, const struct mr_svc_opts *opts,
                    int timeout_ms)
 {
+    return mr__svc_connect_kind(out, name, opts, timeout_ms, MR__SVC_KIND_CONNECT);
+}
+
+int mr__svc_connect_kind(struct mr_svc_conn *out, const char *name, const struct mr_svc_opts *opts,
+                         int timeout_ms, uint32_t kind)
+{
     static const struct mr_svc_opts defaults = { 0, 0, NULL, NULL };
     const struct mr_svc_opts *o = opts ? opts : &defaults;
     struct mr_svc_conn closed = MR_SVC_CONN_INIT;
@@ -295,7 +321,7 @@ int mr_svc_connect(struct mr_svc_conn *out, const char *name, const struct mr_sv
     if (rc == -ETIMEDOUT && timeout_ms == 0)
         rc = -ENOENT;
     if (rc == 0)
-        rc = greet_server(out, o, deadline);
+        rc = greet_server(out, o, deadline, kind);
     if (rc < 0)
         mr_svc_conn_close(out);
     return rc;

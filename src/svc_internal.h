@@ -15,6 +15,7 @@
 #define MR__SVC_VERSION 1u
 #define MR__SVC_KIND_CONNECT 1u
 #define MR__SVC_KIND_LOOK 2u
+#define MR__SVC_KIND_INFO 3u /* a protocol on top asks for figures (topics); others refuse it */
 #define MR__SVC_SHAPE_C2S 0x1u /* a channel from the client to the server */
 #define MR__SVC_SHAPE_S2C 0x2u /* a channel from the server to the client */
 #define MR__SVC_REPLY_FENCED 0x1u
@@ -42,6 +43,18 @@ void mr__svc_reply_make(unsigned char buf[MR__SVC_REPLY_LEN], uint32_t status, u
  * (refused); -EPROTO (anything else). */
 int mr__svc_reply_parse(const unsigned char *buf, size_t n, uint32_t *shape, uint32_t *flags,
                         uint64_t *capacity);
+
+/* mr_svc_accept, also taking kind MR__SVC_KIND_INFO hellos when info is
+ * true (answered as a connection, *kind says which); false: refused with
+ * the reply status ENOPROTOOPT. *kind (if not NULL) is the hello's kind. */
+int mr__svc_accept_kind(struct mr_svc *s, struct mr_svc_conn *out, int timeout_ms, bool info,
+                        int *kind);
+
+/* mr_svc_connect with a hello of the given kind (MR__SVC_KIND_CONNECT or
+ * MR__SVC_KIND_INFO); for INFO also -ENOPROTOOPT: the server refused it
+ * (not a service that answers it). */
+int mr__svc_connect_kind(struct mr_svc_conn *out, const char *name, const struct mr_svc_opts *opts,
+                         int timeout_ms, uint32_t kind);
 
 /* System calls only the svc layer makes (src/svc_sys.c): -errno on
  * failure. mkdir is not retried (it does not sleep interruptibly); flock

@@ -118,7 +118,7 @@ int mr__svc_hello_parse(const unsigned char *buf, size_t n)
         mr_load_u32le(buf, 8) != MR__SVC_VERSION)
         return -EPROTO;
     uint32_t kind = mr_load_u32le(buf, 12);
-    if (kind != MR__SVC_KIND_CONNECT && kind != MR__SVC_KIND_LOOK)
+    if (kind != MR__SVC_KIND_CONNECT && kind != MR__SVC_KIND_LOOK && kind != MR__SVC_KIND_INFO)
         return -EPROTO;
     return (int)kind;
 }
@@ -143,8 +143,8 @@ int mr__svc_reply_parse(const unsigned char *buf, size_t n, uint32_t *shape, uin
     uint32_t status = mr_load_u32le(buf, 12), sh = mr_load_u32le(buf, 16),
              fl = mr_load_u32le(buf, 20);
     uint64_t cap = mr_load_u64le(buf, 24);
-    if (status == EACCES)
-        return sh == 0 && fl == 0 && cap == 0 ? -EACCES : -EPROTO;
+    if (status == EACCES || status == ENOPROTOOPT)
+        return sh == 0 && fl == 0 && cap == 0 ? -(int)status : -EPROTO;
     if (status == 0 && sh == 0 && fl == 0 && cap == 0) {
         /* A connection without channels (MR_SVC_NO_CHANNELS). */
         *shape = 0;

@@ -398,10 +398,16 @@ int mr_topic_accept(struct mr_topic *t, int timeout_ms)
     int64_t deadline = mr__deadline(timeout_ms);
     for (;;) {
         struct mr_svc_conn c = MR_SVC_CONN_INIT;
-        int rc = mr_svc_accept(&t->svc, &c, mr__poll_ms(deadline));
+        int kind = 0;
+        int rc = mr__svc_accept_kind(&t->svc, &c, mr__poll_ms(deadline), true, &kind);
         if (rc < 0)
             return rc;
-        rc = accept_one(t, &c);
+        if (kind == MR__SVC_KIND_INFO) {
+            mr__topic_info_answer(t, &c);
+            rc = -ECONNABORTED; /* no subscriber came: wait on */
+        } else {
+            rc = accept_one(t, &c);
+        }
         /* One that left during the handover is no error of ours: as
          * mr_svc_accept does, wait for the next while time is left. */
         if (rc != -ECONNABORTED || timeout_ms == 0 || mr__poll_ms(deadline) == 0)

@@ -94,6 +94,17 @@ struct mr__topic_greet_ctl {
     uint32_t index;
 };
 
+/* ---- the info answer (src/topic_info.c; docs/wire.md) ------------------------
+ * To a hello of kind MR__SVC_KIND_INFO: a head, then one entry per live
+ * subscriber, then the publisher closes. Little-endian. */
+#define MR__TOPIC_INFO_VERSION 1u
+#define MR__TOPIC_INFO_LEN 40
+#define MR__TOPIC_INFO_SUB_LEN 24
+void mr__topic_info_make(unsigned char buf[MR__TOPIC_INFO_LEN], uint32_t policy, uint64_t capacity,
+                         uint64_t published, uint32_t subscribers, uint32_t max_subs);
+void mr__topic_info_sub_make(unsigned char buf[MR__TOPIC_INFO_SUB_LEN], uint32_t pid, uint32_t flags,
+                             uint64_t behind_messages, uint64_t behind_bytes);
+
 /* The seals both objects carry; the data object also F_SEAL_FUTURE_WRITE. */
 #define MR__TOPIC_SEALS (MR_SEAL_SHRINK | MR_SEAL_GROW | MR_SEAL_SEAL)
 
@@ -166,5 +177,22 @@ struct mr_topic_sub {
     uint32_t spin_ns;
     struct mr_topic_stats stats;
 };
+
+/* The service options a subscriber or an asker connects with: opts'
+ * MR_TOPIC_ANY_UID and allow (NULL: defaults). */
+static inline struct mr_svc_opts mr__topic_svc_opts(const struct mr_topic_opts *opts)
+{
+    struct mr_svc_opts so = { 0, MR_SVC_NO_CHANNELS, NULL, NULL };
+    if (opts) {
+        so.flags |= opts->flags & MR_TOPIC_ANY_UID ? MR_SVC_ANY_UID : 0;
+        so.allow = opts->allow;
+        so.allow_arg = opts->allow_arg;
+    }
+    return so;
+}
+
+/* Answer the info request on c (accepted with kind MR__SVC_KIND_INFO) and
+ * close c. Looks at the subscribers first (mr_topic_check). */
+void mr__topic_info_answer(struct mr_topic *t, struct mr_svc_conn *c);
 
 #endif

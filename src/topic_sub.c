@@ -128,12 +128,7 @@ int mr_topic_attach(struct mr_topic_sub **out, const char *name, const struct mr
     s->conn = closed;
     s->pidfd = -1;
     s->spin_ns = SPIN_NS;
-    struct mr_svc_opts so = { 0, MR_SVC_NO_CHANNELS, NULL, NULL };
-    if (opts) {
-        so.flags |= opts->flags & MR_TOPIC_ANY_UID ? MR_SVC_ANY_UID : 0;
-        so.allow = opts->allow;
-        so.allow_arg = opts->allow_arg;
-    }
+    struct mr_svc_opts so = mr__topic_svc_opts(opts);
     int64_t deadline = mr__deadline(timeout_ms);
     int rc = mr_svc_connect(&s->conn, name, &so, timeout_ms);
     /* The publisher hands the objects over when it accepts us: wait for

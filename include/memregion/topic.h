@@ -117,7 +117,9 @@ MR_API int mr_topic_create(struct mr_topic **out, const char *name,
 MR_API int mr_topic_destroy(struct mr_topic *t);
 
 /* Accept one subscriber within timeout_ms (also looks at the subscribers
- * for dead ones first). Its index (>= 0, for mr_topic_sub_pid); or
+ * for dead ones first, and answers any mr_topic_info asking meanwhile:
+ * that is no subscriber, the wait goes on). Its index (>= 0, for
+ * mr_topic_sub_pid); or
  * -ETIMEDOUT, -EUSERS (max_subs live: the subscriber is told so and
  * dropped), -ENOMEM, -EMFILE, -EINVAL (timeout). */
 MR_API int mr_topic_accept(struct mr_topic *t, int timeout_ms);
@@ -159,6 +161,45 @@ MR_API size_t mr_topic_max_msg(const struct mr_topic *t);
 
 /* The publisher's figures. */
 MR_API void mr_topic_stats(const struct mr_topic *t, struct mr_topic_stats *out);
+
+/* ---- looking at a topic from outside ------------------------------------------- */
+
+/* One subscriber as the publisher sees it (mr_topic_info). */
+struct mr_topic_sub_info {
+    pid_t pid;                 /* from its socket's credentials */
+    unsigned flags;            /* MR_TOPIC_SUB_LAPPED */
+    uint64_t behind_messages;  /* published and not yet released by it */
+    uint64_t behind_bytes;     /* the same in ring bytes (headers and padding included) */
+};
+/* latest: it was overwritten (it will be told what it lost); behind_messages
+ * then counts only those still in the ring. */
+#define MR_TOPIC_SUB_LAPPED 0x1u
+
+/* A topic as its publisher sees it (mr_topic_info). */
+struct mr_topic_info {
+    unsigned policy;       /* MR_TOPIC_RELIABLE or MR_TOPIC_LATEST */
+    unsigned max_subs;
+    uint64_t capacity;     /* ring bytes */
+    uint64_t published;    /* messages published so far */
+    unsigned subscribers;  /* live subscribers */
+};
+
+/* Ask the live publisher of the topic name for a snapshot, without
+ * subscribing and without any effect on the stream: it answers the next
+ * time it runs mr_topic_accept (as `memregion pub` does whenever its
+ * listening fd polls readable), so a publisher that is not accepting
+ * leaves the call to its timeout. opts (NULL: defaults) as for
+ * mr_topic_attach (flags MR_TOPIC_ANY_UID, allow); the publisher checks our
+ * credentials as for a subscriber. Fills *out and up to max_subs entries of
+ * subs (NULL when max_subs is 0), in no order. Returns the number of
+ * subscribers (may exceed max_subs); or -ENOENT (timeout 0, no service),
+ * -ETIMEDOUT (none offered, or no answer in time), -EPROTOTYPE (a service
+ * of another kind: not a topic), -EACCES (credentials), -EPROTO (the
+ * answer is not a topic's of this version), -EINVAL. Every byte of the
+ * answer is checked before use. Thread-safe. */
+MR_API int mr_topic_info(const char *name, const struct mr_topic_opts *opts,
+                         struct mr_topic_info *out, struct mr_topic_sub_info *subs,
+                         size_t max_subs, int timeout_ms);
 
 /* ---- the subscriber ----------------------------------------------------------- */
 
