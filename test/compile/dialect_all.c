@@ -271,7 +271,7 @@ static long use_all(void)
     acc += (long)(MR_SVC_DUPLEX | MR_SVC_TO_CLIENT | MR_SVC_ANY_UID | MR_SVC_FENCED |
                   MR_SVC_NO_CHANNELS);
     /* topic */
-    acc += (long)(MR_TOPIC_RELIABLE + MR_TOPIC_LATEST + (MR_TOPIC_FENCED | MR_TOPIC_ANY_UID));
+    acc += (long)(MR_TOPIC_RELIABLE + MR_TOPIC_LATEST + (MR_TOPIC_FENCED | MR_TOPIC_ANY_UID) + MR_TOPIC_SUB_LAPPED);
     acc += (long)(MR_TOPIC_CAPACITY_DEFAULT + MR_TOPIC_SUBS_DEFAULT + MR_TOPIC_SUBS_MAX +
                   MR_TOPIC_STALL_DEFAULT_MS + MR_TOPIC_MSG_OVERHEAD);
     return acc + (long)(uacc & 1);
