@@ -3,7 +3,8 @@
 # test_cli_pub: `memregion pub NAME` and `memregion sub NAME`: two
 # subscribers each get a file of 100000 lines byte for byte (cmp), and
 # fixed-size records; --json parses on both sides; a publisher killed makes
-# its subscriber exit 1 with a message; a missing publisher or missing
+# its subscriber exit 1 with a message; `memregion services` shows the
+# topic, its subscribers and their lag; a missing publisher or missing
 # subscribers time out; wrong arguments exit 2; nothing is left in the
 # directory or /dev/shm. The directory is this test's own
 # ($XDG_RUNTIME_DIR). Arguments: the source tree and the build tree.
@@ -67,6 +68,41 @@ grep -q "went away without closing" "$tmp/e1" || fail "sub of a killed publisher
 exec 7>&-
 wait "$p" 2>/dev/null
 rm -f "$sockdir/$n.svc"   # the killed publisher's, replaced by the next anyway
+
+# services: the topic with its two subscribers, one stopped 5 lines behind
+# (latest: the publisher does not wait for it)
+"$M" pub "$n" --latest --wait 2 <"$tmp/fifo" >/dev/null 2>&1 & p=$!
+exec 7>"$tmp/fifo"
+"$M" sub "$n" >/dev/null 2>&1 7>&- & s1=$!
+"$M" sub "$n" >/dev/null 2>&1 7>&- & s2=$!
+bg="$p $s1 $s2"
+i=0
+until "$M" services --json 2>/dev/null | grep -q '"behind_bytes"'; do
+    sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || break
+done
+sleep 0.3
+kill -STOP "$s2"
+for i in 1 2 3 4 5; do echo "line $i" >&7; done
+sleep 0.5
+run "$M" services --json
+expect 0 '"kind": "topic"' "" "services --json, a topic"
+json "services --json"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c '
+import json, sys
+want = {int(sys.argv[2]): 0, int(sys.argv[3]): 5}
+t = [s for s in json.load(open(sys.argv[1])) if s["kind"] == "topic"]
+assert len(t) == 1 and t[0]["pid"] == int(sys.argv[4]) and t[0]["published"] == 5, t
+got = {s["pid"]: s["behind_messages"] for s in t[0]["subscribers"]}
+assert got == want, (got, want)
+' "$tmp/out" "$s1" "$s2" "$p" || fail "services --json: $(cat "$tmp/out")"
+fi
+run "$M" services -s
+expect 0 "subscriber $s2: 5 messages" "" "services -s"
+kill -CONT "$s2"
+exec 7>&-
+wait_for "$p" 10; [ "$rc" = 0 ] || fail "pub for services: exit $rc"
+wait_for "$s1" 10; wait_for "$s2" 10
 
 # nobody comes
 t0=$(now)
