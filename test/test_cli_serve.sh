@@ -67,7 +67,7 @@ head -c 2097157 /dev/urandom >"$tmp/b"
 sp=$!; bg="$bg $sp"
 wait_sock "$n"
 # while it waits: services lists it, live, with its pid
-run "$M" services;            expect 0 "^$n  *live  *$sp  *$(id -u)$" "" "services with a live server"
+run "$M" services;            expect 0 "^$n  *live  *$sp  *$(id -u)  *service$" "" "services with a live server"
 run "$M" services --json;     expect 0 "\"pid\": $sp" "" "services --json with a live server"
 json "services --json"
 run "$M" connect "$n" --timeout 10 <"$tmp/b"; expect 0 "" "" "connect after serve"

@@ -14,21 +14,23 @@ static const char services_help[] =
     "List the services offered in this user's directory\n"
     "($XDG_RUNTIME_DIR/memregion-UID, or /tmp/memregion-UID), sorted by name:\n"
     "NAME, STATE (live: a server accepts on it; stale: a socket file left by a\n"
-    "server that died, replaced by the next one to offer the name), KIND, and\n"
-    "the server's PID and UID (asked over a connection that says it only looks;\n"
-    "'-' when stale). KIND is topic ('memregion pub', mr_topic_create), pipe\n"
-    "(a 'memregion pipe send' waiting), service (any other), or '-' when the\n"
-    "server did not answer within 1 s (busy). A topic's publisher is asked for\n"
-    "its figures without subscribing: SUBS, its live subscribers, and BEHIND,\n"
-    "the most messages one of them has not yet read. Services in the abstract\n"
-    "namespace ('@NAME') are not listed: they have no directory to be found in.\n"
+    "server that died, replaced by the next one to offer the name), the\n"
+    "server's PID and UID (asked over a connection that says it only looks;\n"
+    "'-' when stale), and KIND: topic ('memregion pub', mr_topic_create),\n"
+    "pipe (a 'memregion pipe send' waiting), service (any other), or '-' when\n"
+    "the server did not answer within 1 s (busy). A topic's publisher is asked\n"
+    "for its figures without subscribing: SUBS, its live subscribers, and\n"
+    "BEHIND, the most messages one of them has not yet read. Services in the\n"
+    "abstract namespace ('@NAME') are not listed: they have no directory to be\n"
+    "found in.\n"
     "\n"
     "options:\n"
     "  --json             one JSON array of objects with name, live (true or\n"
-    "                     false), kind (null when unknown), pid and uid (null\n"
-    "                     when stale); a topic's also with published (messages)\n"
-    "                     and subscribers: an array of objects with pid,\n"
-    "                     behind_messages, behind_bytes and lapped\n"
+    "                     false), pid and uid (null when stale), kind (null\n"
+    "                     when stale or unknown); a topic's also with\n"
+    "                     published (messages) and subscribers: an array of\n"
+    "                     objects with pid, behind_messages, behind_bytes and\n"
+    "                     lapped\n"
     "  -s, --subscribers  under each topic, one line per subscriber: its PID and\n"
     "                     how far behind it is, in messages and bytes\n"
     "  -h, --help         show this help\n";
@@ -95,11 +97,6 @@ static void json_one(struct cli_json *j, const struct mr_svc_info *svc, const st
     cli_json_str(j, svc->name);
     cli_json_key(j, "live");
     cli_json_bool(j, svc->live);
-    cli_json_key(j, "kind");
-    if (svc->live && k->name)
-        cli_json_str(j, k->name);
-    else
-        cli_json_null(j);
     cli_json_key(j, "pid");
     if (svc->live)
         cli_json_i64(j, svc->pid);
@@ -108,6 +105,11 @@ static void json_one(struct cli_json *j, const struct mr_svc_info *svc, const st
     cli_json_key(j, "uid");
     if (svc->live)
         cli_json_u64(j, svc->uid);
+    else
+        cli_json_null(j);
+    cli_json_key(j, "kind");
+    if (svc->live && k->name)
+        cli_json_str(j, k->name);
     else
         cli_json_null(j);
     if (svc->live && k->name && strcmp(k->name, "topic") == 0) {
@@ -135,13 +137,13 @@ static void json_one(struct cli_json *j, const struct mr_svc_info *svc, const st
 static void text_one(int w, const struct mr_svc_info *svc, const struct kind *k, bool subs)
 {
     if (!svc->live) {
-        printf("%-*s %-5s %-7s %8s %8s\n", w, svc->name, "stale", "-", "-", "-");
+        printf("%-*s %-5s %8s %8s\n", w, svc->name, "stale", "-", "-");
         return;
     }
-    printf("%-*s %-5s %-7s %8ld %8lu", w, svc->name, "live", k->name ? k->name : "-",
-           (long)svc->pid, (unsigned long)svc->uid);
+    printf("%-*s %-5s %8ld %8lu %s", w, svc->name, "live", (long)svc->pid, (unsigned long)svc->uid,
+           k->name ? k->name : "-");
     if (k->name && strcmp(k->name, "topic") == 0)
-        printf(" %5u %10llu", k->ti.subscribers, (unsigned long long)k->behind);
+        printf("   %5u %10llu", k->ti.subscribers, (unsigned long long)k->behind);
     printf("\n");
     if (subs && k->name && strcmp(k->name, "topic") == 0)
         for (unsigned i = 0; i < k->nsubs; i++)
@@ -199,7 +201,7 @@ int cmd_services(int argc, char **argv)
         cli_json_init(&j, stdout);
         cli_json_begin_array(&j);
     } else {
-        printf("%-*s %-5s %-7s %8s %8s %5s %10s\n", w, "NAME", "STATE", "KIND", "PID", "UID", "SUBS",
+        printf("%-*s %-5s %8s %8s %-7s %5s %10s\n", w, "NAME", "STATE", "PID", "UID", "KIND", "SUBS",
                "BEHIND");
     }
     for (int i = 0; i < n; i++) {
