@@ -227,7 +227,8 @@ static void test_garbage(void)
             buf[3] ^= 1; /* another magic */
         if (mode != 5) {
             ASSERT_EQ(mr_sock_send_all(&c, MR_REGION_OF_ARRAY(ok), WAIT_MS, NULL), (ssize_t)sizeof ok);
-            ASSERT_EQ(mr_sock_send_all(&c, (struct mr_region){ buf, len, 0 }, WAIT_MS, NULL), (ssize_t)len);
+            /* The asker may have hung up already (a bad greeting). */
+            (void)mr_sock_send_all(&c, (struct mr_region){ buf, len, 0 }, WAIT_MS, NULL);
         }
         if (mode != 5)
             mr_sock_close(&c);
