@@ -69,7 +69,7 @@ head -c 3145731 /dev/urandom >"$tmp/in"
 sp=$!; bg="$bg $sp"
 i=0; while [ ! -S "$sockdir/pipe-$n.svc" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
 # while it waits: services lists it as pipe-NAME, live, with its pid
-run "$M" services;               expect 0 "^pipe-$n  *live  *$sp  *$(id -u)$" "" "services with a waiting sender"
+run "$M" services;               expect 0 "^pipe-$n  *live  *$sp  *$(id -u)  *pipe$" "" "services with a waiting sender"
 run "$M" pipe recv "$n" --timeout 10; expect 0 "" "" "recv after send"
 cmp -s "$tmp/in" "$tmp/out" || fail "send first: the bytes differ ($(wc -c <"$tmp/out") received)"
 [ -s "$tmp/err" ] && fail "recv wrote to stderr: $(head -c 300 "$tmp/err")"
