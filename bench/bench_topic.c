@@ -25,6 +25,15 @@
  * figures are medians over rounds, ratios medians of per-round ratios.
  *
  *   bench_topic         everything (about a minute; BENCH_QUICK=1: 20 s)
+ *   bench_topic fanout  the fan-out tables only; bench_topic small: the 64 B line
+ *
+ * The cost in instructions, which does not drift with the machine's speed:
+ * one process publishes a 64-byte message and takes it back as the topic's
+ * only subscriber (attached from a thread that then ends), so nothing ever
+ * waits; bench/callgrind.sh counts what the library executes per message,
+ * against mr_chan_send + mr_chan_recv and their _inline forms.
+ *   bench_topic --instr-list         the single-process variants
+ *   bench_topic --instr VARIANT      run one
  */
 #define _GNU_SOURCE 1
 #include <memregion/chan.h>
@@ -33,6 +42,7 @@
 #include "bench.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -267,6 +277,127 @@ static double run_chans(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s)
     return (bench_now_ns() - t0) / 1e9;
 }
 
+/* ---- instructions: both ends in one process ------------------------------------------ */
+
+#define INSTR_COUNT 100000
+static unsigned char src_buf[SMALL], dst_buf[SMALL];
+
+static BENCH_NOINLINE void instr_topic_copy(struct mr_topic *t, struct mr_topic_sub *s, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (mr_topic_publish(t, mr_region_make(src_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_topic_publish", -EAGAIN);
+        if (mr_topic_recv(s, mr_region_make(dst_buf, SMALL), 0, NULL) != (ssize_t)SMALL)
+            die("mr_topic_recv", -EAGAIN);
+    }
+}
+
+static BENCH_NOINLINE void instr_topic_zc(struct mr_topic *t, struct mr_topic_sub *s, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        struct mr_region r;
+        int rc;
+        if ((rc = mr_topic_reserve(t, SMALL, 0, &r)) < 0)
+            die("mr_topic_reserve", rc);
+        memcpy(r.ptr, src_buf, SMALL);
+        mr_topic_commit(t, SMALL);
+        if ((rc = mr_topic_peek(s, 0, &r, NULL)) < 0)
+            die("mr_topic_peek", rc);
+        memcpy(dst_buf, r.ptr, SMALL);
+        if ((rc = mr_topic_release(s)) < 0)
+            die("mr_topic_release", rc);
+    }
+}
+
+static BENCH_NOINLINE void instr_chan_copy(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (mr_chan_send(p, mr_region_make(src_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_send", -EAGAIN);
+        if (mr_chan_recv(c, mr_region_make(dst_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_recv", -EAGAIN);
+    }
+}
+
+static BENCH_NOINLINE void instr_chan_copy_inline(struct mr_chan *p, struct mr_chan *c, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (mr_chan_send_inline(p, mr_region_make(src_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_send_inline", -EAGAIN);
+        if (mr_chan_recv_inline(c, mr_region_make(dst_buf, SMALL), 0) != (ssize_t)SMALL)
+            die("mr_chan_recv_inline", -EAGAIN);
+    }
+}
+
+typedef void instr_topic_fn(struct mr_topic *t, struct mr_topic_sub *s, uint64_t n);
+typedef void instr_chan_fn(struct mr_chan *p, struct mr_chan *c, uint64_t n);
+
+static const struct {
+    const char *name, *func;
+    instr_topic_fn *topic;
+    instr_chan_fn *chan;
+    unsigned policy;
+} instr_variants[] = {
+    { "topic_copy", "instr_topic_copy", instr_topic_copy, NULL, MR_TOPIC_RELIABLE },
+    { "topic_zc", "instr_topic_zc", instr_topic_zc, NULL, MR_TOPIC_RELIABLE },
+    { "topic_copy_latest", "instr_topic_copy", instr_topic_copy, NULL, MR_TOPIC_LATEST },
+    { "topic_zc_latest", "instr_topic_zc", instr_topic_zc, NULL, MR_TOPIC_LATEST },
+    { "chan_copy", "instr_chan_copy", NULL, instr_chan_copy, 0 },
+    { "chan_copy_inline", "instr_chan_copy_inline", NULL, instr_chan_copy_inline, 0 },
+};
+
+static void *instr_attach(void *arg)
+{
+    struct mr_topic_sub **s = arg;
+    int rc = mr_topic_attach(s, "bench-topic-instr", NULL, 10000);
+    if (rc < 0)
+        die("mr_topic_attach", rc);
+    return NULL;
+}
+
+static int instr_main(const char *name)
+{
+    size_t n = sizeof instr_variants / sizeof instr_variants[0], v = 0;
+    if (name == NULL) {
+        for (size_t i = 0; i < n; i++)
+            printf("%s %s %d msg chan_copy\n", instr_variants[i].name, instr_variants[i].func, INSTR_COUNT);
+        return 0;
+    }
+    while (v < n && strcmp(name, instr_variants[v].name) != 0)
+        v++;
+    if (v == n) {
+        fprintf(stderr, "bench_topic: no instruction variant %s (see --instr-list)\n", name);
+        return 2;
+    }
+    int rc;
+    if (instr_variants[v].chan) {
+        struct mr_chan p = MR_CHAN_INIT, c = MR_CHAN_INIT;
+        if ((rc = mr_chan_create(&p, CAP, MR_CHAN_PRODUCER, 0)) < 0)
+            die("mr_chan_create", rc);
+        if ((rc = mr_chan_attach_fd(&c, dup(mr_chan_fd(&p)), CAP, MR_CHAN_CONSUMER, 0)) < 0)
+            die("mr_chan_attach_fd", rc);
+        instr_variants[v].chan(&p, &c, INSTR_COUNT);
+        mr_chan_close(&c);
+        mr_chan_close(&p);
+        return 0;
+    }
+    struct mr_topic *t;
+    struct mr_topic_sub *s = NULL;
+    struct mr_topic_opts o = { CAP, instr_variants[v].policy, 0, 0, 0, MR_FOREVER, NULL, NULL };
+    if ((rc = mr_topic_create(&t, "bench-topic-instr", &o)) < 0)
+        die("mr_topic_create", rc);
+    pthread_t th;
+    if ((rc = pthread_create(&th, NULL, instr_attach, &s)) != 0)
+        die("pthread_create", -rc);
+    if ((rc = mr_topic_accept(t, 10000)) < 0)
+        die("mr_topic_accept", rc);
+    pthread_join(th, NULL);
+    instr_variants[v].topic(t, s, INSTR_COUNT);
+    mr_topic_detach(s);
+    mr_topic_destroy(t);
+    return 0;
+}
+
 /* ---- the tables ---------------------------------------------------------------------- */
 
 static const int fan[] = { 1, 2, 4, 8 };
@@ -319,8 +450,18 @@ static void small(int rounds, int cpu_p, int cpu_s, uint64_t n)
            q >= 0.8 ? "  (target 0.8x: met)" : "  (target 0.8x: NOT met)");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--instr-list") == 0)
+        return instr_main(NULL);
+    if (argc >= 3 && strcmp(argv[1], "--instr") == 0)
+        return instr_main(argv[2]);
+    /* One table only: "fanout" or "small". */
+    const char *only = argc >= 2 ? argv[1] : NULL;
+    if (argc > 2 || (only && strcmp(only, "fanout") != 0 && strcmp(only, "small") != 0)) {
+        fprintf(stderr, "usage: %s [fanout | small | --instr-list | --instr VARIANT]\n", argv[0]);
+        return 2;
+    }
     int rounds = getenv("BENCH_QUICK") && strcmp(getenv("BENCH_QUICK"), "1") == 0 ? 3 : ROUNDS;
     int ncpu = find_cpus();
     uint64_t nbig = 2000, nsmall = 1000000;
@@ -333,8 +474,10 @@ int main(void)
         }
         int cp = 0, cs = place;
         printf("%s:\n", place ? "two CPUs (publisher on one, subscribers on the other)" : "same CPU");
-        fanout(rounds, cp, cs, nbig);
-        small(rounds, cp, cs, nsmall);
+        if (!only || strcmp(only, "fanout") == 0)
+            fanout(rounds, cp, cs, nbig);
+        if (!only || strcmp(only, "small") == 0)
+            small(rounds, cp, cs, nsmall);
     }
     return 0;
 }

@@ -114,6 +114,10 @@ struct mr__waiter {
     uint32_t *spin_ns;         /* the adaptive spin budget, private to this side */
     uint64_t *waits;           /* waits begun (counted here) */
     uint64_t *sleeps;          /* futex sleeps entered (counted here) */
+    uint32_t *futex;           /* what it sleeps on when that is not word (a topic's
+                                * subscribers share one futex, announcing on their own
+                                * words): loaded before word is announced, and the waker
+                                * changes it after clearing word; NULL: word */
 };
 
 /* The most a wait spins before it yields and sleeps; a waiter's spin

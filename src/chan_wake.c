@@ -125,9 +125,13 @@ static inline int done(int rc)
  * (a signal that cuts every slice short must not hide a dead peer). */
 static int wait_asleep(const struct mr__waiter *w, int64_t deadline)
 {
-    uint32_t *word = w->word;
+    uint32_t *word = w->word, *fw = w->futex ? w->futex : w->word;
     int64_t check_at = mr__now_ns() + SLICE_NS;
     for (;;) {
+        /* A shared futex's value before the announcement: a waker that
+         * sees the announcement changes it after, so the sleep below
+         * returns at once (EAGAIN) instead of missing the wake. */
+        uint32_t expect = w->futex ? __atomic_load_n(fw, __ATOMIC_ACQUIRE) : MR__WAKE_FUTEX;
         __atomic_store_n(word, MR__WAKE_FUTEX, __ATOMIC_SEQ_CST);
         int64_t cap = SLICE_NS;
         if (w->light && mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) < 0)
@@ -144,7 +148,7 @@ static int wait_asleep(const struct mr__waiter *w, int64_t deadline)
         }
         struct timespec rel = mr__timespec_ns(deadline - now < cap ? deadline - now : cap);
         (*w->sleeps)++;
-        int frc = mr__sys_futex_wait(word, MR__WAKE_FUTEX, &rel);
+        int frc = mr__sys_futex_wait(fw, expect, &rel);
         __atomic_store_n(word, 0, __ATOMIC_RELAXED);
         if (frc != 0 && frc != -ETIMEDOUT && frc != -EAGAIN && frc != -EINTR)
             return frc;

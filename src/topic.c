@@ -467,8 +467,10 @@ static int wait_room(struct mr_topic *t, uint64_t need, int timeout_ms)
                 until = s;
         }
         struct room_wait ctx = { t, need, t->slowest };
-        struct mr__waiter w = { c32(sl, MR__TOPIC_C_PUB_WAIT), t->light, room_ready, room_check,
-                                &ctx, &t->spin_ns, &t->stats.waits, &t->stats.sleeps };
+        struct mr__waiter w = { .word = c32(sl, MR__TOPIC_C_PUB_WAIT), .light = t->light,
+                                .ready = room_ready, .check = room_check, .ctx = &ctx,
+                                .spin_ns = &t->spin_ns, .waits = &t->stats.waits,
+                                .sleeps = &t->stats.sleeps };
         int rc = mr__wait(&w, until);
         if (rc < 0 && rc != -ETIMEDOUT)
             return rc;

@@ -9,14 +9,10 @@
 
 #include <memregion/shm.h>
 
-#include <linux/membarrier.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#define SPIN_NS 20000
-#define YIELDS 4
-#define SLICE_NS ((int64_t)MR_CHAN_DEATH_CHECK_MS * 1000000)
 
 static uint64_t hload(const struct mr_topic_sub *s, size_t off, int order)
 {
@@ -127,7 +123,7 @@ int mr_topic_attach(struct mr_topic_sub **out, const char *name, const struct mr
     struct mr_svc_conn closed = MR_SVC_CONN_INIT;
     s->conn = closed;
     s->pidfd = -1;
-    s->spin_ns = SPIN_NS;
+    s->spin_ns = MR__WAKE_SPIN_MAX_NS;
     struct mr_svc_opts so = mr__topic_svc_opts(opts);
     int64_t deadline = mr__deadline(timeout_ms);
     int rc = mr_svc_connect(&s->conn, name, &so, timeout_ms);
@@ -297,56 +293,28 @@ static void look_at_peer(struct mr_topic_sub *s)
         s->state |= MR__TOPIC_SUB_GONE;
 }
 
-/* Spin, yield, then sleep on the header's wake word after saying so in
- * the control page (docs/topic.md, "Wake-ups"): 0 when something may have
- * changed, -ETIMEDOUT. */
+static int wait_ready(void *ctx)
+{
+    return ready(ctx) ? 1 : 0;
+}
+
+static void wait_check(void *ctx)
+{
+    look_at_peer(ctx);
+}
+
+/* The channel's wait (src/chan_wake.c): spin for the adaptive budget,
+ * yield, then sleep on the header's wake word after saying so in the
+ * control page (docs/topic.md, "Wake-ups"), looking at the publisher
+ * every MR_CHAN_DEATH_CHECK_MS: 0 when something may have changed,
+ * -ETIMEDOUT. */
 static int sub_wait(struct mr_topic_sub *s, int64_t deadline)
 {
-    s->stats.waits++;
-    int64_t end = mr__now_ns() + s->spin_ns;
-    for (unsigned i = 1;; i++) {
-        mr__cpu_relax();
-        if (ready(s))
-            return 0;
-        if ((i & 63) == 0 && mr__now_ns() >= end)
-            break;
-    }
-    for (unsigned i = 0; i < YIELDS; i++) {
-        mr__sys_sched_yield();
-        if (ready(s))
-            return 0;
-    }
-    uint32_t *sleep = mr__topic_u32(s->ctl, MR__TOPIC_C_SLEEP);
-    uint32_t *wake = mr__topic_u32(s->hdr, MR__TOPIC_H_WAKE);
-    int64_t check_at = mr__now_ns() + SLICE_NS;
-    for (;;) {
-        uint32_t w = __atomic_load_n(wake, __ATOMIC_ACQUIRE);
-        __atomic_store_n(sleep, MR__WAKE_FUTEX, __ATOMIC_SEQ_CST);
-        int64_t cap = SLICE_NS;
-        if (s->light && mr__sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0) < 0)
-            cap = 1000000;
-        if (ready(s)) {
-            __atomic_store_n(sleep, 0, __ATOMIC_RELAXED);
-            return 0;
-        }
-        int64_t now = mr__now_ns();
-        if (now >= deadline) {
-            __atomic_store_n(sleep, 0, __ATOMIC_RELAXED);
-            return -ETIMEDOUT;
-        }
-        struct timespec rel = mr__timespec_ns(deadline - now < cap ? deadline - now : cap);
-        s->stats.sleeps++;
-        int frc = mr__sys_futex_wait(wake, w, &rel);
-        __atomic_store_n(sleep, 0, __ATOMIC_RELAXED);
-        if (frc != 0 && frc != -ETIMEDOUT && frc != -EAGAIN && frc != -EINTR)
-            return frc;
-        if ((now = mr__now_ns()) >= check_at || frc == -ETIMEDOUT) {
-            check_at = now + SLICE_NS;
-            look_at_peer(s);
-        }
-        if (ready(s))
-            return 0;
-    }
+    struct mr__waiter w = { .word = mr__topic_u32(s->ctl, MR__TOPIC_C_SLEEP), .light = s->light,
+                            .ready = wait_ready, .check = wait_check, .ctx = s,
+                            .spin_ns = &s->spin_ns, .waits = &s->stats.waits,
+                            .sleeps = &s->stats.sleeps, .futex = mr__topic_u32(s->hdr, MR__TOPIC_H_WAKE) };
+    return mr__wait(&w, deadline);
 }
 
 /* ==== the calls ================================================================ */
@@ -463,11 +431,6 @@ int mr_topic_event_fd(const struct mr_topic_sub *s)
     return s ? s->conn.sock.fd : -EINVAL;
 }
 
-static int arm_ready(void *ctx)
-{
-    return ready(ctx) ? 1 : 0;
-}
-
 int mr_topic_arm(struct mr_topic_sub *s)
 {
     if (!s)
@@ -475,8 +438,9 @@ int mr_topic_arm(struct mr_topic_sub *s)
     if (s->state & MR__TOPIC_SUB_PEEKED)
         return 1;
     uint64_t spin = 0;
-    struct mr__waiter w = { mr__topic_u32(s->ctl, MR__TOPIC_C_SLEEP), s->light, arm_ready, NULL,
-                            s, &s->spin_ns, &spin, &spin };
+    struct mr__waiter w = { .word = mr__topic_u32(s->ctl, MR__TOPIC_C_SLEEP), .light = s->light,
+                            .ready = wait_ready, .ctx = s, .spin_ns = &s->spin_ns, .waits = &spin,
+                            .sleeps = &spin };
     int rc;
     mr__wait_arm(&w, 1, &rc);
     if (rc != 1)
