@@ -119,7 +119,20 @@ static void wait_all(const pid_t *pid, int n)
 
 /* ---- topic ---------------------------------------------------------------------- */
 
-static void topic_sub(const char *name, uint64_t n, bool copy, size_t len)
+/* What a subscriber does with each message. */
+enum { SUB_COPY, SUB_ALL, SUB_ENDS };
+
+/* Read the first and the last cache line of the message: a subscriber that
+ * routes, indexes or drops by a header and hands the bytes on. */
+static inline uint64_t touch_ends(const void *p, size_t len)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, (const unsigned char *)p + len - 8, 8);
+    return a + b;
+}
+
+static void topic_sub(const char *name, uint64_t n, int mode, size_t len)
 {
     struct mr_topic_sub *s;
     int rc = mr_topic_attach(&s, name, NULL, 10000);
@@ -128,7 +141,7 @@ static void topic_sub(const char *name, uint64_t n, bool copy, size_t len)
     uint64_t sum = 0, got = 0;
     static unsigned char buf[BIG];
     for (;;) {
-        if (copy) {
+        if (mode == SUB_COPY) {
             ssize_t k = mr_topic_recv(s, mr_region_make(buf, len), MR_FOREVER, NULL);
             if (k < 0) {
                 rc = (int)k;
@@ -139,7 +152,7 @@ static void topic_sub(const char *name, uint64_t n, bool copy, size_t len)
             struct mr_region r;
             if ((rc = mr_topic_peek(s, MR_FOREVER, &r, NULL)) < 0)
                 break;
-            sum += touch(r.ptr, r.len);
+            sum += mode == SUB_ALL ? touch(r.ptr, r.len) : touch_ends(r.ptr, r.len);
             mr_topic_release(s);
         }
         got++;
@@ -150,8 +163,10 @@ static void topic_sub(const char *name, uint64_t n, bool copy, size_t len)
     mr_topic_detach(s);
 }
 
-/* Publish n messages of len to nsub subscribers: seconds. */
-static double run_topic(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s)
+/* Publish n messages of len to nsub subscribers (that copy 64 B messages
+ * out, read every cache line of larger ones, or with ends set only their
+ * first and last): seconds. */
+static double run_topic(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s, bool ends)
 {
     static unsigned seq;
     char name[64];
@@ -163,7 +178,7 @@ static double run_topic(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s)
         if (pid[i] == 0) {
             bench_die_with_parent(parent);
             pin(cpu_s);
-            topic_sub(name, n, len == SMALL, len);
+            topic_sub(name, n, len == SMALL ? SUB_COPY : ends ? SUB_ENDS : SUB_ALL, len);
             _exit(0);
         }
     }
@@ -405,20 +420,23 @@ static const int fan[] = { 1, 2, 4, 8 };
 
 static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
 {
-    double rate[2][NFAN][ROUNDS], cpu[2][NFAN][ROUNDS], vs[NFAN][ROUNDS], flat[NFAN][ROUNDS];
+    /* v: 0 topic, 1 chans, 2 topic with subscribers reading two lines. */
+    double rate[3][NFAN][ROUNDS], cpu[3][NFAN][ROUNDS], vs[NFAN][ROUNDS], flat[2][NFAN][ROUNDS];
     for (int r = 0; r < rounds; r++) {
-        for (int k = 0; k < 2 * NFAN; k++) {
-            int j = (k + r) % (2 * NFAN), f = j % NFAN, v = j / NFAN;
-            double s = v == 0 ? run_topic(fan[f], BIG, n, cpu_p, cpu_s)
-                              : run_chans(fan[f], BIG, n, cpu_p, cpu_s);
+        for (int k = 0; k < 3 * NFAN; k++) {
+            int j = (k + r) % (3 * NFAN), f = j % NFAN, v = j / NFAN;
+            double s = v == 1 ? run_chans(fan[f], BIG, n, cpu_p, cpu_s)
+                              : run_topic(fan[f], BIG, n, cpu_p, cpu_s, v == 2);
             rate[v][f][r] = (double)n * BIG / s;
             cpu[v][f][r] = pub_cpu;
         }
         for (int f = 0; f < NFAN; f++) {
             vs[f][r] = rate[0][f][r] / rate[1][f][r];
-            flat[f][r] = rate[0][f][r] / rate[0][0][r];
+            flat[0][f][r] = rate[0][f][r] / rate[0][0][r];
+            flat[1][f][r] = rate[2][f][r] / rate[2][0][r];
         }
     }
+    printf("  subscribers read every cache line of every message:\n");
     printf("  %3s  %-34s %-34s %9s %9s  %s\n", "N", "topic: publisher GB/s, delivered",
            "chans: publisher GB/s, delivered", "topic/chan", "vs N=1",
            "publisher CPU us/msg: topic, chans");
@@ -428,8 +446,18 @@ static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
         snprintf(a, sizeof a, "%6.2f, %6.2f (writes 64 KiB)", t / 1e9, t * fan[f] / 1e9);
         snprintf(b, sizeof b, "%6.2f, %6.2f (copies %3d KiB)", c / 1e9, c * fan[f] / 1e9, 64 * fan[f]);
         printf("  %3d  %-34s %-34s %8.2fx %8.2fx  %6.1f, %6.1f\n", fan[f], a, b,
-               bench_median(vs[f], (size_t)rounds), bench_median(flat[f], (size_t)rounds),
+               bench_median(vs[f], (size_t)rounds), bench_median(flat[0][f], (size_t)rounds),
                bench_median(cpu[0][f], (size_t)rounds) / 1e3, bench_median(cpu[1][f], (size_t)rounds) / 1e3);
+    }
+    printf("  topic, subscribers read the first and last cache line of each message (what the\n"
+           "  subscribers do with the bytes taken out: the publishing cost alone):\n");
+    printf("  %3s  %-34s %9s  %s\n", "N", "publisher GB/s, delivered", "vs N=1", "publisher CPU us/msg");
+    for (int f = 0; f < NFAN; f++) {
+        double t = bench_median(rate[2][f], (size_t)rounds);
+        char a[64];
+        snprintf(a, sizeof a, "%6.2f, %6.2f", t / 1e9, t * fan[f] / 1e9);
+        printf("  %3d  %-34s %8.2fx  %6.1f\n", fan[f], a, bench_median(flat[1][f], (size_t)rounds),
+               bench_median(cpu[2][f], (size_t)rounds) / 1e3);
     }
 }
 
@@ -439,7 +467,7 @@ static void small(int rounds, int cpu_p, int cpu_s, uint64_t n)
     for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < 2; k++) {
             int v = (k + r) % 2;
-            double s = v == 0 ? run_topic(1, SMALL, n, cpu_p, cpu_s) : run_chans(1, SMALL, n, cpu_p, cpu_s);
+            double s = v == 0 ? run_topic(1, SMALL, n, cpu_p, cpu_s, false) : run_chans(1, SMALL, n, cpu_p, cpu_s);
             rate[v][r] = (double)n / s;
         }
         ratio[r] = rate[0][r] / rate[1][r];
