@@ -88,8 +88,6 @@
 #define MODE_FENCED 1u
 MR_STATIC_ASSERT(MODE_FENCED == ST_FENCED, "the header check compares the mode with this bit");
 
-#define MR__ALWAYS_INLINE inline __attribute__((always_inline))
-#define MR_NOINLINE __attribute__((noinline))
 
 /* The most a batch call takes: its count is returned as an int. */
 #define BATCH_MAX ((size_t)INT_MAX)

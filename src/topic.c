@@ -47,6 +47,7 @@ static void doom(struct mr_topic *t, struct mr__topic_slot *sl)
     /* Out of the live list: the last one takes its place. */
     unsigned last = t->live[--t->nlive];
     t->live[sl->at] = last;
+    t->live_sleep[sl->at] = t->live_sleep[t->nlive];
     t->slots[last].at = sl->at;
     __atomic_store_n(c32(sl, MR__TOPIC_C_DROPPED), 1u, __ATOMIC_SEQ_CST);
     /* Before any store that may overwrite what it reads: a reliable reader
@@ -212,6 +213,7 @@ static int topic_free(struct mr_topic *t)
     free(t->slots);
     free(t->pfds);
     free(t->live);
+    free(t->live_sleep);
     free(t->keep_pos);
     free(t);
     return rc;
@@ -248,8 +250,9 @@ int mr_topic_create(struct mr_topic **out, const char *name, const struct mr_top
     t->slots = calloc(max, sizeof *t->slots);
     t->pfds = calloc(2 * (size_t)max, sizeof *t->pfds);
     t->live = calloc(max, sizeof *t->live);
+    t->live_sleep = calloc(max, sizeof *t->live_sleep);
     t->keep_pos = t->keep ? calloc(t->keep, sizeof *t->keep_pos) : NULL;
-    if (!t->slots || !t->pfds || !t->live || (t->keep && !t->keep_pos)) {
+    if (!t->slots || !t->pfds || !t->live || !t->live_sleep || (t->keep && !t->keep_pos)) {
         topic_free(t);
         return -ENOMEM;
     }
@@ -307,11 +310,11 @@ static int make_ctl(struct mr_shm *shm, unsigned char **ctl)
  * is still in the ring, or the head. */
 static void start_of(const struct mr_topic *t, uint64_t *pos, uint64_t *seq)
 {
-    uint64_t k = t->keep < t->seq ? t->keep : t->seq;
+    uint64_t k = t->keep < t->seq ? t->keep : t->seq, from = mr__topic_kept_from(t);
     for (; k > 0; k--) {
         uint64_t s = t->seq - k;
         uint64_t p = t->keep_pos[s % t->keep];
-        if (p >= t->oldest) {
+        if (p >= from) {
             *pos = p;
             *seq = s;
             return;
@@ -383,6 +386,7 @@ static int accept_one(struct mr_topic *t, struct mr_svc_conn *cc)
     sl->stall_since = 0;
     sl->state = MR__TOPIC_LIVE;
     sl->at = t->nlive;
+    t->live_sleep[t->nlive] = c32(sl, MR__TOPIC_C_SLEEP);
     t->live[t->nlive++] = i;
     t->stats.accepted++;
     if (t->limit > start + t->cap)
@@ -482,6 +486,15 @@ static int wait_room(struct mr_topic *t, uint64_t need, int timeout_ms)
  * space and then sees the new oldest knows they may be torn. */
 static inline void make_room(struct mr_topic *t, uint64_t end)
 {
+    /* Reliable readers never look at oldest (the publisher overwrites
+     * only what every live one released; a dropped one learns it from its
+     * control page, stored before this): the furthest end reserved says
+     * what is still whole (kept_from). */
+    if (t->policy == MR_TOPIC_RELIABLE) {
+        if (end > t->reach)
+            t->reach = end;
+        return;
+    }
     if (end <= t->oldest + t->cap)
         return;
     while (t->oldest + t->cap < end && t->oldest < t->head) {
@@ -494,11 +507,6 @@ static inline void make_room(struct mr_topic *t, uint64_t end)
         t->oldest = end - t->cap;
         t->oldest_seq = t->seq;
     }
-    /* Reliable readers never look at oldest (the publisher overwrites
-     * only what every live one released; a dropped one learns it from its
-     * control page, stored before this): keep its cache line quiet. */
-    if (t->policy == MR_TOPIC_RELIABLE)
-        return;
     /* A reader takes oldest and its sequence number as one pair (what it
      * lost): between two equal even looks at the generation. */
     __atomic_store_n(h64(t, MR__TOPIC_H_OLDEST_GEN), t->oldest_gen + 1, __ATOMIC_RELAXED);
@@ -539,18 +547,16 @@ int mr_topic_reserve(struct mr_topic *t, size_t len, int timeout_ms, struct mr_r
 /* Wake the subscribers that announced they sleep: clear their words, bump
  * the header's wake word they sleep on, one futex wake for all; those
  * waiting on their fds get a byte on their socket. */
-static void wake_sleepers(struct mr_topic *t)
+static MR_NOINLINE void wake_sleepers(struct mr_topic *t)
 {
     bool futex = false;
     for (unsigned k = 0; k < t->nlive; k++) {
-        struct mr__topic_slot *sl = &t->slots[t->live[k]];
-        uint32_t *w = c32(sl, MR__TOPIC_C_SLEEP);
-        uint32_t v = t->light ? __atomic_load_n(w, __ATOMIC_RELAXED) : __atomic_load_n(w, __ATOMIC_SEQ_CST);
-        if (MR_LIKELY(v == 0))
+        uint32_t *w = t->live_sleep[k];
+        if (__atomic_load_n(w, __ATOMIC_RELAXED) == 0)
             continue;
-        v = __atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST);
+        uint32_t v = __atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST);
         if (v == MR__WAKE_FD)
-            mr__watch_ring(sl->sock.fd);
+            mr__watch_ring(t->slots[t->live[k]].sock.fd);
         else if (v != 0)
             futex = true;
     }
@@ -560,34 +566,46 @@ static void wake_sleepers(struct mr_topic *t)
     }
 }
 
-/* Publish the record of len bytes at the head (its bytes are written). */
-static inline void publish(struct mr_topic *t, size_t len)
+/* Publish the record of len bytes at the head (its bytes are written):
+ * true when a subscriber announced it sleeps (then wake_sleepers). */
+static MR__ALWAYS_INLINE bool publish(struct mr_topic *t, size_t len)
 {
     uint64_t pos = t->head, next = pos + mr__topic_rec(len);
-    uint64_t *word = mr__topic_u64(t->ring, pos & t->mask);
+    unsigned char *ring = t->ring, *hdr = t->hdr;
+    uint64_t *word = mr__topic_u64(ring, pos & t->mask);
+    uint64_t seq = t->seq;
+    bool light = t->light;
     /* The next word is 0 before this one is seen: a reliable reader that
      * took this record finds 0 there until the next is published (the
      * channel's commit words, docs/chan.md). */
-    __atomic_store_n(mr__topic_u64(t->ring, next & t->mask), 0, __ATOMIC_RELAXED);
+    __atomic_store_n(mr__topic_u64(ring, next & t->mask), 0, __ATOMIC_RELAXED);
     if (t->keep)
-        t->keep_pos[t->seq % t->keep] = pos;
+        t->keep_pos[seq % t->keep] = pos;
     t->head = next;
-    t->seq++;
+    t->seq = seq + 1;
     t->stats.messages++;
     t->stats.bytes += len;
     /* The store a reader of this policy polls is the protocol's P1 (a
      * reliable one polls the word, a latest one the head); the other is a
      * release. */
     if (t->policy == MR_TOPIC_RELIABLE) {
-        MR__WAKE_PUBLISH(word, mr__topic_word(t->seq - 1, len), t->light);
-        __atomic_store_n(h64(t, MR__TOPIC_H_HEAD_SEQ), t->seq, __ATOMIC_RELAXED);
-        __atomic_store_n(h64(t, MR__TOPIC_H_HEAD), next, __ATOMIC_RELEASE);
+        MR__WAKE_PUBLISH(word, mr__topic_word(seq, len), light);
+        __atomic_store_n(mr__topic_u64(hdr, MR__TOPIC_H_HEAD_SEQ), seq + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(mr__topic_u64(hdr, MR__TOPIC_H_HEAD), next, __ATOMIC_RELEASE);
     } else {
-        __atomic_store_n(word, mr__topic_word(t->seq - 1, len), __ATOMIC_RELEASE);
-        __atomic_store_n(h64(t, MR__TOPIC_H_HEAD_SEQ), t->seq, __ATOMIC_RELAXED);
-        MR__WAKE_PUBLISH(h64(t, MR__TOPIC_H_HEAD), next, t->light);
+        __atomic_store_n(word, mr__topic_word(seq, len), __ATOMIC_RELEASE);
+        __atomic_store_n(mr__topic_u64(hdr, MR__TOPIC_H_HEAD_SEQ), seq + 1, __ATOMIC_RELAXED);
+        MR__WAKE_PUBLISH(mr__topic_u64(hdr, MR__TOPIC_H_HEAD), next, light);
     }
-    wake_sleepers(t);
+    /* Then each live subscriber's sleep word (S1 of the protocol on its
+     * side): one load each. */
+    uint32_t *const *sleep = t->live_sleep;
+    for (unsigned k = 0, n = t->nlive; k < n; k++) {
+        uint32_t v = light ? __atomic_load_n(sleep[k], __ATOMIC_RELAXED) : __atomic_load_n(sleep[k], __ATOMIC_SEQ_CST);
+        if (MR_UNLIKELY(v != 0))
+            return true;
+    }
+    return false;
 }
 
 int mr_topic_commit(struct mr_topic *t, size_t len)
@@ -597,28 +615,41 @@ int mr_topic_commit(struct mr_topic *t, size_t len)
     if (len > t->pending_len)
         return -ERANGE;
     t->reserved = false;
-    publish(t, len);
+    if (publish(t, len))
+        wake_sleepers(t);
     return 0;
 }
 
-ssize_t mr_topic_publish(struct mr_topic *t, struct mr_region msg, int timeout_ms)
+static MR_NOINLINE ssize_t publish_slow(struct mr_topic *t, struct mr_region msg, int timeout_ms)
 {
-    /* The common case without the calls: room now. */
-    if (MR_LIKELY(t && !t->reserved && msg.len <= t->max_msg && timeout_ms >= -1)) {
-        uint64_t end = t->head + mr__topic_rec(msg.len) + MR_TOPIC_MSG_OVERHEAD;
-        if (t->policy == MR_TOPIC_LATEST || end <= t->limit) {
-            make_room(t, end);
-            mr__chan_copy(t->ring + (t->head & t->mask) + 8, msg.ptr, msg.len);
-            publish(t, msg.len);
-            return (ssize_t)msg.len;
-        }
-    }
     struct mr_region r;
     int rc = mr_topic_reserve(t, msg.len, timeout_ms, &r);
     if (rc < 0)
         return rc;
     mr__chan_copy(r.ptr, msg.ptr, msg.len);
     mr_topic_commit(t, msg.len);
+    return (ssize_t)msg.len;
+}
+
+static MR_NOINLINE ssize_t wake_then(struct mr_topic *t, ssize_t rc)
+{
+    wake_sleepers(t);
+    return rc;
+}
+
+/* The common case is a leaf: up to 64 bytes (larger ones cost the copy),
+ * room now, no subscriber asleep. */
+ssize_t mr_topic_publish(struct mr_topic *t, struct mr_region msg, int timeout_ms)
+{
+    if (MR_UNLIKELY(!t || t->reserved || msg.len > 64 || timeout_ms < MR_FOREVER))
+        return publish_slow(t, msg, timeout_ms);
+    uint64_t end = t->head + mr__topic_rec(msg.len) + MR_TOPIC_MSG_OVERHEAD;
+    if (MR_UNLIKELY(t->policy == MR_TOPIC_RELIABLE && end > t->limit))
+        return publish_slow(t, msg, timeout_ms);
+    make_room(t, end);
+    mr__chan_copy(t->ring + (t->head & t->mask) + 8, msg.ptr, msg.len);
+    if (MR_UNLIKELY(publish(t, msg.len)))
+        return wake_then(t, (ssize_t)msg.len);
     return (ssize_t)msg.len;
 }
 

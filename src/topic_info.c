@@ -57,14 +57,14 @@ static void fill(const struct mr_topic *t, unsigned char *buf, struct at *v, uns
     for (unsigned k = 0; k < n; k++)
         v[k] = (struct at){ t->slots[t->live[k]].pos, 0, t->live[k] };
     qsort(v, n, sizeof *v, by_pos);
-    uint64_t p = t->head, count = 0;
+    uint64_t p = t->head, count = 0, from = mr__topic_kept_from(t);
     for (unsigned k = 0; k < n; k++)
-        if (v[k].pos >= t->oldest) {
+        if (v[k].pos >= from) {
             p = v[k].pos;
             break;
         }
     unsigned k = 0;
-    for (; k < n && v[k].pos < t->oldest; k++)
+    for (; k < n && v[k].pos < from; k++)
         ;
     unsigned first = k;
     while (k < n) {

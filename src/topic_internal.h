@@ -145,8 +145,11 @@ struct mr_topic {
     uint64_t oldest_gen;
     uint64_t limit;     /* reliable: where room ends, as last computed */
     uint64_t *keep_pos; /* where the last keep records start (by sequence) */
+    uint64_t reach;     /* reliable: the furthest end reserved (the ring holds reach - cap
+                         * to reach whole; it keeps no oldest: see kept_from) */
     unsigned nlive;
     unsigned *live;     /* the indices of the live slots, nlive of them, in no order */
+    uint32_t **live_sleep; /* their sleep words, in the same order (one load each per publish) */
     unsigned slowest;   /* the slot that bounded limit */
     uint32_t spin_ns;
     struct mr__topic_slot *slots;
@@ -177,6 +180,16 @@ struct mr_topic_sub {
     uint32_t spin_ns;
     struct mr_topic_stats stats;
 };
+
+/* The first position whose bytes are still whole (a record at p >= this
+ * is intact): latest keeps oldest; reliable, which stores nothing per
+ * message for it, the furthest end reserved less the capacity. */
+static inline uint64_t mr__topic_kept_from(const struct mr_topic *t)
+{
+    if (t->policy == MR_TOPIC_LATEST)
+        return t->oldest;
+    return t->reach > t->cap ? t->reach - t->cap : 0;
+}
 
 /* The service options a subscriber or an asker connects with: opts'
  * MR_TOPIC_ANY_UID and allow (NULL: defaults). */

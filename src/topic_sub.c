@@ -183,6 +183,23 @@ static int why_empty(struct mr_topic_sub *s)
     return 0;
 }
 
+/* Reliable: the record at our position, if published. Its word is 0
+ * until then; one compare checks the rest (committed, our sequence
+ * number, the length it gives). 1 with the length in *len, 0 when there is
+ * none yet, -1 when the word says something else (we were dropped and it
+ * was overwritten, or a lie). */
+static MR__ALWAYS_INLINE int word_here(const struct mr_topic_sub *s, size_t *len)
+{
+    const uint64_t *p = mr__topic_u64(s->ring, s->pos & s->mask);
+    uint64_t w = s->light ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    size_t l = mr__topic_len(w);
+    if (MR_LIKELY(w == mr__topic_word(s->seq, l) && l <= s->max_msg)) {
+        *len = l;
+        return 1;
+    }
+    return w == 0 ? 0 : -1;
+}
+
 /* The next record: 1 with its length in *len (at s->pos), adding to *lost
  * the records skipped because they were overwritten; 0 when there is none
  * yet; or the error. What the publisher wrote is checked before use. */
@@ -197,15 +214,10 @@ static int next(struct mr_topic_sub *s, size_t *len, uint64_t *lost)
          * are live: no oldest to look at, and no head: the record's word
          * is 0 until it is published (the publisher zeroed it with the
          * record before), then says its length and sequence number. */
-        uint64_t w = __atomic_load_n(mr__topic_u64(s->ring, s->pos & s->mask),
-                                     s->light ? __ATOMIC_ACQUIRE : __ATOMIC_SEQ_CST);
-        if (w == 0)
-            return 0;
-        size_t l = mr__topic_len(w);
-        if ((uint32_t)(w >> 32) != (uint32_t)s->seq || !(w & MR__TOPIC_COMMITTED) || l > s->max_msg)
-            goto dropped;
-        *len = l;
-        return 1;
+        int r = word_here(s, len);
+        if (r >= 0)
+            return r;
+        goto dropped;
     }
     for (unsigned looks = 0;;) {
         uint64_t head = hload(s, MR__TOPIC_H_HEAD, s->light ? __ATOMIC_ACQUIRE : __ATOMIC_SEQ_CST);
@@ -262,7 +274,7 @@ dropped:
 /* Were the bytes at s->pos still whole when we finished reading them?
  * The seqlock's reader side: the publisher moves oldest (latest), or
  * drops us (reliable), before it overwrites them. */
-static bool still_whole(const struct mr_topic_sub *s)
+static MR__ALWAYS_INLINE bool still_whole(const struct mr_topic_sub *s)
 {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (s->policy == MR_TOPIC_RELIABLE)
@@ -355,14 +367,31 @@ int mr_topic_peek(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out,
     return 0;
 }
 
-/* Step past the record at s->pos and tell the publisher, waking it if it
- * sleeps on us. */
+/* Step past the record at s->pos and tell the publisher: true when it
+ * sleeps on us (then wake_pub). */
+static MR__ALWAYS_INLINE bool step(struct mr_topic_sub *s, size_t len)
+{
+    uint64_t pos = s->pos + mr__topic_rec(len);
+    bool light = s->light;
+    unsigned char *ctl = s->ctl;
+    s->pos = pos;
+    s->seq++;
+    s->stats.messages++;
+    s->stats.bytes += len;
+    MR__WAKE_PUBLISH(mr__topic_u64(ctl, MR__TOPIC_C_POS), pos, light);
+    uint32_t *w = mr__topic_u32(ctl, MR__TOPIC_C_PUB_WAIT);
+    return (light ? __atomic_load_n(w, __ATOMIC_RELAXED) : __atomic_load_n(w, __ATOMIC_SEQ_CST)) != 0;
+}
+
+static MR_NOINLINE void wake_pub(struct mr_topic_sub *s)
+{
+    mr__wake(mr__topic_u32(s->ctl, MR__TOPIC_C_PUB_WAIT), 1, &s->stats.wakes);
+}
+
 static void advance(struct mr_topic_sub *s, size_t len)
 {
-    s->pos += mr__topic_rec(len);
-    s->seq++;
-    MR__WAKE_PUBLISH(mr__topic_u64(s->ctl, MR__TOPIC_C_POS), s->pos, s->light);
-    mr__wake_check(mr__topic_u32(s->ctl, MR__TOPIC_C_PUB_WAIT), s->light, &s->stats.wakes);
+    if (MR_UNLIKELY(step(s, len)))
+        wake_pub(s);
 }
 
 int mr_topic_release(struct mr_topic_sub *s)
@@ -375,17 +404,21 @@ int mr_topic_release(struct mr_topic_sub *s)
     bool whole = still_whole(s);
     advance(s, s->peek_len);
     if (!whole) {
+        /* Stepped past, not received. */
+        s->stats.messages--;
+        s->stats.bytes -= s->peek_len;
         if (s->policy == MR_TOPIC_RELIABLE)
             return -ECONNABORTED;
         s->stats.lost++;
         return -ESTALE;
     }
-    s->stats.messages++;
-    s->stats.bytes += s->peek_len;
     return 0;
 }
 
-ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_ms, uint64_t *lost)
+/* Everything but the common case of mr_topic_recv: a latest
+ * subscriber, a wait, a message that does not fit, a drop. */
+static MR_NOINLINE ssize_t recv_slow(struct mr_topic_sub *s, struct mr_region buf, int timeout_ms,
+                                     uint64_t *lost)
 {
     uint64_t l0 = 0, more = 0;
     if (!lost)
@@ -393,15 +426,13 @@ ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_
     *lost = 0;
     if (s && (buf.flags & MR_REGION_RDONLY))
         return -EACCES;
-    /* The common case without peek's and release's checks twice: a
-     * message is there now, it fits, and it stays whole while copied. */
+    /* A message there now, whole after the copy, without peek's and
+     * release's checks twice. */
     size_t len;
     if (s && s->state == 0 && timeout_ms >= -1 && next(s, &len, lost) == 1 && len <= buf.len) {
         mr__chan_copy(buf.ptr, s->ring + (s->pos & s->mask) + 8, len);
         if (MR_LIKELY(still_whole(s))) {
             advance(s, len);
-            s->stats.messages++;
-            s->stats.bytes += len;
             return (ssize_t)len;
         }
     }
@@ -422,6 +453,36 @@ ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_
         /* Torn while we copied: lost, and the next one is taken. */
         *lost += 1;
     }
+}
+
+static MR_NOINLINE ssize_t wake_then(struct mr_topic_sub *s, ssize_t rc)
+{
+    wake_pub(s);
+    return rc;
+}
+
+/* The common case is a leaf: a reliable subscriber whose record of up to
+ * 64 bytes (larger ones cost the copy) is there and fits looks at the record's word alone (the publisher overwrites it
+ * only after dropping us, which the look at dropped after the copy sees;
+ * the slow path then says so). */
+ssize_t mr_topic_recv(struct mr_topic_sub *s, struct mr_region buf, int timeout_ms, uint64_t *lost)
+{
+    if (MR_UNLIKELY(!s || s->state != 0 || s->policy != MR_TOPIC_RELIABLE || timeout_ms < MR_FOREVER ||
+                    (buf.flags & MR_REGION_RDONLY)))
+        return recv_slow(s, buf, timeout_ms, lost);
+    size_t len;
+    if (MR_UNLIKELY(word_here(s, &len) != 1 || len > buf.len || len > 64))
+        return recv_slow(s, buf, timeout_ms, lost);
+    unsigned char *ctl = s->ctl;
+    mr__chan_copy(buf.ptr, s->ring + (s->pos & s->mask) + 8, len);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (MR_UNLIKELY(__atomic_load_n(mr__topic_u32(ctl, MR__TOPIC_C_DROPPED), __ATOMIC_RELAXED) != 0))
+        return recv_slow(s, buf, timeout_ms, lost);
+    if (lost)
+        *lost = 0;
+    if (MR_UNLIKELY(step(s, len)))
+        return wake_then(s, (ssize_t)len);
+    return (ssize_t)len;
 }
 
 /* ==== polling ================================================================== */
