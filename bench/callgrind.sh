@@ -100,6 +100,10 @@ awk '
         goal("fenced _inline forms / unfenced", per["chan_copy_inline_fenced"] / per["chan_copy_inline"], "x", 1.3)
     }' "$tmp/counts"
 
+# bench_topic's single-process variants: one process publishes and takes
+# back as the only subscriber; against the channel's calls and _inline forms.
+count_variants bench_topic --instr-list --instr
+
 # bench_sock forks its peer, which runs under callgrind too; only the
 # measured function is counted, in whichever process ran it (the larger of
 # the two counts). Added instructions per unit, not a ratio: the raw side is
