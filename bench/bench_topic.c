@@ -16,6 +16,12 @@
  *   message (getrusage), which is what a subscriber more costs it: with 2
  *   CPUs the subscribers reading every byte bound the wall-clock rate.
  *
+ *   and a second topic table with subscribers that read only the first and
+ *   last cache line of each message: the publisher's rate without the
+ *   subscribers' reading, with each side's CPU time per message and the
+ *   ratio to N = 1 the CPUs allow at those costs (on two CPUs a subscriber's
+ *   time includes its spinning while it waits, so that bound is loose).
+ *
  *   one subscriber, 64-byte messages: mr_topic_publish / mr_topic_recv
  *   against an SPSC channel, through its calls (mr_chan_send / mr_chan_recv:
  *   like for like, the topic has no inline forms) and through its _inline
@@ -46,6 +52,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -107,8 +114,11 @@ static double cpu_ns(void)
            ((double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_usec) * 1e3;
 }
 
-/* The publisher's CPU ns per message in the last run. */
-static double pub_cpu;
+/* The publisher's CPU ns per message in the last run; each topic
+ * subscriber's, from its first message to its last (the mean over them),
+ * which they write into a shared page. */
+static double pub_cpu, sub_cpu;
+static double *sub_cpu_at;
 
 static void wait_all(const pid_t *pid, int n)
 {
@@ -134,7 +144,14 @@ static inline uint64_t touch_ends(const void *p, size_t len)
     return a + b;
 }
 
-static void topic_sub(const char *name, uint64_t n, int mode, size_t len)
+static double process_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void topic_sub(const char *name, uint64_t n, int mode, size_t len, int index)
 {
     struct mr_topic_sub *s;
     int rc = mr_topic_attach(&s, name, NULL, 10000);
@@ -142,6 +159,7 @@ static void topic_sub(const char *name, uint64_t n, int mode, size_t len)
         die("attach", rc);
     uint64_t sum = 0, got = 0;
     static unsigned char buf[BIG];
+    double c0 = process_cpu_ns();
     for (;;) {
         if (mode == SUB_COPY) {
             ssize_t k = mr_topic_recv(s, mr_region_make(buf, len), MR_FOREVER, NULL);
@@ -159,6 +177,7 @@ static void topic_sub(const char *name, uint64_t n, int mode, size_t len)
         }
         got++;
     }
+    sub_cpu_at[index] = (process_cpu_ns() - c0) / (double)n;
     bench_escape(&sum);
     if (rc != -EPIPE || got != n)
         die("subscriber end", rc != -EPIPE ? rc : -EPROTO);
@@ -174,13 +193,19 @@ static double run_topic(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s, 
     char name[64];
     snprintf(name, sizeof name, "bench-topic-%ld-%u", (long)getpid(), seq++);
     pid_t parent = getpid(), pid[MAXN];
+    if (!sub_cpu_at) {
+        void *p = mmap(NULL, MAXN * sizeof *sub_cpu_at, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            die("mmap", -errno);
+        sub_cpu_at = p;
+    }
     for (int i = 0; i < nsub; i++) {
         if ((pid[i] = fork()) < 0)
             die("fork", -errno);
         if (pid[i] == 0) {
             bench_die_with_parent(parent);
             pin(cpu_s);
-            topic_sub(name, n, len == SMALL ? SUB_COPY : ends ? SUB_ENDS : SUB_ALL, len);
+            topic_sub(name, n, len == SMALL ? SUB_COPY : ends ? SUB_ENDS : SUB_ALL, len, i);
             _exit(0);
         }
     }
@@ -212,7 +237,11 @@ static double run_topic(int nsub, size_t len, uint64_t n, int cpu_p, int cpu_s, 
     mr_topic_destroy(t);
     pub_cpu = (cpu_ns() - c0) / (double)n;
     wait_all(pid, nsub);
-    return (bench_now_ns() - t0) / 1e9;
+    double t1 = bench_now_ns();
+    sub_cpu = 0;
+    for (int i = 0; i < nsub; i++)
+        sub_cpu += sub_cpu_at[i] / nsub;
+    return (t1 - t0) / 1e9;
 }
 
 /* ---- one channel per subscriber ---------------------------------------------------- */
@@ -428,7 +457,8 @@ static const int fan[] = { 1, 2, 4, 8 };
 static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
 {
     /* v: 0 topic, 1 chans, 2 topic with subscribers reading two lines. */
-    double rate[3][NFAN][ROUNDS], cpu[3][NFAN][ROUNDS], vs[NFAN][ROUNDS], flat[2][NFAN][ROUNDS];
+    double rate[3][NFAN][ROUNDS], cpu[3][NFAN][ROUNDS], scpu[NFAN][ROUNDS], vs[NFAN][ROUNDS],
+        flat[2][NFAN][ROUNDS];
     for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < 3 * NFAN; k++) {
             int j = (k + r) % (3 * NFAN), f = j % NFAN, v = j / NFAN;
@@ -436,6 +466,8 @@ static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
                               : run_topic(fan[f], BIG, n, cpu_p, cpu_s, v == 2);
             rate[v][f][r] = (double)n * BIG / s;
             cpu[v][f][r] = pub_cpu;
+            if (v == 2)
+                scpu[f][r] = sub_cpu;
         }
         for (int f = 0; f < NFAN; f++) {
             vs[f][r] = rate[0][f][r] / rate[1][f][r];
@@ -457,14 +489,21 @@ static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
                bench_median(cpu[0][f], (size_t)rounds) / 1e3, bench_median(cpu[1][f], (size_t)rounds) / 1e3);
     }
     printf("  topic, subscribers read the first and last cache line of each message (what the\n"
-           "  subscribers do with the bytes taken out: the publishing cost alone):\n");
-    printf("  %3s  %-34s %9s  %s\n", "N", "publisher GB/s, delivered", "vs N=1", "publisher CPU us/msg");
+           "  subscribers do with the bytes taken out: the publishing cost alone). CPU us/msg:\n"
+           "  the publisher's P and each subscriber's S (their mean); 'CPU bound': the ratio to\n"
+           "  N=1 the CPUs allow, (P1 + S1) / (P + N S) on one CPU, max(P1, S1) / max(P, N S) on two:\n");
+    printf("  %3s  %-26s %9s  %8s %8s %10s\n", "N", "publisher GB/s, delivered", "vs N=1", "P", "S",
+           "CPU bound");
+    double p1 = bench_median(cpu[2][0], (size_t)rounds), s1 = bench_median(scpu[0], (size_t)rounds);
     for (int f = 0; f < NFAN; f++) {
         double t = bench_median(rate[2][f], (size_t)rounds);
+        double p = bench_median(cpu[2][f], (size_t)rounds), sc = bench_median(scpu[f], (size_t)rounds);
+        double bound = cpu_p == cpu_s ? (p1 + s1) / (p + fan[f] * sc)
+                                      : (p1 > s1 ? p1 : s1) / (p > fan[f] * sc ? p : fan[f] * sc);
         char a[64];
         snprintf(a, sizeof a, "%6.2f, %6.2f", t / 1e9, t * fan[f] / 1e9);
-        printf("  %3d  %-34s %8.2fx  %6.1f\n", fan[f], a, bench_median(flat[1][f], (size_t)rounds),
-               bench_median(cpu[2][f], (size_t)rounds) / 1e3);
+        printf("  %3d  %-26s %8.2fx  %8.2f %8.2f %9.2fx\n", fan[f], a, bench_median(flat[1][f], (size_t)rounds),
+               p / 1e3, sc / 1e3, bound);
     }
 }
 
