@@ -520,7 +520,16 @@ static inline void make_room(struct mr_topic *t, uint64_t end)
     __atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-int mr_topic_reserve(struct mr_topic *t, size_t len, int timeout_ms, struct mr_region *out)
+static MR__ALWAYS_INLINE void reserved(struct mr_topic *t, size_t len, struct mr_region *out)
+{
+    t->reserved = true;
+    t->pending_len = len;
+    out->ptr = t->ring + (t->head & t->mask) + 8;
+    out->len = len;
+    out->flags = 0;
+}
+
+static MR_NOINLINE int reserve_slow(struct mr_topic *t, size_t len, int timeout_ms, struct mr_region *out)
 {
     if (!t || !out || !mr__timeout_ok(timeout_ms))
         return -EINVAL;
@@ -536,11 +545,21 @@ int mr_topic_reserve(struct mr_topic *t, size_t len, int timeout_ms, struct mr_r
             return rc;
     }
     make_room(t, end);
-    t->reserved = true;
-    t->pending_len = len;
-    out->ptr = t->ring + (t->head & t->mask) + 8;
-    out->len = len;
-    out->flags = 0;
+    reserved(t, len, out);
+    return 0;
+}
+
+/* The common case is a leaf: room now (reliable), or none needed (latest,
+ * which overwrites). */
+int mr_topic_reserve(struct mr_topic *t, size_t len, int timeout_ms, struct mr_region *out)
+{
+    if (MR_UNLIKELY(!t || !out || timeout_ms < MR_FOREVER || t->reserved || len > t->max_msg))
+        return reserve_slow(t, len, timeout_ms, out);
+    uint64_t end = t->head + mr__topic_rec(len) + MR_TOPIC_MSG_OVERHEAD;
+    if (MR_UNLIKELY(t->policy == MR_TOPIC_RELIABLE && end > t->limit))
+        return reserve_slow(t, len, timeout_ms, out);
+    make_room(t, end);
+    reserved(t, len, out);
     return 0;
 }
 
@@ -608,6 +627,12 @@ static MR__ALWAYS_INLINE bool publish(struct mr_topic *t, size_t len)
     return false;
 }
 
+static MR_NOINLINE int wake_then(struct mr_topic *t, int rc)
+{
+    wake_sleepers(t);
+    return rc;
+}
+
 int mr_topic_commit(struct mr_topic *t, size_t len)
 {
     if (!t || !t->reserved)
@@ -615,8 +640,8 @@ int mr_topic_commit(struct mr_topic *t, size_t len)
     if (len > t->pending_len)
         return -ERANGE;
     t->reserved = false;
-    if (publish(t, len))
-        wake_sleepers(t);
+    if (MR_UNLIKELY(publish(t, len)))
+        return wake_then(t, 0);
     return 0;
 }
 
@@ -631,12 +656,6 @@ static MR_NOINLINE ssize_t publish_slow(struct mr_topic *t, struct mr_region msg
     return (ssize_t)msg.len;
 }
 
-static MR_NOINLINE ssize_t wake_then(struct mr_topic *t, ssize_t rc)
-{
-    wake_sleepers(t);
-    return rc;
-}
-
 /* The common case is a leaf: up to 64 bytes (larger ones cost the copy),
  * room now, no subscriber asleep. */
 ssize_t mr_topic_publish(struct mr_topic *t, struct mr_region msg, int timeout_ms)
@@ -649,7 +668,7 @@ ssize_t mr_topic_publish(struct mr_topic *t, struct mr_region msg, int timeout_m
     make_room(t, end);
     mr__chan_copy(t->ring + (t->head & t->mask) + 8, msg.ptr, msg.len);
     if (MR_UNLIKELY(publish(t, msg.len)))
-        return wake_then(t, (ssize_t)msg.len);
+        return wake_then(t, 0) + (ssize_t)msg.len;
     return (ssize_t)msg.len;
 }
 

@@ -331,7 +331,8 @@ static int sub_wait(struct mr_topic_sub *s, int64_t deadline)
 
 /* ==== the calls ================================================================ */
 
-int mr_topic_peek(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out, uint64_t *lost)
+static MR_NOINLINE int peek_slow(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out,
+                                 uint64_t *lost)
 {
     uint64_t l0 = 0;
     if (!s || !out || !mr__timeout_ok(timeout_ms))
@@ -394,7 +395,7 @@ static void advance(struct mr_topic_sub *s, size_t len)
         wake_pub(s);
 }
 
-int mr_topic_release(struct mr_topic_sub *s)
+static MR_NOINLINE int release_slow(struct mr_topic_sub *s)
 {
     if (!s)
         return -EINVAL;
@@ -412,6 +413,45 @@ int mr_topic_release(struct mr_topic_sub *s)
         s->stats.lost++;
         return -ESTALE;
     }
+    return 0;
+}
+
+static MR_NOINLINE ssize_t wake_then(struct mr_topic_sub *s, ssize_t rc)
+{
+    wake_pub(s);
+    return rc;
+}
+
+/* The common cases are leaves, as mr_topic_recv's below: a reliable
+ * subscriber not dropped whose record is there (peek), or that was not
+ * dropped while it held it (release). */
+int mr_topic_peek(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out, uint64_t *lost)
+{
+    size_t len;
+    if (MR_UNLIKELY(!s || !out || s->state != 0 || s->policy != MR_TOPIC_RELIABLE || timeout_ms < MR_FOREVER ||
+                    __atomic_load_n(mr__topic_u32(s->ctl, MR__TOPIC_C_DROPPED), __ATOMIC_RELAXED) != 0 ||
+                    word_here(s, &len) != 1))
+        return peek_slow(s, timeout_ms, out, lost);
+    if (lost)
+        *lost = 0;
+    s->state = MR__TOPIC_SUB_PEEKED;
+    s->peek_len = len;
+    out->ptr = s->ring + (s->pos & s->mask) + 8;
+    out->len = len;
+    out->flags = MR_REGION_RDONLY;
+    return 0;
+}
+
+int mr_topic_release(struct mr_topic_sub *s)
+{
+    if (MR_UNLIKELY(!s || s->state != MR__TOPIC_SUB_PEEKED || s->policy != MR_TOPIC_RELIABLE))
+        return release_slow(s);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (MR_UNLIKELY(__atomic_load_n(mr__topic_u32(s->ctl, MR__TOPIC_C_DROPPED), __ATOMIC_RELAXED) != 0))
+        return release_slow(s);
+    s->state = 0;
+    if (MR_UNLIKELY(step(s, s->peek_len)))
+        return (int)wake_then(s, 0);
     return 0;
 }
 
@@ -453,12 +493,6 @@ static MR_NOINLINE ssize_t recv_slow(struct mr_topic_sub *s, struct mr_region bu
         /* Torn while we copied: lost, and the next one is taken. */
         *lost += 1;
     }
-}
-
-static MR_NOINLINE ssize_t wake_then(struct mr_topic_sub *s, ssize_t rc)
-{
-    wake_pub(s);
-    return rc;
 }
 
 /* The common case is a leaf: a reliable subscriber whose record of up to
