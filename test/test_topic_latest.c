@@ -268,6 +268,26 @@ static void join_case(unsigned policy, size_t cap, unsigned keep, uint64_t publi
     close(rd[0]);
 }
 
+/* The first of the last keep messages of 0..published-1 whose record is
+ * still whole in a ring of cap bytes, from the layout docs/topic.md gives
+ * (a record is an 8-byte word and the bytes rounded up to 8; publishing
+ * also writes the 8-byte word after the last record): what a late joiner
+ * must start at when the ring does not hold them all. */
+static uint64_t first_whole(size_t cap, unsigned keep, uint64_t published)
+{
+    uint64_t end = 0;
+    for (uint64_t i = 0; i < published; i++)
+        end += 8 + ((msg_len(i) + 7) & ~(size_t)7);
+    uint64_t reach = end + 8, pos = 0, first = published;
+    for (uint64_t i = 0; i < published; i++) {
+        if (pos + cap >= reach && first == published)
+            first = i;
+        pos += 8 + ((msg_len(i) + 7) & ~(size_t)7);
+    }
+    uint64_t last_k = published > keep ? published - keep : 0;
+    return first > last_k ? first : last_k;
+}
+
 static void test_late_joiners(void)
 {
     for (unsigned policy = 0; policy <= MR_TOPIC_LATEST; policy++) {
@@ -276,6 +296,10 @@ static void test_late_joiners(void)
         join_case(policy, 1 << 16, 5, 3, 0);    /* only 3 were published */
         join_case(policy, 1 << 16, 5, 0, 0);    /* none */
         join_case(policy, 1 << 16, 60, 1000, 940);
+        /* 60 kept, but a 4 KiB ring holds only the last few of them. */
+        uint64_t f = first_whole(4096, 60, 1000);
+        ASSERT_TRUE(f > 940 && f < 1000);
+        join_case(policy, 4096, 60, 1000, f);
     }
 }
 
