@@ -571,9 +571,10 @@ static MR_NOINLINE void wake_sleepers(struct mr_topic *t)
     bool futex = false;
     for (unsigned k = 0; k < t->nlive; k++) {
         uint32_t *w = t->live_sleep[k];
-        if (__atomic_load_n(w, __ATOMIC_RELAXED) == 0)
+        uint32_t v = t->light ? __atomic_load_n(w, __ATOMIC_RELAXED) : __atomic_load_n(w, __ATOMIC_SEQ_CST);
+        if (v == 0)
             continue;
-        uint32_t v = __atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST);
+        v = __atomic_exchange_n(w, 0, __ATOMIC_SEQ_CST);
         if (v == MR__WAKE_FD)
             mr__watch_ring(t->slots[t->live[k]].sock.fd);
         else if (v != 0)
