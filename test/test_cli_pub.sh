@@ -3,7 +3,9 @@
 # test_cli_pub: `memregion pub NAME` and `memregion sub NAME`: two
 # subscribers each get a file of 100000 lines byte for byte (cmp), and
 # fixed-size records; --json parses on both sides; a publisher killed makes
-# its subscriber exit 1 with a message; `memregion services` shows the
+# its subscriber exit 1 with a message; one subscriber follows two
+# publishers (every line of each in order; one killed: said, the other
+# followed to its end); `memregion services` shows the
 # topic, its subscribers and their lag; a missing publisher or missing
 # subscribers time out; wrong arguments exit 2; nothing is left in the
 # directory or /dev/shm. The directory is this test's own
@@ -68,6 +70,45 @@ grep -q "went away without closing" "$tmp/e1" || fail "sub of a killed publisher
 exec 7>&-
 wait "$p" 2>/dev/null
 rm -f "$sockdir/$n.svc"   # the killed publisher's, replaced by the next anyway
+
+# one subscriber, several publishers (several names): every line of each,
+# in its publisher's order; --json sums them; a wrong or repeated NAME
+run "$M" sub "$n.a" "$n.a"; expect 2 "" "NAME '$n.a' given twice" "sub NAME NAME"
+run "$M" sub "$n.a" b/c; expect 2 "" "invalid NAME 'b/c'" "sub NAME b/c"
+seq 1 30000 | sed 's/^/a /' >"$tmp/ain"
+seq 1 20000 | sed 's/^/b /' >"$tmp/bin"
+"$M" sub "$n.a" "$n.b" --json >"$tmp/mo" 2>"$tmp/mj" & s1=$!
+"$M" pub "$n.a" <"$tmp/ain" & pa=$!
+"$M" pub "$n.b" --latest <"$tmp/bin" & pb=$!
+bg="$s1 $pa $pb"
+wait_for "$pa" 10; [ "$rc" = 0 ] || fail "pub a: exit $rc"
+wait_for "$pb" 10; [ "$rc" = 0 ] || fail "pub b: exit $rc"
+wait_for "$s1" 10; [ "$rc" = 0 ] || fail "sub of two: exit $rc ($(cat "$tmp/mj"))"
+grep '^a ' "$tmp/mo" | cmp -s - "$tmp/ain" || fail "sub of two: the lines of a differ"
+lost=$(sed -n 's/.*"lost": \([0-9]*\).*/\1/p' "$tmp/mj")
+[ "$(grep -c '^b ' "$tmp/mo")" = $((20000 - lost)) ] || fail "sub of two: b's lines and lost disagree"
+grep '^b ' "$tmp/mo" | sort -c -k2n 2>/dev/null || fail "sub of two: b's lines out of order"
+grep -q '"topics": 2' "$tmp/mj" || fail "sub of two --json: $(cat "$tmp/mj")"
+cp "$tmp/mj" "$tmp/out"; json "sub of two --json"
+
+# one of two publishers killed: said, the other followed to its end, exit 1
+"$M" sub "$n.a" "$n.b" >"$tmp/mo" 2>"$tmp/e1" & s1=$!
+"$M" pub "$n.a" <"$tmp/fifo" & pa=$!
+exec 7>"$tmp/fifo"
+bg="$s1 $pa"
+echo first >&7
+sleep 0.3
+kill -9 "$pa"
+"$M" pub "$n.b" <"$tmp/bin" & pb=$!
+bg="$s1 $pa $pb"
+wait_for "$pb" 10; [ "$rc" = 0 ] || fail "pub b after a's death: exit $rc"
+wait_for "$s1" 10; [ "$rc" = 1 ] || fail "sub of two, one killed: exit $rc"
+grep -q "$n.a: .*went away without closing" "$tmp/e1" || fail "sub of two, one killed: $(cat "$tmp/e1")"
+grep '^b ' "$tmp/mo" | cmp -s - "$tmp/bin" || fail "sub of two, one killed: the lines of b differ"
+grep -qx first "$tmp/mo" || fail "sub of two, one killed: a's line before the kill is missing"
+exec 7>&-
+wait "$pa" 2>/dev/null
+rm -f "$sockdir/$n.a.svc"   # the killed publisher's
 
 # services: the topic with its two subscribers, one stopped 5 lines behind
 # (latest: the publisher does not wait for it)

@@ -6,6 +6,9 @@
  * each copy byte for byte (reliable; --latest may lose lines, never tear
  * one).
  *
+ * sub follows one or several topics (a waitset over their fds, as
+ * docs/topic.md shows), writing each message whole.
+ *
  * pub waits for --wait subscribers, then reads stdin in one poll(2) loop
  * that also accepts subscribers arriving later; each message is written
  * into reserved ring space, once, whatever the number of subscribers. */
@@ -57,27 +60,32 @@ static const char pub_help[] =
     "  tail -f app.log | memregion pub logs --latest --wait 0\n";
 
 static const char sub_help[] =
-    "usage: memregion sub NAME [--timeout SECONDS] [--any-user] [--json]\n"
+    "usage: memregion sub NAME [NAME...] [--timeout SECONDS] [--any-user] [--json]\n"
     "\n"
     "Subscribe to the topic NAME ('memregion pub NAME', or any program\n"
     "publishing with mr_topic_create), waiting for it, and write every message\n"
-    "to standard output as it comes.\n"
+    "to standard output as it comes. With several NAMEs (up to 64: one topic\n"
+    "with several publishers is several names, cam.0, cam.1, ...), follow\n"
+    "them all at once: each message is written whole, in its publisher's\n"
+    "order; messages of different publishers interleave as they come.\n"
     "\n"
-    "sub exits 0 when the publisher has ended and every message is written,\n"
-    "or when standard output's reader quits; 1 when the publisher dies or\n"
-    "drops this subscriber (it read too slowly).\n"
+    "sub exits 0 when every publisher has ended and every message is written,\n"
+    "or when standard output's reader quits; 1 when a publisher dies or\n"
+    "drops this subscriber (it read too slowly), after following the others\n"
+    "to their end.\n"
     "\n"
     "options:\n"
-    "  -t, --timeout SECONDS  give up when no publisher accepts within this\n"
-    "                         long (default 30; 0 waits forever)\n"
+    "  -t, --timeout SECONDS  give up when a publisher does not accept within\n"
+    "                         this long (each; default 30; 0 waits forever)\n"
     "  -a, --any-user         follow a publisher of any user (by default only\n"
     "                         this user's)\n"
-    "  -j, --json             figures on exit (messages, bytes, lost), as JSON\n"
-    "                         on standard error\n"
+    "  -j, --json             figures on exit (messages, bytes, lost, summed over\n"
+    "                         the topics; topics), as JSON on standard error\n"
     "  -h, --help             show this help\n"
     "\n"
-    "example:\n"
-    "  memregion sub logs | grep ERROR\n";
+    "examples:\n"
+    "  memregion sub logs | grep ERROR\n"
+    "  memregion sub cam.0 cam.1 cam.2 > frames\n";
 
 struct topic_opts {
     uint64_t capacity, keep, size, wait, timeout_s;
@@ -116,9 +124,9 @@ static int topic_opt(int c, const char *arg, void *ctx)
     return CLI_USAGE;
 }
 
-/* The command line of pub or sub: -1 and *name set, or an exit status. */
-static int topic_args(int argc, char **argv, const char *help, struct topic_opts *o,
-                      const char **name)
+/* The options of pub or sub: -1 and *first the index of the first
+ * operand, or an exit status. */
+static int topic_args(int argc, char **argv, const char *help, struct topic_opts *o, int *first)
 {
     static const struct option longs[] = { { "capacity", required_argument, NULL, 'c' },
                                            { "latest", no_argument, NULL, 'l' },
@@ -129,10 +137,7 @@ static int topic_args(int argc, char **argv, const char *help, struct topic_opts
                                            { "any-user", no_argument, NULL, 'a' },
                                            { "json", no_argument, NULL, 'j' },
                                            { 0 } };
-    int first, rc;
-    if ((rc = cli_getopt(argc, argv, "c:lk:s:w:t:aj", longs, help, topic_opt, o, &first)) >= 0)
-        return rc;
-    return cli_name_operand(argc, argv, first, "NAME (the topic's name)", name);
+    return cli_getopt(argc, argv, "c:lk:s:w:t:aj", longs, help, topic_opt, o, first);
 }
 
 /* ---- pub ----------------------------------------------------------------------- */
@@ -216,8 +221,8 @@ int cmd_pub(int argc, char **argv)
 {
     struct topic_opts o = { .capacity = MR_TOPIC_CAPACITY_DEFAULT, .wait = 1, .timeout_s = 30 };
     const char *name = NULL;
-    int rc = topic_args(argc, argv, pub_help, &o, &name);
-    if (rc >= 0)
+    int first, rc = topic_args(argc, argv, pub_help, &o, &first);
+    if (rc >= 0 || (rc = cli_name_operand(argc, argv, first, "NAME (the topic's name)", &name)) >= 0)
         return rc;
     if (o.size > o.capacity - 2 * MR_TOPIC_MSG_OVERHEAD || o.size > READ_CHUNK)
         return cli_usage_error("invalid size '%llu': at most the capacity less 16 and 64K",
@@ -297,79 +302,203 @@ static int write_all(const char *p, size_t n)
     return 0;
 }
 
+/* The topics sub follows: at most this many names. */
+#define SUB_MAX 64
+
+/* One followed topic. */
+struct followed {
+    const char *name;
+    struct mr_topic_sub *s;
+    bool ended;
+};
+
+/* What ends a topic: 0 for its orderly end (-EPIPE), or the exit status
+ * after saying why. */
+static int topic_end(const char *name, int rc)
+{
+    if (rc == -EPIPE)
+        return CLI_OK;
+    if (rc == -ECONNRESET)
+        return cli_fail(name, rc, "the publisher went away without closing (it died or was killed)");
+    if (rc == -ECONNABORTED)
+        return cli_fail(name, rc, "the publisher dropped this subscriber (it read too slowly)");
+    return cli_fail(name, rc, NULL);
+}
+
+/* One topic: block in mr_topic_recv. 1 when stdout's reader quit, else the
+ * exit status (in *status). */
+static int follow_one(struct followed *f, char *buf, size_t max, int *status)
+{
+    for (;;) {
+        ssize_t n = mr_topic_recv(f->s, mr_region_make(buf, max), MR_FOREVER, NULL);
+        if (n < 0) {
+            *status = topic_end(f->name, (int)n);
+            return 0;
+        }
+        int w = write_all(buf, (size_t)n);
+        if (w == 1)
+            return 1;
+        if (w < 0) {
+            *status = cli_fail("standard output", w, NULL);
+            return 0;
+        }
+    }
+}
+
+/* Several: the waitset loop of docs/topic.md, at most BATCH messages of
+ * one topic before the next is looked at, so that a fast publisher does
+ * not starve the others. Same results as follow_one; a topic that ends
+ * badly is reported and the others are followed on (status 1 at the end). */
+#define BATCH 64
+static int follow_many(struct followed *f, int nf, char *buf, size_t max, int *status)
+{
+    struct mr_waitset *ws;
+    int rc = mr_waitset_create(&ws);
+    if (rc < 0) {
+        *status = cli_fail("waitset", rc, NULL);
+        return 0;
+    }
+    for (int i = 0; i < nf && rc == 0; i++)
+        rc = mr_waitset_add_fd(ws, mr_topic_event_fd(f[i].s), POLLIN, &f[i]);
+    if (rc < 0) {
+        mr_waitset_destroy(ws);
+        *status = cli_fail("waitset", rc, NULL);
+        return 0;
+    }
+    int live = nf, quit = 0;
+    while (live > 0 && !quit) {
+        bool now = false;
+        for (int i = 0; i < nf && !quit; i++) {
+            if (f[i].ended)
+                continue;
+            ssize_t n = 0;
+            for (int k = 0; k < BATCH; k++) {
+                n = mr_topic_recv(f[i].s, mr_region_make(buf, max), 0, NULL);
+                if (n < 0)
+                    break;
+                int w = write_all(buf, (size_t)n);
+                if (w == 1) {
+                    quit = 1;
+                    break;
+                }
+                if (w < 0) {
+                    *status = cli_fail("standard output", w, NULL);
+                    quit = -1;
+                    break;
+                }
+            }
+            if (quit)
+                break;
+            if (n >= 0) {
+                now = true; /* more may be there: the next round */
+                continue;
+            }
+            if (n == -EAGAIN && (n = mr_topic_arm(f[i].s)) >= 0) {
+                now = now || n == 1;
+                continue;
+            }
+            int st = topic_end(f[i].name, (int)n);
+            if (st != CLI_OK)
+                *status = st;
+            mr_waitset_remove_fd(ws, mr_topic_event_fd(f[i].s));
+            f[i].ended = true;
+            live--;
+        }
+        if (quit || live == 0 || now)
+            continue;
+        struct mr_waitset_event ev[SUB_MAX];
+        int n = mr_waitset_wait(ws, MR_FOREVER, ev, SUB_MAX);
+        if (n < 0 && n != -EINTR) {
+            *status = cli_fail("waitset", n, NULL);
+            break;
+        }
+        for (int j = 0; j < n; j++)
+            mr_topic_ack(((struct followed *)ev[j].tag)->s);
+    }
+    mr_waitset_destroy(ws);
+    return quit == 1;
+}
+
 int cmd_sub(int argc, char **argv)
 {
     struct topic_opts o = { .timeout_s = 30 };
-    const char *name = NULL;
-    int rc = topic_args(argc, argv, sub_help, &o, &name);
+    int first, rc = topic_args(argc, argv, sub_help, &o, &first);
     if (rc >= 0)
         return rc;
     if (o.pub_only)
         return cli_usage_error("--capacity, --latest, --keep, --size and --wait are options of "
                                "'pub' (the publisher makes the topic)");
+    int nf = argc - first;
+    if (nf < 1)
+        return cli_usage_error("missing NAME (the topic's name)");
+    if (nf > SUB_MAX)
+        return cli_usage_error("too many NAMEs: at most %d", SUB_MAX);
+    struct followed f[SUB_MAX];
+    for (int i = 0; i < nf; i++) {
+        const char *n = argv[first + i];
+        if (!cli_name_ok(n, true))
+            return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
+                                   "not starting with '.' (and '@' in front for an abstract name)",
+                                   n);
+        for (int j = 0; j < i; j++)
+            if (strcmp(n, f[j].name) == 0)
+                return cli_usage_error("NAME '%s' given twice", n);
+        f[i] = (struct followed){ n, NULL, false };
+    }
     signal(SIGPIPE, SIG_IGN);
     struct mr_topic_opts so = { 0, 0, o.any_user ? MR_TOPIC_ANY_UID : 0u, 0, 0, 0, NULL, NULL };
-    struct mr_topic_sub *s;
-    rc = mr_topic_attach(&s, name, &so, cli_timeout_ms(o.timeout_s));
-    if (rc == -ETIMEDOUT)
-        return cli_fail(name, rc, "no 'memregion pub %s' accepted within %llu s", name,
-                        (unsigned long long)o.timeout_s);
-    if (rc == -EACCES)
-        return cli_fail(name, rc, "the publisher runs as another user, or refused this one "
-                                  "(--any-user follows a publisher of another user)");
-    if (rc < 0)
-        return cli_fail(name, rc, NULL);
+    int status = CLI_OK, attached = 0;
+    size_t max = 0;
+    for (; attached < nf; attached++) {
+        const char *name = f[attached].name;
+        rc = mr_topic_attach(&f[attached].s, name, &so, cli_timeout_ms(o.timeout_s));
+        if (rc == -ETIMEDOUT)
+            status = cli_fail(name, rc, "no 'memregion pub %s' accepted within %llu s", name,
+                              (unsigned long long)o.timeout_s);
+        else if (rc == -EACCES)
+            status = cli_fail(name, rc, "the publisher runs as another user, or refused this one "
+                                        "(--any-user follows a publisher of another user)");
+        else if (rc < 0)
+            status = cli_fail(name, rc, NULL);
+        if (rc < 0)
+            break;
+        size_t m = mr_topic_sub_max_msg(f[attached].s);
+        max = m > max ? m : max;
+    }
     /* A copy, not the bytes in place: a latest publisher may overwrite a
      * message while it is written out; mr_topic_recv never returns one
      * that was. The pages are touched only as long messages come. */
-    size_t max = mr_topic_sub_max_msg(s);
-    char *buf = malloc(max);
-    if (!buf) {
-        mr_topic_detach(s);
-        return cli_fail(name, -ENOMEM, NULL);
-    }
-    int status = CLI_OK;
-    for (;;) {
-        ssize_t n = mr_topic_recv(s, mr_region_make(buf, max), MR_FOREVER, NULL);
-        rc = n < 0 ? (int)n : 0;
-        if (rc == -EPIPE)
-            break;
-        if (rc == -ECONNRESET) {
-            status = cli_fail(name, rc, "the publisher went away without closing (it died or "
-                                        "was killed)");
-            break;
-        }
-        if (rc == -ECONNABORTED) {
-            status = cli_fail(name, rc, "the publisher dropped this subscriber (it read too "
-                                        "slowly)");
-            break;
-        }
-        if (rc < 0) {
-            status = cli_fail(name, rc, NULL);
-            break;
-        }
-        int w = write_all(buf, (size_t)n);
-        if (w == 1)
-            break;
-        if (w < 0) {
-            status = cli_fail("standard output", w, NULL);
-            break;
-        }
+    char *buf = status == CLI_OK ? malloc(max) : NULL;
+    if (status == CLI_OK && !buf)
+        status = cli_fail(f[0].name, -ENOMEM, NULL);
+    if (status == CLI_OK) {
+        if (nf == 1)
+            follow_one(&f[0], buf, max, &status);
+        else
+            follow_many(f, nf, buf, max, &status);
     }
     free(buf);
-    struct mr_topic_stats st;
-    mr_topic_sub_stats(s, &st);
-    mr_topic_detach(s);
+    struct mr_topic_stats sum = { 0 };
+    for (int i = 0; i < attached; i++) {
+        struct mr_topic_stats st;
+        mr_topic_sub_stats(f[i].s, &st);
+        sum.messages += st.messages;
+        sum.bytes += st.bytes;
+        sum.lost += st.lost;
+        mr_topic_detach(f[i].s);
+    }
     if (o.json) {
         struct cli_json j;
         cli_json_init(&j, stderr);
         cli_json_begin_object(&j);
         cli_json_key(&j, "messages");
-        cli_json_u64(&j, st.messages);
+        cli_json_u64(&j, sum.messages);
         cli_json_key(&j, "bytes");
-        cli_json_u64(&j, st.bytes);
+        cli_json_u64(&j, sum.bytes);
         cli_json_key(&j, "lost");
-        cli_json_u64(&j, st.lost);
+        cli_json_u64(&j, sum.lost);
+        cli_json_key(&j, "topics");
+        cli_json_u64(&j, (uint64_t)attached);
         cli_json_end_object(&j);
         cli_json_end(&j);
     }
