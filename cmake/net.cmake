@@ -20,10 +20,7 @@ if(NOT MR_NET STREQUAL "OFF")
   if(MR_UCX_FOUND)
     # Plain library names (and their directory): what the static library's
     # users link, with or without pkg-config.
-    foreach(l ${MR_UCX_LIBRARIES})
-      list(APPEND MR_UCX_LIBS ${l})
-    endforeach()
-    set(MR_UCX_VERSION ${MR_UCX_VERSION})
+    set(MR_UCX_LIBS ${MR_UCX_LIBRARIES})
   else()
     find_package(ucx CONFIG QUIET)
     if(ucx_FOUND)
@@ -77,12 +74,7 @@ if(MR_HAVE_NET)
     target_link_options(memregion_net PRIVATE "LINKER:--version-script=${MR_NET_VERSION_SCRIPT}")
     set_property(TARGET memregion_net APPEND PROPERTY LINK_DEPENDS ${MR_NET_VERSION_SCRIPT})
   endif()
-  foreach(t memregion_net memregion_net_static)
-    target_include_directories(${t} PUBLIC
-      $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
-      $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
-      $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  endforeach()
+  # The include directories come with memregion / memregion_static (PUBLIC).
   add_library(memregion::net_shared ALIAS memregion_net)
   add_library(memregion::net_static ALIAS memregion_net_static)
 

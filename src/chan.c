@@ -761,7 +761,7 @@ static inline int room(struct mr_chan *c, size_t len, int timeout_ms, unsigned c
     return 0;
 }
 
-static MR_NOINLINE int reserve_slow(struct mr_chan *c, size_t len, int timeout_ms,
+static MR__NOINLINE int reserve_slow(struct mr_chan *c, size_t len, int timeout_ms,
                                     struct mr_region *out)
 {
     int rc = room_wait(c, len, timeout_ms);
@@ -789,7 +789,7 @@ static int finish_error(const struct mr_chan *c, unsigned role)
     return (c->state & ST_BROKEN) ? -EPROTO : -EINVAL;
 }
 
-static MR_NOINLINE int commit_slow(struct mr_chan *c, size_t len)
+static MR__NOINLINE int commit_slow(struct mr_chan *c, size_t len)
 {
     if (c->hdr == NULL || c->role != MR_CHAN_PRODUCER || !(c->state & ST_HELD))
         return finish_error(c, MR_CHAN_PRODUCER);
@@ -806,7 +806,7 @@ int mr_chan_commit(struct mr_chan *c, size_t len)
     return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : commit_slow(c, len);
 }
 
-static MR_NOINLINE ssize_t send_slow(struct mr_chan *c, struct mr_region msg, int timeout_ms)
+static MR__NOINLINE ssize_t send_slow(struct mr_chan *c, struct mr_region msg, int timeout_ms)
 {
     int rc = room_wait(c, msg.len, timeout_ms);
     if (rc < 0)
@@ -823,7 +823,7 @@ ssize_t mr__chan_send_out(struct mr_chan *c, void *p, size_t n, unsigned f, int 
 
 /* The wake after a publish or a release, kept out of the fast paths (which
  * then need no registers of their own) and returning what they return. */
-static MR_NOINLINE ssize_t wake_then(struct mr_chan *c, size_t off, ssize_t rc)
+static MR__NOINLINE ssize_t wake_then(struct mr_chan *c, size_t off, ssize_t rc)
 {
     mr__chan_wake(c, off);
     return rc;
@@ -944,7 +944,7 @@ static inline const void *src_ptr(const struct source *s, size_t i)
     return s->msgs ? s->msgs[i].ptr : s->base + i * s->len;
 }
 
-static MR__ALWAYS_INLINE ssize_t send_batch(struct mr_chan *c, const struct source *s, size_t n, int timeout_ms)
+MR_INLINE ssize_t send_batch(struct mr_chan *c, const struct source *s, size_t n, int timeout_ms)
 {
     int rc = batch_ok(c, MR_CHAN_PRODUCER, n, timeout_ms);
     unsigned char *h;
@@ -978,7 +978,7 @@ ssize_t mr_chan_send_n(struct mr_chan *c, const struct mr_region msgs[], size_t 
 
 /* send_fixed_n's copies for a len known to lie in [lo, hi], so that the
  * copy's choice by size is made once per batch, not once per message. */
-static MR__ALWAYS_INLINE void fixed_out(struct mr_chan *c, const unsigned char *src, size_t len,
+MR_INLINE void fixed_out(struct mr_chan *c, const unsigned char *src, size_t len,
                                         size_t k, size_t lo, size_t hi)
 {
     if (len < lo || len > hi)
@@ -1040,7 +1040,7 @@ static int record_wait(struct mr_chan *c, int timeout_ms)
 /* The record at the consumer's index, its length checked: 0 (1 if it was
  * peeked before this call), *h and *len, with the record held if the
  * general path found it; or the error. */
-static MR__ALWAYS_INLINE int record(struct mr_chan *c, int timeout_ms, const unsigned char **h,
+MR_INLINE int record(struct mr_chan *c, int timeout_ms, const unsigned char **h,
                                     uint32_t *len)
 {
     uint64_t pos, n;
@@ -1056,7 +1056,7 @@ static MR__ALWAYS_INLINE int record(struct mr_chan *c, int timeout_ms, const uns
     return rc;
 }
 
-static MR_NOINLINE int peek_slow(struct mr_chan *c, int timeout_ms, struct mr_region *out)
+static MR__NOINLINE int peek_slow(struct mr_chan *c, int timeout_ms, struct mr_region *out)
 {
     int rc = record_wait(c, timeout_ms);
     if (rc < 0)
@@ -1083,7 +1083,7 @@ static void drop_held(struct mr_chan *c)
         mr__chan_wake(c, H_PROD_WAIT);
 }
 
-static MR_NOINLINE int release_slow(struct mr_chan *c)
+static MR__NOINLINE int release_slow(struct mr_chan *c)
 {
     if (c->hdr == NULL || c->role != MR_CHAN_CONSUMER || !(c->state & ST_HELD))
         return finish_error(c, MR_CHAN_CONSUMER);
@@ -1097,7 +1097,7 @@ int mr_chan_release(struct mr_chan *c)
     return MR_LIKELY(rc != MR__CHAN_SLOW) ? rc : release_slow(c);
 }
 
-static MR_NOINLINE ssize_t recv_slow(struct mr_chan *c, struct mr_region buf, int timeout_ms)
+static MR__NOINLINE ssize_t recv_slow(struct mr_chan *c, struct mr_region buf, int timeout_ms)
 {
     if (mr_region_is_ro(buf))
         return c->hdr == NULL ? -EBADF : -EACCES;
@@ -1142,7 +1142,7 @@ ssize_t mr_chan_recv(struct mr_chan *c, struct mr_region buf, int timeout_ms)
  * (1; 0 ends the batch before record i; it is never called again for the
  * record it refused). The records are held as peeked: how many in
  * c->limit. Returns that count, or the first record's error. */
-static MR__ALWAYS_INLINE ssize_t walk(struct mr_chan *c, size_t n, int timeout_ms,
+MR_INLINE ssize_t walk(struct mr_chan *c, size_t n, int timeout_ms,
                     int (*take)(void *ctx, size_t i, const unsigned char *rec, uint32_t len), void *ctx)
 {
     const unsigned char *h;
@@ -1180,7 +1180,7 @@ static MR__ALWAYS_INLINE ssize_t walk(struct mr_chan *c, size_t n, int timeout_m
     return (ssize_t)k;
 }
 
-static MR__ALWAYS_INLINE int take_peek(void *ctx, size_t i, const unsigned char *p, uint32_t len)
+MR_INLINE int take_peek(void *ctx, size_t i, const unsigned char *p, uint32_t len)
 {
     struct mr_region *out = ctx;
     out[i] = (struct mr_region){ (void *)(uintptr_t)p, len, MR_REGION_RDONLY };
@@ -1197,7 +1197,7 @@ int mr_chan_peek_n(struct mr_chan *c, struct mr_region out[], size_t n, int time
     return (int)walk(c, n, timeout_ms, take_peek, out);
 }
 
-static MR__ALWAYS_INLINE int take_recv(void *ctx, size_t i, const unsigned char *p, uint32_t len)
+MR_INLINE int take_recv(void *ctx, size_t i, const unsigned char *p, uint32_t len)
 {
     struct mr_region *bufs = ctx;
     if (len > bufs[i].len)
@@ -1232,7 +1232,7 @@ ssize_t mr_chan_recv_n(struct mr_chan *c, struct mr_region bufs[], size_t n, int
  * len known to lie in [lo, hi]: each further record's word loaded once and
  * taken only if it is exactly a committed record of len bytes, at most max
  * records in all (a lap). Copies them all; returns how many. */
-static MR__ALWAYS_INLINE size_t fixed_in(struct mr_chan *c, unsigned char *dst, size_t len,
+MR_INLINE size_t fixed_in(struct mr_chan *c, unsigned char *dst, size_t len,
                                          size_t max, size_t lo, size_t hi)
 {
     if (len < lo || len > hi)

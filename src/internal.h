@@ -26,10 +26,9 @@
 __attribute__((noreturn, cold)) void mr__panic(const char *file, int line, const char *what);
 
 /* A slow path kept out of line, so that the fast path calling it is a
- * leaf that saves no registers (the channel's and the topic's calls). */
-#define MR_NOINLINE __attribute__((noinline))
-/* And what such a fast path must have in line. */
-#define MR__ALWAYS_INLINE inline __attribute__((always_inline))
+ * leaf that saves no registers (the channel's and the topic's calls; what
+ * such a path must have in line is MR_INLINE). */
+#define MR__NOINLINE __attribute__((noinline))
 
 /* The system's page size, read once. */
 size_t mr__page_size(void);

@@ -127,8 +127,7 @@ static bool allowed(const struct mr_net *n, const struct mr_addr *peer)
 
 static int set(ucp_config_t *cfg, const char *name, const char *value)
 {
-    ucs_status_t st = ucp_config_modify(cfg, name, value);
-    return st == UCS_OK ? 0 : mr__net_errno(st);
+    return mr__net_errno(ucp_config_modify(cfg, name, value));
 }
 
 static int configure(ucp_config_t *cfg, const struct mr_net_opts *o)
@@ -163,7 +162,6 @@ int mr_net_open(struct mr_net **out, const struct mr_net_opts *opts)
     struct mr_net *n = calloc(1, sizeof *n);
     if (!n)
         return -ENOMEM;
-    n->wfd = -1;
     n->epfd = -1;
     n->lsock = (struct mr_sock)MR_SOCK_INIT;
     n->next_req = 1;
@@ -207,7 +205,8 @@ int mr_net_open(struct mr_net **out, const struct mr_net_opts *opts)
         n->worker = NULL;
         goto fail;
     }
-    st = ucp_worker_get_efd(n->worker, &n->wfd);
+    int wfd; /* the worker's: it closes it */
+    st = ucp_worker_get_efd(n->worker, &wfd);
     if (st != UCS_OK) {
         rc = mr__net_errno(st);
         goto fail;
@@ -217,7 +216,7 @@ int mr_net_open(struct mr_net **out, const struct mr_net_opts *opts)
         rc = n->epfd;
         goto fail;
     }
-    rc = mr__sys_net_epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->wfd, NULL);
+    rc = mr__sys_net_epoll_ctl(n->epfd, EPOLL_CTL_ADD, wfd, NULL);
     if (rc < 0)
         goto fail;
     rc = mr__net_am_init(n);
@@ -345,6 +344,7 @@ struct mr__net_op *mr__net_op_new(struct mr_net_peer *p)
     struct mr__net_op *op = calloc(1, sizeof *op);
     if (!op)
         return NULL;
+    op->n = p->n;
     op->peer = p;
     op->req = p->n->next_req++;
     op->next = p->n->ops;
@@ -377,7 +377,7 @@ void mr__net_op_sent(void *request, ucs_status_t st, void *user)
     if (request)
         ucp_request_free(request);
     if (op->abandoned && op->inflight == 0)
-        op_free(op->peer->n, op);
+        op_free(op->n, op);
 }
 
 /* Wait, making progress, until op is done, the peer is gone or deadline. */
@@ -623,7 +623,8 @@ static int make_peer(struct mr_net *n, struct mr_sock *s, const struct mr_addr *
 }
 
 /* Let the ops that name p and are still in UCX's hands finish, then free
- * every op of p. */
+ * every op of p; one UCX still holds after the wait is left to its last
+ * completion (abandoned, without its peer). */
 static void drain_peer(struct mr_net *n, struct mr_net_peer *p)
 {
     int64_t drain = mr__deadline(NET_DRAIN_MS);
@@ -637,7 +638,11 @@ static void drain_peer(struct mr_net *n, struct mr_net_peer *p)
     }
     for (struct mr__net_op **pp = &n->ops; *pp;) {
         struct mr__net_op *op = *pp;
-        if (op->peer == p) {
+        if (op->peer == p && op->inflight > 0) {
+            op->abandoned = 1;
+            op->peer = NULL;
+            pp = &op->next;
+        } else if (op->peer == p) {
             *pp = op->next;
             free(op->rkey);
             free(op);

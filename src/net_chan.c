@@ -31,7 +31,7 @@ struct out {
     unsigned char hdr[DATA_HDR];
     struct mr_net *n;       /* counts it in sends */
     size_t size;            /* bytes allocated */
-    struct mr_net_chan *c;  /* counts it in sending, until the channel goes */
+    struct mr_net_chan *c;  /* lists it in its outs, until the channel goes */
     struct out *next;       /* in c's list of those */
     unsigned char data[];
 };
@@ -56,6 +56,9 @@ struct in {
 };
 
 /* Credits for a channel not open here yet. */
+/* Channels a peer may announce (as consumer) before they are open here. */
+#define STASH_MAX 1024
+
 struct stash {
     struct stash *next;
     uint32_t id;
@@ -74,7 +77,6 @@ struct mr_net_chan {
     /* producer */
     struct out *ob;
     struct out *outs; /* batches UCX has not sent yet */
-    int sending;      /* how many */
     size_t blen, bcap;
     size_t rlen;
     int reserved;
@@ -99,27 +101,33 @@ static struct mr_net_chan *find(struct mr_net *n, struct mr_net_peer *p, uint32_
     return NULL;
 }
 
-/* Batch buffers of up to BUF_ROOM bytes are kept for reuse while the
- * context lives: a fresh malloc of 64-128 KiB per batch faults its pages
- * in every time (glibc gives the top of its heap back to the kernel), which
- * cost more than the copy. */
+/* Batch buffers of BUF_ROOM bytes are kept for reuse while the context
+ * lives: a fresh malloc of 64-128 KiB per batch faults its pages in every
+ * time (glibc gives the top of its heap back to the kernel), which cost
+ * more than the copy. Only a request of more than half that takes one: a
+ * small batch costs its own size, so that the consumer's memory stays
+ * within twice its window however small the producer's batches. */
 #define BUF_ROOM (2 * (size_t)MR_NET_CHAN_BATCH + 128)
 #define CACHE_MAX 64
 
-static void *buf_get(struct mr_net *n, size_t size)
+/* A buffer of at least *size bytes; *size becomes what it holds. */
+static void *buf_get(struct mr_net *n, size_t *size)
 {
-    if (size <= BUF_ROOM && n->cache) {
-        void *p = n->cache;
-        n->cache = *(void **)p;
-        n->cached--;
-        return p;
+    if (*size > BUF_ROOM / 2 && *size <= BUF_ROOM) {
+        *size = BUF_ROOM;
+        if (n->cache) {
+            void *p = n->cache;
+            n->cache = *(void **)p;
+            n->cached--;
+            return p;
+        }
     }
-    return malloc(size <= BUF_ROOM ? BUF_ROOM : size);
+    return malloc(*size);
 }
 
 static void buf_put(struct mr_net *n, void *p, size_t size)
 {
-    if (size <= BUF_ROOM && n->cached < CACHE_MAX) {
+    if (size == BUF_ROOM && n->cached < CACHE_MAX) {
         *(void **)p = n->cache;
         n->cache = p;
         n->cached++;
@@ -161,7 +169,6 @@ static void unlist(struct out *ob)
             break;
         }
     }
-    c->sending--;
     ob->c = NULL;
 }
 
@@ -193,13 +200,15 @@ static void send_am(struct mr_net_peer *p, unsigned id, void *hdr, size_t hlen, 
         done(NULL, UCS_PTR_STATUS(sr), owner);
 }
 
-static void send_credit(struct mr_net_chan *c, unsigned flags)
+/* 0, or -ENOMEM: the next release tries again (the first credit, at the
+ * open, must not be lost: nothing would come to release). */
+static int send_credit(struct mr_net_chan *c, unsigned flags)
 {
     if (c->p->status != 0)
-        return;
+        return 0;
     struct credit *cr = malloc(sizeof *cr);
     if (!cr)
-        return; /* the next release tries again */
+        return -ENOMEM;
     cr->n = c->n;
     unsigned char *h = cr->hdr;
     mr_store_u32le(h, 0, c->id);
@@ -208,6 +217,7 @@ static void send_credit(struct mr_net_chan *c, unsigned flags)
     mr_store_u64le(h, 16, c->released);
     c->told = c->released;
     send_am(c->p, MR__NET_AM_CREDIT, h, CREDIT_HDR, NULL, 0, cr, out_sent);
+    return 0;
 }
 
 /* Hand the producer's batch to UCX (with flags); a new one starts at the
@@ -218,9 +228,10 @@ static void ship(struct mr_net_chan *c, unsigned flags)
         return;
     struct out *ob = c->ob;
     if (!ob) {
-        if (!(ob = buf_get(c->n, sizeof *ob)))
+        size_t size = sizeof *ob;
+        if (!(ob = buf_get(c->n, &size)))
             return;
-        ob->size = sizeof *ob;
+        ob->size = size;
     }
     c->ob = NULL;
     ob->n = c->n;
@@ -237,7 +248,6 @@ static void ship(struct mr_net_chan *c, unsigned flags)
     ob->c = c;
     ob->next = c->outs;
     c->outs = ob;
-    c->sending++;
     send_am(c->p, MR__NET_AM_DATA, ob->hdr, DATA_HDR, len ? ob->data : NULL, len, ob, batch_sent);
 }
 
@@ -323,13 +333,15 @@ static ucs_status_t am_data(void *arg, const void *header, size_t hlen, void *da
     if (p && hlen == DATA_HDR)
         c = find(n, p, mr_load_u32le(header, 0), MR_NET_CONSUMER);
     struct in *b = NULL;
+    size_t size = sizeof *b + length;
     if (c && c->status == 0 && !c->ended) {
-        /* More than the credits granted is a broken producer. */
+        /* More than the credits granted is a broken producer; a batch we
+         * cannot keep is lost, and the channel with it. */
         if (mr_load_u64le(header, 16) != length ||
             c->received - c->released + length > c->window)
             c->status = -EPROTO;
-        else
-            b = buf_get(n, sizeof *b + length);
+        else if (!(b = buf_get(n, &size)))
+            c->status = -ENOMEM;
     }
     if (!b) {
         if (rndv)
@@ -338,7 +350,7 @@ static ucs_status_t am_data(void *arg, const void *header, size_t hlen, void *da
     }
     memset(b, 0, sizeof *b);
     b->n = n;
-    b->size = sizeof *b + length;
+    b->size = size;
     b->c = c;
     b->len = length;
     b->end = mr_load_u32le(header, 4) & END_MARK;
@@ -401,10 +413,16 @@ static ucs_status_t am_credit(void *arg, const void *header, size_t hlen, void *
         apply_credit(c, flags, window, released);
         return UCS_OK;
     }
-    /* Not open here yet: kept for mr_net_chan_open (the latest per id). */
+    /* Not open here yet: kept for mr_net_chan_open (the latest per id),
+     * for at most STASH_MAX ids: a peer that names more is dropped. */
     struct stash *s;
+    unsigned kept = 0;
     for (s = p->credits; s && s->id != id; s = s->next)
-        ;
+        kept++;
+    if (!s && kept >= STASH_MAX) {
+        mr__net_peer_fail(p, -EPROTO);
+        return UCS_OK;
+    }
     if (!s && (s = calloc(1, sizeof *s))) {
         s->id = id;
         s->next = p->credits;
@@ -458,12 +476,17 @@ int mr_net_chan_open(struct mr_net_peer *p, uint32_t id, enum mr_net_chan_role r
         capacity = CAP_MIN;
     capacity = (capacity + 7) & ~(size_t)7;
     c->max_msg = capacity - REC_HDR;
+    if (role == MR_NET_CONSUMER) {
+        /* Before it is listed: nothing comes before progress is made. */
+        c->window = capacity;
+        if (send_credit(c, 0) < 0) {
+            free(c);
+            return -ENOMEM;
+        }
+    }
     c->next = p->n->chans;
     p->n->chans = c;
-    if (role == MR_NET_CONSUMER) {
-        c->window = capacity;
-        send_credit(c, 0);
-    } else {
+    if (role == MR_NET_PRODUCER) {
         for (struct stash **sp = (struct stash **)&p->credits; *sp; sp = &(*sp)->next) {
             struct stash *s = *sp;
             if (s->id == id) {
@@ -536,9 +559,10 @@ int mr_net_chan_reserve(struct mr_net_chan *c, size_t len, int timeout_ms, struc
         /* A batch ships once it holds MR_NET_CHAN_BATCH bytes: room for
          * that less one byte plus one message of up to the same again. */
         size_t cap = r.need > MR_NET_CHAN_BATCH ? r.need : BUF_ROOM - sizeof *c->ob;
-        if (!(c->ob = buf_get(c->n, sizeof *c->ob + cap)))
+        size_t size = sizeof *c->ob + cap;
+        if (!(c->ob = buf_get(c->n, &size)))
             return -ENOMEM;
-        c->ob->size = sizeof *c->ob + cap;
+        c->ob->size = size;
         c->bcap = cap;
         c->blen = 0;
     }
@@ -583,7 +607,7 @@ ssize_t mr_net_chan_send(struct mr_net_chan *c, struct mr_region msg, int timeou
 static bool all_sent(void *arg)
 {
     struct mr_net_chan *c = arg;
-    return c->sending == 0 || broken(c);
+    return !c->outs || broken(c);
 }
 
 int mr_net_chan_flush(struct mr_net_chan *c, int timeout_ms)

@@ -34,7 +34,8 @@ struct mr_net_export;
 /* A call waiting for its reply or its UCX completion. */
 struct mr__net_op {
     struct mr__net_op *next;
-    struct mr_net_peer *peer;
+    struct mr_net *n;
+    struct mr_net_peer *peer; /* NULL once the peer is freed (the op abandoned) */
     uint64_t req;
     int done;      /* 1 once complete */
     int status;    /* 0 or -errno once done */
@@ -55,7 +56,6 @@ struct mr__net_op {
 struct mr_net {
     ucp_context_h ctx;
     ucp_worker_h worker;
-    int wfd;  /* the worker's event fd */
     int epfd; /* mr_net_fd: the worker's fd and every control socket */
     struct mr_sock lsock;
     struct { unsigned char addr[16]; int family; unsigned bits; } allow[MR_NET_ALLOW_MAX];
@@ -87,8 +87,7 @@ struct mr_net_export {
     struct mr_region r;
     unsigned flags;
     unsigned char id[MR__NET_ID_LEN];
-    int busy;      /* replies in flight that use r */
-    void *replies; /* and their list (net_region.c) */
+    void *replies; /* replies in flight that use r (net_region.c): revoke waits for them */
     ucp_mem_h memh;
     void *rkey;
     size_t rkey_len;
@@ -155,7 +154,5 @@ void mr__net_chans_drop(struct mr_net_peer *p);
  * hostile peer would (checked mode): the exporter's answer. */
 int mr__net_get_unchecked(struct mr_net_remote *r, uint64_t off, uint64_t len,
                           struct mr_region dst, int timeout_ms);
-/* Test hook: the remote's id, to forge one. */
-unsigned char *mr__net_remote_id(struct mr_net_remote *r);
 
 #endif

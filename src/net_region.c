@@ -32,7 +32,7 @@ static uint64_t token_check(const unsigned char *p, size_t n)
 /* The reply an exporter sends: its header lives until UCX is done. */
 struct reply {
     unsigned char hdr[MR__NET_REPLY_HDR];
-    struct mr_net_export *e; /* counted busy (and listed) while the reply uses it */
+    struct mr_net_export *e; /* listed in its replies while the reply uses it */
     struct reply *next;      /* in e's list */
     struct mr_net *n;
     ucp_ep_h ep;
@@ -54,7 +54,6 @@ static void busy(struct reply *r, struct mr_net_export *e, ucp_ep_h ep)
     r->ep = ep;
     r->next = e->replies;
     e->replies = r;
-    e->busy++;
 }
 
 static void unbusy(struct reply *r)
@@ -68,7 +67,6 @@ static void unbusy(struct reply *r)
             break;
         }
     }
-    e->busy--;
     r->e = NULL;
 }
 
@@ -136,7 +134,7 @@ static void put_done(void *request, ucs_status_t st, size_t length, void *user)
     if (request)
         ucp_request_free(request);
     if (mr__net_peer_of(r->n, r->ep))
-        reply(r->n, r->ep, req, st == UCS_OK ? 0 : -EIO, NULL, NULL, 0, false);
+        reply(r->n, r->ep, req, st == UCS_OK ? 0 : mr__net_errno(st), NULL, NULL, 0, false);
     free(r);
 }
 
@@ -256,8 +254,10 @@ static ucs_status_t am_reply(void *arg, const void *header, size_t hlen, void *d
     size_t want = op->len;
     if (status == 0 && op->import && length > 0) {
         /* An import's packed key. */
-        if (length > RKEY_MAX || !(op->rkey = malloc(length))) {
+        if (length > RKEY_MAX) {
             status = -EPROTO;
+        } else if (!(op->rkey = malloc(length))) {
+            status = -ENOMEM;
         } else {
             op->rkey_len = length;
             dst = op->rkey;
@@ -329,12 +329,12 @@ int mr_net_export(struct mr_net *n, struct mr_region r, unsigned flags, struct m
         mp.address = r.ptr;
         mp.length = r.len;
         ucs_status_t st = ucp_mem_map(n->ctx, &mp, &e->memh);
-        rc = st == UCS_OK ? 0 : -EIO;
+        rc = st == UCS_OK ? 0 : st == UCS_ERR_NO_MEMORY ? -ENOMEM : -EIO;
         if (rc == 0) {
             st = ucp_rkey_pack(n->ctx, e->memh, &e->rkey, &e->rkey_len);
             if (st != UCS_OK) {
                 ucp_mem_unmap(n->ctx, e->memh);
-                rc = -EIO;
+                rc = st == UCS_ERR_NO_MEMORY ? -ENOMEM : -EIO;
             }
         }
     }
@@ -380,13 +380,20 @@ int mr_net_revoke(struct mr_net_export *e)
      * given back. A peer that does not take its bytes in time is dropped,
      * which cancels them. */
     int64_t deadline = mr__deadline(REVOKE_MS);
-    while (e->busy > 0) {
+    while (e->replies) {
         ucp_worker_progress(n->worker);
-        if (e->busy > 0 && mr__now_ns() >= deadline) {
-            for (struct reply *r = e->replies; r; r = r->next) {
+        if (e->replies && mr__now_ns() >= deadline) {
+            /* Failing a peer closes its endpoint, whose purge may end
+             * (and free) replies of this list: look again from its head.
+             * A failed peer is no longer found, so this ends. */
+            for (struct reply *r = e->replies; r;) {
                 struct mr_net_peer *p = mr__net_peer_of(n, r->ep);
-                if (p)
+                if (p) {
                     mr__net_peer_fail(p, -ETIMEDOUT);
+                    r = e->replies;
+                } else {
+                    r = r->next;
+                }
             }
             deadline = MR__NEVER;
         }
@@ -479,10 +486,13 @@ int mr_net_import(struct mr_net_peer *p, struct mr_region token, int timeout_ms,
     if (rc == 0 && (op->flags != flags || op->length != length))
         rc = -EPROTO;
     if (rc == 0 && (flags & MR_NET_DIRECT)) {
-        ucs_status_t st = op->rkey ? ucp_ep_rkey_unpack(p->ep, op->rkey, &r->rkey)
-                                   : UCS_ERR_INVALID_PARAM;
-        if (st != UCS_OK)
+        ucs_status_t st;
+        if (!p->ep) /* the peer ended in the progress that brought the reply */
+            rc = p->status ? p->status : -ECONNRESET;
+        else if (!op->rkey)
             rc = -EPROTO;
+        else if ((st = ucp_ep_rkey_unpack(p->ep, op->rkey, &r->rkey)) != UCS_OK)
+            rc = st == UCS_ERR_NO_MEMORY ? -ENOMEM : -EPROTO;
         r->base = op->base;
     }
     mr__net_op_release(p->n, op);
@@ -601,9 +611,4 @@ int mr__net_get_unchecked(struct mr_net_remote *r, uint64_t off, uint64_t len,
 {
     return ask(r->peer, MR__NET_AM_GET, r->id, off, len, len <= dst.len ? dst.ptr : NULL, NULL,
                timeout_ms);
-}
-
-unsigned char *mr__net_remote_id(struct mr_net_remote *r)
-{
-    return r->id;
 }

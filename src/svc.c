@@ -125,12 +125,12 @@ static int watch_peer(struct mr_chan *c, pid_t pid)
  * *out complete; 1 when the client was dropped (refused, silent, garbage,
  * just looking, gone); or an error of the server's own (out of memory or
  * fds) to return. *out->sock is closed on every return but 0. */
-static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline, bool info,
-                     int *kind_out)
+static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, bool info, int *kind_out)
 {
+    int64_t hd = mr__deadline(MR_SVC_HANDSHAKE_MS);
     unsigned char hello[MR__SVC_HELLO_LEN];
     ssize_t n = mr_sock_recv_exact(&out->sock, MR_REGION_OF_ARRAY(hello),
-                                   mr__poll_ms(handshake_deadline(deadline)), NULL);
+                                   mr__poll_ms(hd), NULL);
     int kind = n == (ssize_t)sizeof hello ? mr__svc_hello_parse(hello, sizeof hello) : -EPROTO;
     int rc = kind < 0 || kind == MR__SVC_KIND_LOOK ? 1 : 0;
     if (kind < 0)
@@ -167,7 +167,7 @@ static int serve_one(struct mr_svc *s, struct mr_svc_conn *out, int64_t deadline
         mr__svc_reply_make(yes, 0, shape, shape && cflags ? MR__SVC_REPLY_FENCED : 0,
                            shape ? s->capacity : 0);
         ssize_t k = mr_sock_send_all(&out->sock, MR_REGION_OF_ARRAY(yes),
-                                     mr__poll_ms(handshake_deadline(deadline)), NULL);
+                                     mr__poll_ms(hd), NULL);
         if (k < 0)
             rc = 1; /* the client went away */
     }
@@ -207,7 +207,7 @@ int mr__svc_accept_kind(struct mr_svc *s, struct mr_svc_conn *out, int timeout_m
         /* The caller's timeout is for a client to come: one that came gets
          * the handshake's time, so that an event loop accepting with 0
          * after its poll does not drop a client whose hello is on its way. */
-        rc = serve_one(s, out, MR__NEVER, info, kind);
+        rc = serve_one(s, out, info, kind);
         if (rc <= 0)
             return rc;
         /* Dropped: wait for the next client while time is left. */

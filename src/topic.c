@@ -78,15 +78,24 @@ static void reap(struct mr_topic *t)
 }
 
 /* The subscriber's position, loaded once and checked: 8-aligned, not
- * backwards, not past the head. false: it broke the protocol. */
+ * backwards, not past the head. false: it broke the protocol. seq_cst in
+ * both modes: it pairs with the subscriber's release of what it read
+ * before the publisher writes there, and it is the wait predicate's load
+ * (never per message: only when the cached room runs out). */
 static bool load_pos(struct mr_topic *t, struct mr__topic_slot *sl)
 {
-    uint64_t p = t->light ? __atomic_load_n(mr__topic_u64(sl->ctl, MR__TOPIC_C_POS), __ATOMIC_RELAXED)
-                          : __atomic_load_n(mr__topic_u64(sl->ctl, MR__TOPIC_C_POS), __ATOMIC_SEQ_CST);
+    uint64_t p = __atomic_load_n(mr__topic_u64(sl->ctl, MR__TOPIC_C_POS), __ATOMIC_SEQ_CST);
     if ((p & 7) != 0 || p < sl->pos || p > t->head)
         return false;
     sl->pos = p;
     return true;
+}
+
+/* The subscriber is still there and keeps the protocol (its position
+ * loaded and checked); false: it must be dropped. */
+static bool sub_ok(struct mr_topic *t, struct mr__topic_slot *sl)
+{
+    return __atomic_load_n(c32(sl, MR__TOPIC_C_LEFT), __ATOMIC_RELAXED) == 0 && load_pos(t, sl);
 }
 
 /* Recompute where room ends (reliable): the smallest live position plus
@@ -101,7 +110,7 @@ static void compute_limit(struct mr_topic *t, uint64_t need)
     for (unsigned k = t->nlive; k-- > 0;) {
         unsigned i = t->live[k];
         struct mr__topic_slot *sl = &t->slots[i];
-        if (__atomic_load_n(c32(sl, MR__TOPIC_C_LEFT), __ATOMIC_RELAXED) != 0 || !load_pos(t, sl)) {
+        if (!sub_ok(t, sl)) {
             doom(t, sl);
             continue;
         }
@@ -158,7 +167,7 @@ int mr_topic_check(struct mr_topic *t)
     check_gone(t);
     for (unsigned k = t->nlive; k-- > 0;) {
         struct mr__topic_slot *sl = &t->slots[t->live[k]];
-        if (__atomic_load_n(c32(sl, MR__TOPIC_C_LEFT), __ATOMIC_RELAXED) != 0 || !load_pos(t, sl))
+        if (!sub_ok(t, sl))
             doom(t, sl);
     }
     reap(t);
@@ -248,6 +257,10 @@ int mr_topic_create(struct mr_topic **out, const char *name, const struct mr_top
     t->light = !(o->flags & MR_TOPIC_FENCED) && mr__wake_join() == 0;
     t->spin_ns = MR__WAKE_SPIN_MAX_NS;
     t->slots = calloc(max, sizeof *t->slots);
+    for (unsigned i = 0; t->slots && i < max; i++) {
+        t->slots[i].sock.fd = -1; /* before topic_free may look at them */
+        t->slots[i].pidfd = -1;
+    }
     t->pfds = calloc(2 * (size_t)max, sizeof *t->pfds);
     t->live = calloc(max, sizeof *t->live);
     t->live_sleep = calloc(max, sizeof *t->live_sleep);
@@ -256,17 +269,12 @@ int mr_topic_create(struct mr_topic **out, const char *name, const struct mr_top
         topic_free(t);
         return -ENOMEM;
     }
-    for (unsigned i = 0; i < max; i++) {
-        t->slots[i].sock.fd = -1;
-        t->slots[i].pidfd = -1;
-    }
     struct mr_shm shm;
     int rc = mr_shm_open_anon(&shm, "memregion-topic", 0);
     if (rc == 0 && (rc = data_setup(t, &shm)) < 0)
         mr_shm_close(&shm);
     if (rc == 0) {
-        struct mr_svc_opts so = { 0, MR_SVC_NO_CHANNELS | (o->flags & MR_TOPIC_ANY_UID ? MR_SVC_ANY_UID : 0),
-                                  o->allow, o->allow_arg };
+        struct mr_svc_opts so = mr__topic_svc_opts(o);
         rc = mr_svc_offer(&t->svc, name, &so);
     }
     if (rc < 0) {
@@ -453,8 +461,7 @@ static int wait_room(struct mr_topic *t, uint64_t need, int timeout_ms)
 {
     int64_t deadline = mr__deadline(timeout_ms);
     for (;;) {
-        reap(t);
-        compute_limit(t, need);
+        compute_limit(t, need); /* walks the live list only */
         reap(t);
         if (t->limit >= need)
             return 0;
@@ -520,7 +527,7 @@ static inline void make_room(struct mr_topic *t, uint64_t end)
     __atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-static MR__ALWAYS_INLINE void reserved(struct mr_topic *t, size_t len, struct mr_region *out)
+MR_INLINE void reserved(struct mr_topic *t, size_t len, struct mr_region *out)
 {
     t->reserved = true;
     t->pending_len = len;
@@ -529,7 +536,7 @@ static MR__ALWAYS_INLINE void reserved(struct mr_topic *t, size_t len, struct mr
     out->flags = 0;
 }
 
-static MR_NOINLINE int reserve_slow(struct mr_topic *t, size_t len, int timeout_ms, struct mr_region *out)
+static MR__NOINLINE int reserve_slow(struct mr_topic *t, size_t len, int timeout_ms, struct mr_region *out)
 {
     if (!t || !out || !mr__timeout_ok(timeout_ms))
         return -EINVAL;
@@ -566,7 +573,7 @@ int mr_topic_reserve(struct mr_topic *t, size_t len, int timeout_ms, struct mr_r
 /* Wake the subscribers that announced they sleep: clear their words, bump
  * the header's wake word they sleep on, one futex wake for all; those
  * waiting on their fds get a byte on their socket. */
-static MR_NOINLINE void wake_sleepers(struct mr_topic *t)
+static MR__NOINLINE void wake_sleepers(struct mr_topic *t)
 {
     bool futex = false;
     for (unsigned k = 0; k < t->nlive; k++) {
@@ -588,7 +595,7 @@ static MR_NOINLINE void wake_sleepers(struct mr_topic *t)
 
 /* Publish the record of len bytes at the head (its bytes are written):
  * true when a subscriber announced it sleeps (then wake_sleepers). */
-static MR__ALWAYS_INLINE bool publish(struct mr_topic *t, size_t len)
+MR_INLINE bool publish(struct mr_topic *t, size_t len)
 {
     uint64_t pos = t->head, next = pos + mr__topic_rec(len);
     unsigned char *ring = t->ring, *hdr = t->hdr;
@@ -599,22 +606,22 @@ static MR__ALWAYS_INLINE bool publish(struct mr_topic *t, size_t len)
      * took this record finds 0 there until the next is published (the
      * channel's commit words, docs/chan.md). */
     __atomic_store_n(mr__topic_u64(ring, next & t->mask), 0, __ATOMIC_RELAXED);
-    if (t->keep)
-        t->keep_pos[seq % t->keep] = pos;
+    if (t->keep) {
+        t->keep_pos[t->keep_at] = pos; /* keep_at is seq % keep, without the division */
+        if (++t->keep_at == t->keep)
+            t->keep_at = 0;
+    }
     t->head = next;
-    t->seq = seq + 1;
-    t->stats.messages++;
+    t->seq = seq + 1; /* also the messages published (mr_topic_stats) */
     t->stats.bytes += len;
     /* The store a reader of this policy polls is the protocol's P1 (a
      * reliable one polls the word, a latest one the head); the other is a
      * release. */
     if (t->policy == MR_TOPIC_RELIABLE) {
         MR__WAKE_PUBLISH(word, mr__topic_word(seq, len), light);
-        __atomic_store_n(mr__topic_u64(hdr, MR__TOPIC_H_HEAD_SEQ), seq + 1, __ATOMIC_RELAXED);
         __atomic_store_n(mr__topic_u64(hdr, MR__TOPIC_H_HEAD), next, __ATOMIC_RELEASE);
     } else {
         __atomic_store_n(word, mr__topic_word(seq, len), __ATOMIC_RELEASE);
-        __atomic_store_n(mr__topic_u64(hdr, MR__TOPIC_H_HEAD_SEQ), seq + 1, __ATOMIC_RELAXED);
         MR__WAKE_PUBLISH(mr__topic_u64(hdr, MR__TOPIC_H_HEAD), next, light);
     }
     /* Then each live subscriber's sleep word (S1 of the protocol on its
@@ -628,7 +635,7 @@ static MR__ALWAYS_INLINE bool publish(struct mr_topic *t, size_t len)
     return false;
 }
 
-static MR_NOINLINE int wake_then(struct mr_topic *t, int rc)
+static MR__NOINLINE int wake_then(struct mr_topic *t, int rc)
 {
     wake_sleepers(t);
     return rc;
@@ -646,7 +653,7 @@ int mr_topic_commit(struct mr_topic *t, size_t len)
     return 0;
 }
 
-static MR_NOINLINE ssize_t publish_slow(struct mr_topic *t, struct mr_region msg, int timeout_ms)
+static MR__NOINLINE ssize_t publish_slow(struct mr_topic *t, struct mr_region msg, int timeout_ms)
 {
     struct mr_region r;
     int rc = mr_topic_reserve(t, msg.len, timeout_ms, &r);
@@ -694,8 +701,10 @@ size_t mr_topic_max_msg(const struct mr_topic *t)
 
 void mr_topic_stats(const struct mr_topic *t, struct mr_topic_stats *out)
 {
-    if (t)
+    if (t) {
         *out = t->stats;
-    else
+        out->messages = t->seq;
+    } else {
         memset(out, 0, sizeof *out);
+    }
 }

@@ -57,16 +57,12 @@ static void fill(const struct mr_topic *t, unsigned char *buf, struct at *v, uns
     for (unsigned k = 0; k < n; k++)
         v[k] = (struct at){ t->slots[t->live[k]].pos, 0, t->live[k] };
     qsort(v, n, sizeof *v, by_pos);
-    uint64_t p = t->head, count = 0, from = mr__topic_kept_from(t);
-    for (unsigned k = 0; k < n; k++)
-        if (v[k].pos >= from) {
-            p = v[k].pos;
-            break;
-        }
-    unsigned k = 0;
-    for (; k < n && v[k].pos < from; k++)
-        ;
-    unsigned first = k;
+    uint64_t from = mr__topic_kept_from(t), count = 0;
+    unsigned first = 0;
+    while (first < n && v[first].pos < from)
+        first++;
+    uint64_t p = first < n ? v[first].pos : t->head;
+    unsigned k = first;
     while (k < n) {
         if (p >= v[k].pos || p >= t->head) {
             v[k++].before = count;
@@ -122,7 +118,7 @@ static int parse_head(const unsigned char *b, struct mr_topic_info *out)
     uint32_t policy = mr_load_u32le(b, 12), n = mr_load_u32le(b, 32), max = mr_load_u32le(b, 36);
     if (memcmp(b, INFO_MAGIC, 8) != 0 || mr_load_u32le(b, 8) != MR__TOPIC_INFO_VERSION ||
         policy > MR_TOPIC_LATEST || cap < MR_CHAN_CAPACITY_MIN || cap > MR_CHAN_CAPACITY_MAX ||
-        (cap & (cap - 1)) != 0 || max == 0 || max > MR_TOPIC_SUBS_MAX || n > max)
+        !mr__is_pow2(cap) || max == 0 || max > MR_TOPIC_SUBS_MAX || n > max)
         return -EPROTO;
     out->policy = policy;
     out->max_subs = max;

@@ -22,7 +22,6 @@
 #define MR__TOPIC_H_CAPACITY 16   /* u64 */
 #define MR__TOPIC_H_MODE 24       /* u32: 0 membarrier, 1 fenced */
 #define MR__TOPIC_H_HEAD 64       /* u64: the end of the last published record */
-#define MR__TOPIC_H_HEAD_SEQ 72   /* u64: records published */
 #define MR__TOPIC_H_OLDEST 128    /* u64: the first record not overwritten */
 #define MR__TOPIC_H_OLDEST_SEQ 136 /* u64: its sequence number */
 #define MR__TOPIC_H_OLDEST_GEN 144 /* u64: odd while the two above change (a seqlock) */
@@ -145,6 +144,7 @@ struct mr_topic {
     uint64_t oldest_gen;
     uint64_t limit;     /* reliable: where room ends, as last computed */
     uint64_t *keep_pos; /* where the last keep records start (by sequence) */
+    unsigned keep_at;   /* where the next goes: seq % keep */
     uint64_t reach;     /* reliable: the furthest end reserved (the ring holds reach - cap
                          * to reach whole; it keeps no oldest: see kept_from) */
     unsigned nlive;
@@ -154,7 +154,7 @@ struct mr_topic {
     uint32_t spin_ns;
     struct mr__topic_slot *slots;
     struct pollfd *pfds; /* 2 * max_subs */
-    struct mr_topic_stats stats;
+    struct mr_topic_stats stats; /* messages: seq */
 };
 
 /* ---- the subscriber ----------------------------------------------------------- */

@@ -188,7 +188,7 @@ static int why_empty(struct mr_topic_sub *s)
  * number, the length it gives). 1 with the length in *len, 0 when there is
  * none yet, -1 when the word says something else (we were dropped and it
  * was overwritten, or a lie). */
-static MR__ALWAYS_INLINE int word_here(const struct mr_topic_sub *s, size_t *len)
+MR_INLINE int word_here(const struct mr_topic_sub *s, size_t *len)
 {
     const uint64_t *p = mr__topic_u64(s->ring, s->pos & s->mask);
     uint64_t w = s->light ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : __atomic_load_n(p, __ATOMIC_SEQ_CST);
@@ -274,7 +274,7 @@ dropped:
 /* Were the bytes at s->pos still whole when we finished reading them?
  * The seqlock's reader side: the publisher moves oldest (latest), or
  * drops us (reliable), before it overwrites them. */
-static MR__ALWAYS_INLINE bool still_whole(const struct mr_topic_sub *s)
+MR_INLINE bool still_whole(const struct mr_topic_sub *s)
 {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (s->policy == MR_TOPIC_RELIABLE)
@@ -331,7 +331,18 @@ static int sub_wait(struct mr_topic_sub *s, int64_t deadline)
 
 /* ==== the calls ================================================================ */
 
-static MR_NOINLINE int peek_slow(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out,
+/* Hand out the record at s->pos (len bytes), held until release: 0. */
+MR_INLINE int held(struct mr_topic_sub *s, size_t len, struct mr_region *out)
+{
+    s->state |= MR__TOPIC_SUB_PEEKED;
+    s->peek_len = len;
+    out->ptr = s->ring + (s->pos & s->mask) + 8;
+    out->len = len;
+    out->flags = MR_REGION_RDONLY;
+    return 0;
+}
+
+static MR__NOINLINE int peek_slow(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out,
                                  uint64_t *lost)
 {
     uint64_t l0 = 0;
@@ -349,8 +360,14 @@ static MR_NOINLINE int peek_slow(struct mr_topic_sub *s, int timeout_ms, struct 
             return rc;
         if (rc > 0)
             break;
-        if ((rc = why_empty(s)) < 0)
-            return rc;
+        if ((rc = why_empty(s)) < 0) {
+            /* One more look: the last message may have come just before
+             * the close (or the end) we saw. */
+            int r = next(s, &len, lost);
+            if (r <= 0)
+                return r < 0 ? r : rc;
+            break;
+        }
         if (timeout_ms == 0)
             return -EAGAIN;
         if (!timed) {
@@ -360,17 +377,12 @@ static MR_NOINLINE int peek_slow(struct mr_topic_sub *s, int timeout_ms, struct 
         if ((rc = sub_wait(s, deadline)) < 0)
             return rc;
     }
-    s->state |= MR__TOPIC_SUB_PEEKED;
-    s->peek_len = len;
-    out->ptr = s->ring + (s->pos & s->mask) + 8;
-    out->len = len;
-    out->flags = MR_REGION_RDONLY;
-    return 0;
+    return held(s, len, out);
 }
 
 /* Step past the record at s->pos and tell the publisher: true when it
  * sleeps on us (then wake_pub). */
-static MR__ALWAYS_INLINE bool step(struct mr_topic_sub *s, size_t len)
+MR_INLINE bool step(struct mr_topic_sub *s, size_t len)
 {
     uint64_t pos = s->pos + mr__topic_rec(len);
     bool light = s->light;
@@ -384,7 +396,7 @@ static MR__ALWAYS_INLINE bool step(struct mr_topic_sub *s, size_t len)
     return (light ? __atomic_load_n(w, __ATOMIC_RELAXED) : __atomic_load_n(w, __ATOMIC_SEQ_CST)) != 0;
 }
 
-static MR_NOINLINE void wake_pub(struct mr_topic_sub *s)
+static MR__NOINLINE void wake_pub(struct mr_topic_sub *s)
 {
     mr__wake(mr__topic_u32(s->ctl, MR__TOPIC_C_PUB_WAIT), 1, &s->stats.wakes);
 }
@@ -395,7 +407,7 @@ static void advance(struct mr_topic_sub *s, size_t len)
         wake_pub(s);
 }
 
-static MR_NOINLINE int release_slow(struct mr_topic_sub *s)
+static MR__NOINLINE int release_slow(struct mr_topic_sub *s)
 {
     if (!s)
         return -EINVAL;
@@ -416,7 +428,7 @@ static MR_NOINLINE int release_slow(struct mr_topic_sub *s)
     return 0;
 }
 
-static MR_NOINLINE ssize_t wake_then(struct mr_topic_sub *s, ssize_t rc)
+static MR__NOINLINE ssize_t wake_then(struct mr_topic_sub *s, ssize_t rc)
 {
     wake_pub(s);
     return rc;
@@ -434,12 +446,7 @@ int mr_topic_peek(struct mr_topic_sub *s, int timeout_ms, struct mr_region *out,
         return peek_slow(s, timeout_ms, out, lost);
     if (lost)
         *lost = 0;
-    s->state = MR__TOPIC_SUB_PEEKED;
-    s->peek_len = len;
-    out->ptr = s->ring + (s->pos & s->mask) + 8;
-    out->len = len;
-    out->flags = MR_REGION_RDONLY;
-    return 0;
+    return held(s, len, out);
 }
 
 int mr_topic_release(struct mr_topic_sub *s)
@@ -457,7 +464,7 @@ int mr_topic_release(struct mr_topic_sub *s)
 
 /* Everything but the common case of mr_topic_recv: a latest
  * subscriber, a wait, a message that does not fit, a drop. */
-static MR_NOINLINE ssize_t recv_slow(struct mr_topic_sub *s, struct mr_region buf, int timeout_ms,
+static MR__NOINLINE ssize_t recv_slow(struct mr_topic_sub *s, struct mr_region buf, int timeout_ms,
                                      uint64_t *lost)
 {
     uint64_t l0 = 0, more = 0;

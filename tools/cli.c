@@ -372,27 +372,35 @@ const char *cli_human_bytes(uint64_t n, char *buf, size_t size)
     return buf;
 }
 
-/* ---- progress ---------------------------------------------------------------- */
-
-static int64_t now_ms(void)
+int64_t cli_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+int cli_left_ms(int64_t end)
+{
+    if (end == INT64_MAX)
+        return MR_FOREVER;
+    int64_t left = end - cli_now_ms();
+    return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/* ---- progress ---------------------------------------------------------------- */
+
 void cli_progress_init(struct cli_progress *p, bool quiet, uint64_t total)
 {
     p->on = !quiet && isatty(STDERR_FILENO);
     p->total = total;
-    p->start = p->last = now_ms();
+    p->start = p->last = cli_now_ms();
 }
 
 void cli_progress_show(struct cli_progress *p, uint64_t done, bool final)
 {
     if (!p->on)
         return;
-    int64_t now = now_ms();
+    int64_t now = cli_now_ms();
     if (!final && now - p->last < 200)
         return;
     p->last = now;

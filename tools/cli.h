@@ -123,6 +123,10 @@ int cli_opt_timeout(const char *s, uint64_t *out);
 /* --timeout's seconds as a library timeout: MR_FOREVER for 0, capped at
  * INT32_MAX ms. */
 int cli_timeout_ms(uint64_t seconds);
+/* CLOCK_MONOTONIC in ms; the ms left until end (INT64_MAX: MR_FOREVER), as
+ * a library timeout (0 once past). */
+int64_t cli_now_ms(void);
+int cli_left_ms(int64_t end);
 
 /* Is name a channel or service NAME: 1 to 64 of [A-Za-z0-9._-], not
  * starting with '.' ('@' first allowed when abstract is true)? */

@@ -53,19 +53,18 @@ int cli_net_open(const struct cli_net_opts *o, struct mr_net **out)
 int cli_net_connect(struct mr_net *n, const char *addr, const struct cli_net_opts *o, bool wait,
                     struct mr_net_peer **out)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    double end = (double)t.tv_sec + (double)t.tv_nsec / 1e9 + (double)o->timeout_s;
+    int ms = cli_timeout_ms(o->timeout_s);
+    int64_t end = ms == MR_FOREVER ? INT64_MAX : cli_now_ms() + ms;
     int rc;
     for (;;) {
         /* A connection refused is a listener not there yet (the other side
          * may start second) or an allow-list: try again until the time is
-         * up, then say both. */
-        rc = mr_net_connect(n, addr, wait ? 1000 : cli_timeout_ms(o->timeout_s), out);
+         * up, then say both. Each try has the time left: a refusal comes
+         * at once, a greeting on a busy machine may take a while. */
+        rc = mr_net_connect(n, addr, cli_left_ms(end), out);
         if (rc != -ECONNREFUSED || !wait)
             break;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if (o->timeout_s && (double)t.tv_sec + (double)t.tv_nsec / 1e9 + 0.1 > end)
+        if (end != INT64_MAX && cli_now_ms() + 100 > end)
             break;
         nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
     }

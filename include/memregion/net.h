@@ -259,7 +259,10 @@ enum mr_net_chan_role { MR_NET_PRODUCER = 1, MR_NET_CONSUMER = 2 };
  * plus 8, rounded up (at least 4 KiB). 0 and *out (the caller's:
  * mr_net_chan_close; closed with the peer too); or -EINVAL (role,
  * capacity), -EBUSY (id open here in that role), -ENOMEM, the peer's
- * -EPIPE / -ECONNRESET. The first message waits for the consumer's open. */
+ * -EPIPE / -ECONNRESET. The first message waits for the consumer's open. A
+ * peer whose consumers wait on more than 1024 ids not open here as
+ * producers is dropped (-EPROTO): it could otherwise grow this side's
+ * memory without bound. */
 MR_API int mr_net_chan_open(struct mr_net_peer *p, uint32_t id, enum mr_net_chan_role role,
                             size_t capacity, struct mr_net_chan **out);
 /* Close: a producer ships what is committed and an end mark, and waits
