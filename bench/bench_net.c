@@ -50,7 +50,6 @@ struct ctx {
     struct mr_net_remote *r;
     unsigned char *buf; /* BIG bytes */
     pid_t child;
-    enum mr_net_transport t;
 };
 
 __attribute__((noreturn)) static void die(const char *what)
@@ -59,12 +58,12 @@ __attribute__((noreturn)) static void die(const char *what)
     exit(1);
 }
 
+/* The first two CPUs this process may run on (bench_two_cpus). */
+static int cpus[2] = { -1, -1 };
+
 static void pin(int cpu)
 {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0)
+    if (bench_pin(cpu) != 0)
         die("sched_setaffinity");
 }
 
@@ -314,14 +313,14 @@ static struct mr_net *open_net(enum mr_net_transport t)
     return n;
 }
 
-/* A child pinned to child_cpu, the parent to CPU 0: the child listens and
+/* A child pinned to child_cpu, the parent to cpus[0]: the child listens and
  * exports BIG bytes, the parent connects, imports and opens the channel. */
 static void setup(struct ctx *c, enum mr_net_transport t, int child_cpu)
 {
     int sv[2], ta = -1, tb = -1;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 || tcp_pair(&ta, &tb) != 0)
         die("sockets");
-    pin(0);
+    pin(cpus[0]);
     fflush(NULL);
     pid_t parent = getpid();
     /* Fork before any UCX context exists (net.h, FORK). */
@@ -354,7 +353,6 @@ static void setup(struct ctx *c, enum mr_net_transport t, int child_cpu)
     close(tb);
     c->cmd = sv[0];
     c->tcp = ta;
-    c->t = t;
     c->n = open_net(t);
     struct mr_addr bound;
     unsigned char token[MR_NET_TOKEN_SIZE];
@@ -385,25 +383,29 @@ int main(int argc, char **argv)
     static const char *tname[] = { "auto", "UCX tcp", "UCX shared memory", "rdma" };
     static const enum mr_net_transport ts[] = { MR_NET_TCP, MR_NET_SM };
     struct ctx c = { 0 };
-    cpu_set_t orig;
-    if (sched_getaffinity(0, sizeof orig, &orig) != 0)
+    int ncpu = bench_two_cpus(cpus);
+    if (ncpu < 1)
         die("sched_getaffinity");
     c.buf = malloc(BIG);
     if (!c.buf)
         die("malloc");
     memset(c.buf, 0x5a, BIG);
     signal(SIGPIPE, SIG_IGN);
-    bool two = CPU_COUNT(&orig) >= 2 && CPU_ISSET(0, &orig) && CPU_ISSET(1, &orig);
+    bool two = ncpu == 2;
     if (!two)
-        printf("bench_net: CPUs 0 and 1 are not both available: two-CPU placement skipped\n\n");
+        printf("bench_net: one CPU available: two-CPU placement skipped\n\n");
     /* bench_net tcp | sm: that transport only. */
     const char *only = argc > 1 ? argv[1] : NULL;
     for (int split = 0; split < (two ? 2 : 1); split++) {
         for (size_t k = 0; k < sizeof ts / sizeof ts[0]; k++) {
             if (only && strcmp(only, ts[k] == MR_NET_TCP ? "tcp" : "sm") != 0)
                 continue;
-            setup(&c, ts[k], split ? 1 : 0);
-            const char *place = split ? "two CPUs (0 and 1)" : "same CPU (0)";
+            setup(&c, ts[k], cpus[split]);
+            char place[64];
+            if (split)
+                snprintf(place, sizeof place, "two CPUs (%d and %d)", cpus[0], cpus[1]);
+            else
+                snprintf(place, sizeof place, "same CPU (%d)", cpus[0]);
             struct {
                 const char *what;
                 const struct bench_variant *v;
@@ -428,7 +430,6 @@ int main(int argc, char **argv)
             teardown(&c);
         }
     }
-    sched_setaffinity(0, sizeof orig, &orig);
     free(c.buf);
     return 0;
 }

@@ -335,13 +335,16 @@ static double run(int variant, int n, int cpu_s, int cpu_c, double secs, uint64_
 
 int main(int argc, char **argv)
 {
+    int cpus[2], ncpu = bench_two_cpus(cpus);
+    if (ncpu < 1)
+        die("sched_getaffinity", ncpu);
     if (argc == 3) {
         for (int v = 0; v < VARIANTS; v++) {
             int n = atoi(argv[2]);
             if (strcmp(argv[1], names[v]) != 0 || n < 1 || n > CLIENTS || (v == CHAN && n != 1))
                 continue;
             snprintf(svc_name, sizeof svc_name, "@bench-reqresp-%ld", (long)getpid());
-            double unused, rate = run(v, n, 0, 1, 1.0, 0, &unused);
+            double unused, rate = run(v, n, cpus[0], ncpu > 1 ? cpus[1] : cpus[0], 1.0, 0, &unused);
             printf("%s, %d clients: %.0f requests/s\n", names[v], n, rate);
             return 0;
         }
@@ -356,9 +359,6 @@ int main(int argc, char **argv)
         return 2;
     }
     snprintf(svc_name, sizeof svc_name, "@bench-reqresp-%ld", (long)getpid());
-    int cpus[2], ncpu = bench_two_cpus(cpus);
-    if (ncpu < 1)
-        die("sched_getaffinity", ncpu);
     printf("bench_reqresp: 64-byte requests and replies, each client blocking for its reply;\n"
            "  %d rounds interleaved, medians over rounds, ratios medians of per-round ratios\n",
            rounds);

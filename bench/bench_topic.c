@@ -13,7 +13,7 @@
  *   the total delivered (x N), the bytes the publisher wrote or copied per
  *   message, and topic / chans per round; topic's publisher rate at N over
  *   its rate at N = 1 in the same round; the publisher's own CPU time per
- *   message (getrusage), which is what a subscriber more costs it: with 2
+ *   message (CLOCK_PROCESS_CPUTIME_ID), which is what a subscriber more costs it: with 2
  *   CPUs the subscribers reading every byte bound the wall-clock rate.
  *
  *   and a second topic table with subscribers that read only the first and
@@ -53,7 +53,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 
 #define BIG ((size_t)64 * 1024)
@@ -71,26 +70,12 @@ static void die(const char *what, long rc)
 /* The first two CPUs this process may run on (-1: none), found once. */
 static int cpus[2] = { -1, -1 };
 
-static int find_cpus(void)
-{
-    cpu_set_t set;
-    int n = 0;
-    if (sched_getaffinity(0, sizeof set, &set) < 0)
-        die("sched_getaffinity", -errno);
-    for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
-        if (CPU_ISSET(c, &set))
-            cpus[n++] = c;
-    return n;
-}
-
 /* Run this process on cpus[k] only. */
 static void pin(int k)
 {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpus[k], &set);
-    if (sched_setaffinity(0, sizeof set, &set) < 0)
-        die("pinning", -errno);
+    int rc = bench_pin(cpus[k]);
+    if (rc < 0)
+        die("pinning", rc);
 }
 
 /* Read every cache line of the message. */
@@ -105,13 +90,12 @@ static inline uint64_t touch(const void *p, size_t len)
     return s;
 }
 
-/* The CPU time this process (the publisher) used so far, in ns. */
+/* The CPU time this process used so far, in ns. */
 static double cpu_ns(void)
 {
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return ((double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec) * 1e9 +
-           ((double)u.ru_utime.tv_usec + (double)u.ru_stime.tv_usec) * 1e3;
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 /* The publisher's CPU ns per message in the last run; each topic
@@ -144,13 +128,6 @@ static inline uint64_t touch_ends(const void *p, size_t len)
     return a + b;
 }
 
-static double process_cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void topic_sub(const char *name, uint64_t n, int mode, size_t len, int index)
 {
     struct mr_topic_sub *s;
@@ -159,7 +136,7 @@ static void topic_sub(const char *name, uint64_t n, int mode, size_t len, int in
         die("attach", rc);
     uint64_t sum = 0, got = 0;
     static unsigned char buf[BIG];
-    double c0 = process_cpu_ns();
+    double c0 = 0; /* from the first message on: not the wait for the others to attach */
     for (;;) {
         if (mode == SUB_COPY) {
             ssize_t k = mr_topic_recv(s, mr_region_make(buf, len), MR_FOREVER, NULL);
@@ -175,9 +152,10 @@ static void topic_sub(const char *name, uint64_t n, int mode, size_t len, int in
             sum += mode == SUB_ALL ? touch(r.ptr, r.len) : touch_ends(r.ptr, r.len);
             mr_topic_release(s);
         }
-        got++;
+        if (got++ == 0)
+            c0 = cpu_ns();
     }
-    sub_cpu_at[index] = (process_cpu_ns() - c0) / (double)n;
+    sub_cpu_at[index] = n > 1 ? (cpu_ns() - c0) / (double)(n - 1) : 0;
     bench_escape(&sum);
     if (rc != -EPIPE || got != n)
         die("subscriber end", rc != -EPIPE ? rc : -EPROTO);
@@ -397,10 +375,13 @@ static const struct {
     { "chan_copy_inline", "instr_chan_copy_inline", NULL, instr_chan_copy_inline, 0 },
 };
 
+/* This process's topic: runs side by side must not meet. */
+static char instr_name[64];
+
 static void *instr_attach(void *arg)
 {
     struct mr_topic_sub **s = arg;
-    int rc = mr_topic_attach(s, "bench-topic-instr", NULL, 10000);
+    int rc = mr_topic_attach(s, instr_name, NULL, 10000);
     if (rc < 0)
         die("mr_topic_attach", rc);
     return NULL;
@@ -435,7 +416,8 @@ static int instr_main(const char *name)
     struct mr_topic *t;
     struct mr_topic_sub *s = NULL;
     struct mr_topic_opts o = { CAP, instr_variants[v].policy, 0, 0, 0, MR_FOREVER, NULL, NULL };
-    if ((rc = mr_topic_create(&t, "bench-topic-instr", &o)) < 0)
+    snprintf(instr_name, sizeof instr_name, "bench-topic-instr-%ld", (long)getpid());
+    if ((rc = mr_topic_create(&t, instr_name, &o)) < 0)
         die("mr_topic_create", rc);
     pthread_t th;
     if ((rc = pthread_create(&th, NULL, instr_attach, &s)) != 0)
@@ -458,7 +440,7 @@ static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
 {
     /* v: 0 topic, 1 chans, 2 topic with subscribers reading two lines. */
     double rate[3][NFAN][ROUNDS], cpu[3][NFAN][ROUNDS], scpu[NFAN][ROUNDS], vs[NFAN][ROUNDS],
-        flat[2][NFAN][ROUNDS];
+        flat[2][NFAN][ROUNDS], bound[NFAN][ROUNDS];
     for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < 3 * NFAN; k++) {
             int j = (k + r) % (3 * NFAN), f = j % NFAN, v = j / NFAN;
@@ -473,6 +455,9 @@ static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
             vs[f][r] = rate[0][f][r] / rate[1][f][r];
             flat[0][f][r] = rate[0][f][r] / rate[0][0][r];
             flat[1][f][r] = rate[2][f][r] / rate[2][0][r];
+            /* What this round's CPU times allow, as flat is this round's. */
+            double p1 = cpu[2][0][r], s1 = scpu[0][r], p = cpu[2][f][r], ns = fan[f] * scpu[f][r];
+            bound[f][r] = cpu_p == cpu_s ? (p1 + s1) / (p + ns) : (p1 > s1 ? p1 : s1) / (p > ns ? p : ns);
         }
     }
     printf("  subscribers read every cache line of every message:\n");
@@ -494,16 +479,13 @@ static void fanout(int rounds, int cpu_p, int cpu_s, uint64_t n)
            "  N=1 the CPUs allow, (P1 + S1) / (P + N S) on one CPU, max(P1, S1) / max(P, N S) on two:\n");
     printf("  %3s  %-26s %9s  %8s %8s %10s\n", "N", "publisher GB/s, delivered", "vs N=1", "P", "S",
            "CPU bound");
-    double p1 = bench_median(cpu[2][0], (size_t)rounds), s1 = bench_median(scpu[0], (size_t)rounds);
     for (int f = 0; f < NFAN; f++) {
         double t = bench_median(rate[2][f], (size_t)rounds);
         double p = bench_median(cpu[2][f], (size_t)rounds), sc = bench_median(scpu[f], (size_t)rounds);
-        double bound = cpu_p == cpu_s ? (p1 + s1) / (p + fan[f] * sc)
-                                      : (p1 > s1 ? p1 : s1) / (p > fan[f] * sc ? p : fan[f] * sc);
         char a[64];
         snprintf(a, sizeof a, "%6.2f, %6.2f", t / 1e9, t * fan[f] / 1e9);
         printf("  %3d  %-26s %8.2fx  %8.2f %8.2f %9.2fx\n", fan[f], a, bench_median(flat[1][f], (size_t)rounds),
-               p / 1e3, sc / 1e3, bound);
+               p / 1e3, sc / 1e3, bench_median(bound[f], (size_t)rounds));
     }
 }
 
@@ -544,7 +526,9 @@ int main(int argc, char **argv)
         return 2;
     }
     int rounds = getenv("BENCH_QUICK") && strcmp(getenv("BENCH_QUICK"), "1") == 0 ? 3 : ROUNDS;
-    int ncpu = find_cpus();
+    int ncpu = bench_two_cpus(cpus);
+    if (ncpu < 0)
+        die("sched_getaffinity", ncpu);
     uint64_t nbig = 2000, nsmall = 1000000;
     printf("bench_topic: %llu messages of 64 KiB to N blocking subscribers, %llu of 64 B to one; "
            "%d rounds\n", (unsigned long long)nbig, (unsigned long long)nsmall, rounds);

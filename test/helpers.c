@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,13 +84,26 @@ size_t mr_test_first_not(const void *p, size_t n, unsigned char v)
 
 /* ---- processes --------------------------------------------------------------- */
 
+/* In a child of mr_test_fork: its parent's pid. */
+static pid_t forked_by;
+
 pid_t mr_test_fork(void)
 {
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         mr_test_fail(__FILE__, __LINE__, "fork failed: %s", strerror(errno));
+    if (pid == 0)
+        forked_by = parent;
     return pid;
+}
+
+void mr_test_die_with_parent(void)
+{
+    /* The parent may have died before the call: then it never fires. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != forked_by)
+        _exit(1);
 }
 
 static pid_t start(void (*fn)(void *), void *arg, int sig)

@@ -184,6 +184,10 @@ const char *mr_test_tmp(const char *name);
  * is not a child of this process, or was already waited for). */
 pid_t mr_test_fork(void);
 pid_t mr_test_start(void (*fn)(void *), void *arg);
+/* In a child of mr_test_fork or mr_test_start: be killed with the parent
+ * (a parent that fails must not leave a child holding ctest's pipes), or
+ * exit 1 at once when it is already gone. */
+void mr_test_die_with_parent(void);
 int mr_test_wait(pid_t pid);
 
 /* mr_test_start and mr_test_wait in one: the child's default handler for

@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #define WAIT_MS 20000
@@ -38,8 +37,9 @@ static int memfd_maps(void)
     return n;
 }
 
-/* Names in /dev/shm made by this process or one of pids (their names
- * carry the pid, as every name the library or the tests make does). */
+/* Names in /dev/shm made by this process or one of pids: with "-PID-" in
+ * them, as the tests' names (shm_test.h) have; the library's own channels
+ * are memfds (memfd_maps above). */
 static int shm_names_of(const pid_t *pids, int n)
 {
     DIR *d = opendir("/dev/shm");
@@ -49,10 +49,10 @@ static int shm_names_of(const pid_t *pids, int n)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         char p[24];
-        snprintf(p, sizeof p, "%ld", (long)getpid());
+        snprintf(p, sizeof p, "-%ld-", (long)getpid());
         bool mine = strstr(e->d_name, p) != NULL;
         for (int i = 0; i < n && !mine; i++) {
-            snprintf(p, sizeof p, "%ld", (long)pids[i]);
+            snprintf(p, sizeof p, "-%ld-", (long)pids[i]);
             mine = strstr(e->d_name, p) != NULL;
         }
         k += mine;
@@ -227,7 +227,7 @@ static pid_t client_start(const char *mode, const char *name, long id, long n)
     pid_t pid = mr_test_fork();
     if (pid == 0) {
         /* A test that fails must not leave a client behind. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        mr_test_die_with_parent();
         char *argv[] = { (char *)MR_REQRESP_PEER, (char *)mode, (char *)name, ids, ns, NULL };
         execv(MR_REQRESP_PEER, argv);
         _exit(127);

@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,7 +85,7 @@ static void subscriber(void *p)
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
     /* A parent that fails must not leave this child holding ctest's pipes. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     unsigned char buf[256];
@@ -266,7 +265,7 @@ static void sleepy(void *p)
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
     /* A parent that fails must not leave this child holding ctest's pipes. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     unsigned char buf[256];
@@ -316,7 +315,7 @@ static void stuck(void *p)
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
     /* A parent that fails must not leave this child holding ctest's pipes. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     char c;
@@ -417,7 +416,7 @@ static void scribbler(void *p)
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
     /* A parent that fails must not leave this child holding ctest's pipes. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     uint64_t rng = (uint64_t)getpid();

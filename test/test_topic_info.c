@@ -9,7 +9,6 @@
 #include "topic_internal.h"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -37,7 +36,7 @@ static void subscriber(void *p)
 {
     struct sub_arg *a = p;
     struct mr_topic_sub *s;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "a", 1), 1);
     unsigned char buf[256];
@@ -72,7 +71,7 @@ static void asker(void *p)
     struct ask_arg *a = p;
     struct mr_topic_info ti;
     struct mr_topic_sub_info si[4];
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    mr_test_die_with_parent();
     ASSERT_EQ(mr_topic_info(a->name, NULL, &ti, si, 4, WAIT_MS), 3);
     ASSERT_EQ(ti.policy, MR_TOPIC_RELIABLE);
     ASSERT_EQ(ti.capacity, (uint64_t)1 << 16);
@@ -166,7 +165,7 @@ static void not_topic(void *p)
 {
     const char *name = p;
     struct mr_topic_info ti;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    mr_test_die_with_parent();
     ASSERT_ERR(mr_topic_info(name, NULL, &ti, NULL, 0, WAIT_MS), -EPROTOTYPE);
     ASSERT_EQ(ti.subscribers, 0u);
 }
@@ -201,7 +200,7 @@ static void test_garbage(void)
         if (pid == 0) {
             struct mr_topic_info ti;
             struct mr_topic_sub_info si[2];
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            mr_test_die_with_parent();
             int rc = mr_topic_info(name, NULL, &ti, si, 2, mode == 5 ? 300 : WAIT_MS);
             _exit(rc == (mode == 5 ? -ETIMEDOUT : -EPROTO) ? 0 : 1);
         }

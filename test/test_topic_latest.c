@@ -10,7 +10,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define WAIT_MS 10000
@@ -59,20 +58,13 @@ struct slow {
     bool zero_copy;
 };
 
-/* A child of this test dies with it: a parent that fails must not leave
- * one holding ctest's pipes (it would time out instead of failing). */
-static void die_with_parent(void)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Read slowly to the end (-EPIPE): every message whole, numbers rising,
  * each gap exactly what lost says. */
 static void slow_sub(void *p)
 {
     struct slow *a = p;
     struct mr_topic_sub *s;
-    die_with_parent();
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     static unsigned char buf[1 << 12];
@@ -131,7 +123,7 @@ static void idle_sub(void *p)
 {
     struct slow *a = p;
     struct mr_topic_sub *s;
-    die_with_parent();
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     ASSERT_EQ(write(a->ready, "r", 1), 1);
     for (;;)
@@ -218,7 +210,7 @@ static void joiner(void *p)
 {
     struct joiner *a = p;
     struct mr_topic_sub *s;
-    die_with_parent();
+    mr_test_die_with_parent();
     ASSERT_OK(mr_topic_attach(&s, a->name, NULL, WAIT_MS));
     unsigned char buf[1 << 12];
     for (uint64_t k = 0; k < a->n; k++) {
@@ -317,7 +309,7 @@ static void test_lapped_exact(void)
     pid_t pid = mr_test_fork();
     if (pid == 0) {
         struct mr_topic_sub *s;
-        die_with_parent();
+        mr_test_die_with_parent();
         close(go[1]); /* a parent that fails ends the read below */
         int rc = mr_topic_attach(&s, name, NULL, WAIT_MS);
         /* The publisher publishes 100 messages of 56 bytes (64 each) and

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define WAIT_MS 10000
@@ -110,6 +109,9 @@ static void test_waitset(void)
     struct follow a = { { mr_test_svc_name("pa"), mr_test_svc_name("pb"), mr_test_svc_name("pc") },
                         n, rd[1], go[0] };
     pid_t pid = mr_test_start(follower, &a);
+    /* The follower's ends only: one that fails ends the read below. */
+    close(rd[1]);
+    close(go[0]);
     struct mr_topic *t[PUBS];
     for (int i = 0; i < PUBS; i++) {
         struct mr_topic_opts o = { 1 << 12, i == 1 ? MR_TOPIC_LATEST : MR_TOPIC_RELIABLE,
@@ -138,8 +140,6 @@ static void test_waitset(void)
         ASSERT_OK(mr_topic_destroy(t[i]));
     ASSERT_EQ(mr_test_wait(pid), 0);
     close(rd[0]);
-    close(rd[1]);
-    close(go[0]);
     close(go[1]);
 }
 
@@ -148,12 +148,10 @@ static void test_waitset(void)
 static void test_publisher_dies(void)
 {
     const char *name = mr_test_svc_name("dies");
-    int rd[2];
-    ASSERT_EQ(pipe2(rd, O_CLOEXEC), 0);
     pid_t pub = mr_test_fork();
     if (pub == 0) {
         struct mr_topic *t;
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* killed below, or with a failing parent */
+        mr_test_die_with_parent(); /* killed below, or with a failing parent */
         if (mr_topic_create(&t, name, NULL) != 0 || mr_topic_accept(t, WAIT_MS) < 0)
             _exit(1);
         uint64_t v = 7;
@@ -174,8 +172,6 @@ static void test_publisher_dies(void)
     ASSERT_ERR(mr_topic_recv(s, mr_region_make(&v, 8), 0, NULL), -ECONNRESET);
     ASSERT_ERR(mr_topic_arm(s), -ECONNRESET);
     ASSERT_OK(mr_topic_detach(s));
-    close(rd[0]);
-    close(rd[1]);
     /* The dead publisher's socket file is replaced by the next one. */
     struct mr_topic *t;
     ASSERT_OK(mr_topic_create(&t, name, NULL));

@@ -4,7 +4,9 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,12 +302,19 @@ int cli_name_operand(int argc, char **argv, int first, const char *missing, cons
     int rc = cli_one_operand(argc, argv, first, missing, &n);
     if (rc >= 0)
         return rc;
-    if (!cli_name_ok(n, true))
-        return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
-                               "not starting with '.' (and '@' in front for an abstract name)",
-                               n);
+    if ((rc = cli_name_arg(n)) >= 0)
+        return rc;
     *out = n;
     return -1;
+}
+
+int cli_name_arg(const char *n)
+{
+    if (cli_name_ok(n, true))
+        return -1;
+    return cli_usage_error("invalid NAME '%s': 1 to %d letters, digits, '.', '_' or '-', not "
+                           "starting with '.' (and '@' in front for an abstract name)",
+                           n, MR_SVC_NAME_MAX);
 }
 
 static void (*volatile stop_undo)(void);
@@ -370,6 +379,27 @@ const char *cli_human_bytes(uint64_t n, char *buf, size_t size)
     else
         snprintf(buf, size, "%.1f %s", v, units[u]);
     return buf;
+}
+
+int cli_write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n > 0) {
+        ssize_t k = write(fd, b, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN) { /* a descriptor left non-blocking by whoever gave it */
+                struct pollfd q = { fd, POLLOUT, 0 };
+                poll(&q, 1, -1);
+                continue;
+            }
+            return -errno;
+        }
+        b += k;
+        n -= (size_t)k;
+    }
+    return 0;
 }
 
 int64_t cli_now_ms(void)

@@ -123,6 +123,9 @@ int cli_opt_timeout(const char *s, uint64_t *out);
 /* --timeout's seconds as a library timeout: MR_FOREVER for 0, capped at
  * INT32_MAX ms. */
 int cli_timeout_ms(uint64_t seconds);
+/* Write all n bytes to fd (retrying EINTR, waiting when it is non-blocking
+ * and full): 0 or -errno (-EPIPE: its reader quit, with SIGPIPE ignored). */
+int cli_write_all(int fd, const void *p, size_t n);
 /* CLOCK_MONOTONIC in ms; the ms left until end (INT64_MAX: MR_FOREVER), as
  * a library timeout (0 once past). */
 int64_t cli_now_ms(void);
@@ -136,6 +139,9 @@ bool cli_name_ok(const char *name, bool abstract);
  * cli_one_operand: -1 and *out set, or CLI_USAGE after saying what is
  * wrong with it. */
 int cli_name_operand(int argc, char **argv, int first, const char *missing, const char **out);
+/* A service NAME given as an argument: -1 when it is one, or CLI_USAGE
+ * after saying what is wrong with it. */
+int cli_name_arg(const char *n);
 
 /* Until cli_stop_signals(NULL): SIGINT, SIGTERM and SIGHUP call undo (which
  * must be async-signal-safe: it removes a socket file, restores fd flags)

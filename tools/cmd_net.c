@@ -306,14 +306,22 @@ static int write_token(const struct net_args *o, const char *text)
 {
     if (!o->token_file) {
         printf("%s\n", text);
-        fflush(stdout);
+        if (fflush(stdout) != 0)
+            return cli_fail("stdout", -errno, NULL);
         return 0;
     }
     int fd = open(o->token_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return cli_fail(o->token_file, -errno, NULL);
-    dprintf(fd, "%s\n", text);
-    close(fd);
+    /* Mode 600 also for a file that was there (open sets it only when it
+     * makes one): the token is the export's key. */
+    if (fchmod(fd, 0600) < 0 || dprintf(fd, "%s\n", text) < 0) {
+        int e = -errno;
+        close(fd);
+        return cli_fail(o->token_file, e, NULL);
+    }
+    if (close(fd) < 0)
+        return cli_fail(o->token_file, -errno, NULL);
     return 0;
 }
 
@@ -372,7 +380,9 @@ static int net_export(int argc, char **argv)
     struct cli_target t;
     if ((rc = cli_target_open(&t, spec, o.write)) < 0)
         return cli_fail(spec, rc, NULL);
-    int size_fd = t.is_shm ? t.shm.fd : open(spec, O_RDONLY | O_CLOEXEC);
+    /* The object's size is watched through the descriptor the map holds:
+     * the same file, whatever is renamed meanwhile. */
+    int size_fd = t.is_shm ? t.shm.fd : t.map.fd;
     struct mr_net *n = NULL;
     struct mr_net_export *e = NULL;
     int status = CLI_FAIL;
@@ -421,8 +431,6 @@ out:
     if (bus_lo)
         sigaction(SIGBUS, &bus_prev, NULL);
     bus_lo = bus_hi = NULL;
-    if (!t.is_shm && size_fd >= 0)
-        close(size_fd);
     cli_target_close(&t);
     return status;
 }
@@ -453,20 +461,6 @@ static int xfer_failed(const char *addr, int rc, bool put)
     if (rc == -EPIPE)
         return cli_fail(addr, rc, "the exporter stopped");
     return cli_fail(addr, rc, NULL);
-}
-
-static int full_write(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -errno;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
 }
 
 static ssize_t full_read(int fd, unsigned char *p, size_t n)
@@ -510,7 +504,7 @@ static int get_put(int argc, char **argv, bool put)
     if (put)
         fd = std ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     else
-        fd = std ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        fd = std ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0)
         return cli_fail(path, -errno, NULL);
     uint64_t in_size = CLI_SIZE_UNKNOWN;
@@ -529,6 +523,11 @@ static int get_put(int argc, char **argv, bool put)
         goto out;
     if ((rc = mr_net_import(p, MR_REGION_OF_ARRAY(tok), ms, &r)) < 0) {
         import_failed(addr, rc);
+        goto out;
+    }
+    /* OUT is emptied only now: a wrong token or host leaves it as it was. */
+    if (!put && !std && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0) {
+        cli_fail(path, -errno, NULL);
         goto out;
     }
     uint64_t size = mr_net_remote_size(r);
@@ -587,7 +586,7 @@ static int get_put(int argc, char **argv, bool put)
                 status = xfer_failed(addr, rc, false);
                 break;
             }
-            if ((rc = full_write(fd, buf, k)) < 0) {
+            if ((rc = cli_write_all(fd, buf, k)) < 0) {
                 status = cli_fail(std ? "stdout" : path, rc, NULL);
                 break;
             }

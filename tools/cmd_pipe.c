@@ -335,21 +335,6 @@ static int pipe_send(int argc, char **argv)
 
 /* ---- recv --------------------------------------------------------------------- */
 
-int pipe_write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Write the messages of c to stdout up to the end marker. An exit status. */
 static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool quiet)
 {
@@ -381,7 +366,7 @@ static int recv_stream(struct mr_chan *c, const char *name, uint64_t size, bool 
                                                  "input");
             break;
         }
-        if ((rc = pipe_write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
+        if ((rc = cli_write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
             /* A reader that quit ends recv well; closing the channel tells
              * the sender, whose input was not all delivered. */
             if (rc != -EPIPE && rc != -ECONNRESET)

@@ -242,9 +242,10 @@ int cmd_pub(int argc, char **argv)
             return cli_fail(name, rc, "another server offers %s (pick another name)", name);
         return cli_fail(name, rc, NULL);
     }
-    int status = CLI_OK;
+    int status = CLI_OK, ms = cli_timeout_ms(o.timeout_s);
+    int64_t end = ms == MR_FOREVER ? INT64_MAX : cli_now_ms() + ms; /* for them all */
     for (uint64_t i = 0; i < o.wait && status == CLI_OK; i++) {
-        rc = mr_topic_accept(t, cli_timeout_ms(o.timeout_s));
+        rc = mr_topic_accept(t, cli_left_ms(end));
         if (rc == -ETIMEDOUT)
             status = cli_fail(name, rc, "%llu of %llu subscribers came within %llu s",
                               (unsigned long long)i, (unsigned long long)o.wait,
@@ -279,27 +280,45 @@ int cmd_pub(int argc, char **argv)
 
 /* ---- sub ----------------------------------------------------------------------- */
 
-/* Write all n bytes to stdout: 0, 1 when its reader quit, or an error. */
-static int write_all(const char *p, size_t n)
+/* Messages are gathered and written OUT_BATCH bytes at a time (and
+ * whenever sub is about to wait): one write(2) per message was most of
+ * sub's system time, and held a reliable publisher back. */
+#define OUT_BATCH ((size_t)64 * 1024)
+
+/* What sub writes out: max (the largest message) + OUT_BATCH bytes. */
+struct out {
+    char *buf;
+    size_t used, max;
+    int quit; /* 1: stdout's reader quit; -1: writing failed (said) */
+};
+
+/* Where the next message goes. */
+static struct mr_region out_room(const struct out *o)
 {
-    while (n > 0) {
-        ssize_t k = write(STDOUT_FILENO, p, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EPIPE)
-                return 1;
-            if (errno == EAGAIN) {
-                struct pollfd q = { STDOUT_FILENO, POLLOUT, 0 };
-                poll(&q, 1, -1);
-                continue;
-            }
-            return -errno;
-        }
-        p += k;
-        n -= (size_t)k;
+    return mr_region_make(o->buf + o->used, o->max);
+}
+
+/* Write what is gathered: false (and o->quit set) when sub must stop. */
+static bool out_flush(struct out *o, int *status)
+{
+    if (o->used == 0 || o->quit)
+        return !o->quit;
+    int w = cli_write_all(STDOUT_FILENO, o->buf, o->used);
+    o->used = 0;
+    if (w == -EPIPE) {
+        o->quit = 1;
+    } else if (w < 0) {
+        *status = cli_fail("standard output", w, NULL);
+        o->quit = -1;
     }
-    return 0;
+    return !o->quit;
+}
+
+/* A message of n bytes was received at out_room: false when sub must stop. */
+static bool out_add(struct out *o, size_t n, int *status)
+{
+    o->used += n;
+    return o->used < OUT_BATCH || out_flush(o, status);
 }
 
 /* The topics sub follows: at most this many names. */
@@ -325,23 +344,24 @@ static int topic_end(const char *name, int rc)
     return cli_fail(name, rc, NULL);
 }
 
-/* One topic: block in mr_topic_recv. 1 when stdout's reader quit, else the
- * exit status (in *status). */
-static int follow_one(struct followed *f, char *buf, size_t max, int *status)
+/* One topic: take what is there, block in mr_topic_recv when nothing is.
+ * The exit status is in *status. */
+static void follow_one(struct followed *f, struct out *o, int *status)
 {
     for (;;) {
-        ssize_t n = mr_topic_recv(f->s, mr_region_make(buf, max), MR_FOREVER, NULL);
+        ssize_t n = mr_topic_recv(f->s, out_room(o), o->used ? 0 : MR_FOREVER, NULL);
+        if (n == -EAGAIN) {
+            if (!out_flush(o, status))
+                return;
+            continue;
+        }
         if (n < 0) {
-            *status = topic_end(f->name, (int)n);
-            return 0;
+            if (out_flush(o, status))
+                *status = topic_end(f->name, (int)n);
+            return;
         }
-        int w = write_all(buf, (size_t)n);
-        if (w == 1)
-            return 1;
-        if (w < 0) {
-            *status = cli_fail("standard output", w, NULL);
-            return 0;
-        }
+        if (!out_add(o, (size_t)n, status))
+            return;
     }
 }
 
@@ -350,44 +370,34 @@ static int follow_one(struct followed *f, char *buf, size_t max, int *status)
  * not starve the others. Same results as follow_one; a topic that ends
  * badly is reported and the others are followed on (status 1 at the end). */
 #define BATCH 64
-static int follow_many(struct followed *f, int nf, char *buf, size_t max, int *status)
+static void follow_many(struct followed *f, int nf, struct out *o, int *status)
 {
     struct mr_waitset *ws;
     int rc = mr_waitset_create(&ws);
     if (rc < 0) {
         *status = cli_fail("waitset", rc, NULL);
-        return 0;
+        return;
     }
     for (int i = 0; i < nf && rc == 0; i++)
         rc = mr_waitset_add_fd(ws, mr_topic_event_fd(f[i].s), POLLIN, &f[i]);
     if (rc < 0) {
         mr_waitset_destroy(ws);
         *status = cli_fail("waitset", rc, NULL);
-        return 0;
+        return;
     }
-    int live = nf, quit = 0;
-    while (live > 0 && !quit) {
+    int live = nf;
+    while (live > 0 && !o->quit) {
         bool now = false;
-        for (int i = 0; i < nf && !quit; i++) {
+        for (int i = 0; i < nf && !o->quit; i++) {
             if (f[i].ended)
                 continue;
             ssize_t n = 0;
             for (int k = 0; k < BATCH; k++) {
-                n = mr_topic_recv(f[i].s, mr_region_make(buf, max), 0, NULL);
-                if (n < 0)
+                n = mr_topic_recv(f[i].s, out_room(o), 0, NULL);
+                if (n < 0 || !out_add(o, (size_t)n, status))
                     break;
-                int w = write_all(buf, (size_t)n);
-                if (w == 1) {
-                    quit = 1;
-                    break;
-                }
-                if (w < 0) {
-                    *status = cli_fail("standard output", w, NULL);
-                    quit = -1;
-                    break;
-                }
             }
-            if (quit)
+            if (o->quit)
                 break;
             if (n >= 0) {
                 now = true; /* more may be there: the next round */
@@ -404,8 +414,10 @@ static int follow_many(struct followed *f, int nf, char *buf, size_t max, int *s
             f[i].ended = true;
             live--;
         }
-        if (quit || live == 0 || now)
+        if (o->quit || live == 0 || now)
             continue;
+        if (!out_flush(o, status))
+            break;
         struct mr_waitset_event ev[SUB_MAX];
         int n = mr_waitset_wait(ws, MR_FOREVER, ev, SUB_MAX);
         if (n < 0 && n != -EINTR) {
@@ -415,8 +427,8 @@ static int follow_many(struct followed *f, int nf, char *buf, size_t max, int *s
         for (int j = 0; j < n; j++)
             mr_topic_ack(((struct followed *)ev[j].tag)->s);
     }
+    out_flush(o, status);
     mr_waitset_destroy(ws);
-    return quit == 1;
 }
 
 int cmd_sub(int argc, char **argv)
@@ -436,10 +448,8 @@ int cmd_sub(int argc, char **argv)
     struct followed f[SUB_MAX];
     for (int i = 0; i < nf; i++) {
         const char *n = argv[first + i];
-        if (!cli_name_ok(n, true))
-            return cli_usage_error("invalid NAME '%s': 1 to 64 letters, digits, '.', '_' or '-', "
-                                   "not starting with '.' (and '@' in front for an abstract name)",
-                                   n);
+        if ((rc = cli_name_arg(n)) >= 0)
+            return rc;
         for (int j = 0; j < i; j++)
             if (strcmp(n, f[j].name) == 0)
                 return cli_usage_error("NAME '%s' given twice", n);
@@ -468,16 +478,16 @@ int cmd_sub(int argc, char **argv)
     /* A copy, not the bytes in place: a latest publisher may overwrite a
      * message while it is written out; mr_topic_recv never returns one
      * that was. The pages are touched only as long messages come. */
-    char *buf = status == CLI_OK ? malloc(max) : NULL;
-    if (status == CLI_OK && !buf)
+    struct out out = { status == CLI_OK ? malloc(max + OUT_BATCH) : NULL, 0, max, 0 };
+    if (status == CLI_OK && !out.buf)
         status = cli_fail(f[0].name, -ENOMEM, NULL);
     if (status == CLI_OK) {
         if (nf == 1)
-            follow_one(&f[0], buf, max, &status);
+            follow_one(&f[0], &out, &status);
         else
-            follow_many(f, nf, buf, max, &status);
+            follow_many(f, nf, &out, &status);
     }
-    free(buf);
+    free(out.buf);
     struct mr_topic_stats sum = { 0 };
     for (int i = 0; i < attached; i++) {
         struct mr_topic_stats st;

@@ -150,7 +150,7 @@ static int recv_stream(struct pipe_net *c, const char *name, uint64_t size, bool
                 status = pipe_peer_gone(name, rc, "sender");
             break;
         }
-        if ((rc = pipe_write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
+        if ((rc = cli_write_all(STDOUT_FILENO, r.ptr, r.len)) < 0) {
             /* A reader that quit ends recv well; closing tells the sender,
              * whose input was not all delivered. */
             if (rc != -EPIPE && rc != -ECONNRESET)

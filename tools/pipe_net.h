@@ -32,8 +32,6 @@ struct pipe_opts {
  * (closed), -ECONNRESET (died) or another error; peer is "sender" or
  * "receiver". Says so and returns CLI_FAIL. */
 int pipe_peer_gone(const char *name, int rc, const char *peer);
-/* Write all n bytes to fd: 0 or -errno. */
-int pipe_write_all(int fd, const unsigned char *p, size_t n);
 /* Grow fd's kernel pipe, when it is one. */
 void pipe_grow(int fd);
 
